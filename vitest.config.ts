@@ -1,4 +1,44 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { miniflareWorkerOptions, type WorkerName } from './packages/test-support/src/workers.js';
+
+/**
+ * `npm test` (scripts/test.ts) makes and migrates this run's own databases, starts a local-cloud
+ * for it and passes their addresses in TEST_* variables; the worker projects bind them in place
+ * of the wrangler.toml defaults, so tests never touch the dev databases.
+ */
+const testBindings = {
+  MOALOG_DATABASE_URL: process.env.TEST_MOALOG_DATABASE_URL ?? 'http://moalog_test_unset:x@127.0.0.1:1',
+  FLUXPAY_DATABASE_URL: process.env.TEST_FLUXPAY_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:1/moalog_test_unset',
+  LOCAL_CLOUD_URL: process.env.TEST_LOCAL_CLOUD_URL ?? 'http://127.0.0.1:1',
+  JWT_SECRET: 'test-secret-for-moalog-edge-tests',
+  ENABLE_DEV_LOGIN: 'true',
+  COOKIE_SECURE: 'true',
+};
+
+/** The workers a worker's service bindings reach, running as real bundles beside the tested one. */
+const boundWorkers: Record<WorkerName, WorkerName[]> = { gateway: ['api', 'payment'], api: ['payment'], payment: [] };
+
+function workerProject(name: WorkerName) {
+  return {
+    plugins: [
+      cloudflareTest({
+        main: `./workers/${name}/src/index.ts`,
+        wrangler: { configPath: `./workers/${name}/wrangler.toml` },
+        miniflare: {
+          bindings: testBindings,
+          workers: boundWorkers[name].map((bound) => miniflareWorkerOptions(bound, testBindings)),
+        },
+      }),
+    ],
+    test: {
+      name,
+      include: [`workers/${name}/src/**/*.test.ts`, `workers/${name}/test/**/*.test.ts`],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -12,6 +52,9 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      workerProject('gateway'),
+      workerProject('api'),
+      workerProject('payment'),
     ],
   },
 });

@@ -1,0 +1,34 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError } from './errors.js';
+import { errorResponse } from './envelope.js';
+
+/** Every thrown error becomes an enveloped answer; nothing leaks framework text or stack traces. */
+export const envelopeErrorHandler: ErrorHandler = (err, c) => {
+  if (err instanceof AppError) return errorResponse(err);
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    if (status === 413) return errorResponse(new AppError('COMMON413'));
+    if (status === 401) return errorResponse(new AppError('AUTH4001'));
+    if (status >= 400 && status < 500) return errorResponse(new AppError('COMMON400', err.message || undefined));
+  }
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+  return errorResponse(new AppError('COMMON500'));
+};
+
+export const envelopeNotFound: NotFoundHandler = (c: Context) =>
+  errorResponse(new AppError('COMMON404', `존재하지 않는 경로입니다: ${c.req.method} ${c.req.path}`));
+
+/**
+ * `defaultHook` for @hono/zod-openapi: validation failures answer the enveloped COMMON400
+ * (or a route-chosen code) instead of the library's default shape.
+ */
+export function validationHook(
+  result: { success: boolean; error?: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }; target?: string },
+): Response | undefined {
+  if (result.success) return undefined;
+  const issue = result.error?.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+  const detail = issue ? `${where}${issue.message}` : 'invalid request';
+  return errorResponse(new AppError('COMMON400', `잘못된 요청입니다: ${detail}`));
+}

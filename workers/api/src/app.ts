@@ -1,0 +1,25 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { createMoalogDb } from '@moalog/db';
+import { envelopeErrorHandler, envelopeNotFound, validationHook } from '@moalog/shared';
+import { parseApiConfig } from './config.js';
+import type { ApiEnv } from './hono-env.js';
+
+/** An api sub-app: validation failures answer the enveloped COMMON400. */
+export function newRouter() {
+  return new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+}
+
+/** The api root app: per-request services, error rendering; routes are mounted by index.ts. */
+export function newApp() {
+  const app = newRouter();
+  app.use('*', async (c, next) => {
+    const config = parseApiConfig(c.env);
+    c.set('config', config);
+    c.set('requestId', c.req.header('x-request-id') ?? crypto.randomUUID());
+    c.set('db', createMoalogDb({ url: config.databaseUrl }));
+    await next();
+  });
+  app.onError(envelopeErrorHandler);
+  app.notFound(envelopeNotFound);
+  return app;
+}
