@@ -1,0 +1,90 @@
+/**
+ * `npm run db:setup`: creates the moalog (MySQL) and FluxPay (Postgres) databases if missing, applies the
+ * committed migrations and seeds moalog. Idempotent; exits non-zero on any failure.
+ *
+ * Environment: MOALOG_MYSQL_URL, FLUXPAY_POSTGRES_URL, SEED_POPULATION (defaults below).
+ */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SEED_POPULATION } from '../seed-data.js';
+import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
+import { migrateFluxpay, migrateMoalog } from '../node/migrate.js';
+import { MAX_SEED_POPULATION, seedMoalog } from '../node/seed.js';
+import { redactUrl } from '../node/connections.js';
+
+export const DEFAULT_MOALOG_MYSQL_URL = 'mysql://root@127.0.0.1:3306/moalog';
+export const DEFAULT_FLUXPAY_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/fluxpay';
+
+export interface SetupConfig {
+  mysqlUrl: string;
+  postgresUrl: string;
+  population: number;
+}
+
+export function setupConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SetupConfig {
+  const rawPopulation = env.SEED_POPULATION?.trim();
+  const population = rawPopulation ? Number(rawPopulation) : DEFAULT_SEED_POPULATION;
+  if (!Number.isInteger(population) || population < 0 || population > MAX_SEED_POPULATION) {
+    throw new Error(`SEED_POPULATION must be an integer from 0 to ${MAX_SEED_POPULATION}, got "${rawPopulation}"`);
+  }
+  return {
+    mysqlUrl: env.MOALOG_MYSQL_URL?.trim() || DEFAULT_MOALOG_MYSQL_URL,
+    postgresUrl: env.FLUXPAY_POSTGRES_URL?.trim() || DEFAULT_FLUXPAY_POSTGRES_URL,
+    population,
+  };
+}
+
+export async function runSetup(config: SetupConfig, log: (line: string) => void = console.log): Promise<void> {
+  const step = async <T>(label: string, action: () => Promise<T>, describe: (value: T) => string): Promise<T> => {
+    const started = performance.now();
+    const value = await action();
+    log(`${label}: ${describe(value)} (${Math.round(performance.now() - started)} ms)`);
+    return value;
+  };
+  log(`moalog  MySQL    ${redactUrl(config.mysqlUrl)}`);
+  log(`fluxpay Postgres ${redactUrl(config.postgresUrl)}`);
+  await step('moalog database', () => ensureMysqlDatabase(config.mysqlUrl), (created) => (created ? 'created' : 'exists'));
+  await step('fluxpay database', () => ensurePostgresDatabase(config.postgresUrl), (created) => (created ? 'created' : 'exists'));
+  await step(
+    'moalog migrations',
+    () => migrateMoalog(config.mysqlUrl),
+    ({ applied, total }) => `${applied} applied, ${total} in total`,
+  );
+  await step(
+    'fluxpay migrations',
+    () => migrateFluxpay(config.postgresUrl),
+    ({ applied, total }) => `${applied} applied, ${total} in total`,
+  );
+  await step(
+    `moalog seed (population ${config.population})`,
+    () => seedMoalog(config.mysqlUrl, { population: config.population }),
+    ({ inserted }) =>
+      `inserted ${Object.entries(inserted)
+        .map(([table, rows]) => `${table} ${rows}`)
+        .join(', ')}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  try {
+    await runSetup(setupConfigFromEnv());
+    console.log(`db:setup done in ${Math.round(performance.now() - started)} ms`);
+  } catch (error) {
+    console.error(`db:setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(resolve(script));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) await main();
