@@ -3,20 +3,27 @@ import { z } from '@hono/zod-openapi';
 import { AppError, errorCatalog, type ErrorCode } from './errors.js';
 
 /** moalog-server's response envelope (reference §2.1). */
-export interface Envelope<T> {
-  isSuccess: boolean;
+export interface SuccessEnvelope<T> {
+  isSuccess: true;
   code: string;
   message: string;
   result: T;
 }
 
+export interface ErrorEnvelope {
+  isSuccess: false;
+  code: string;
+  message: string;
+  result: null;
+}
+
 export const DEFAULT_SUCCESS_MESSAGE = '성공입니다.';
 
-export function successBody<T>(result: T, message = DEFAULT_SUCCESS_MESSAGE, code = 'COMMON200'): Envelope<T> {
+export function successBody<T>(result: T, message = DEFAULT_SUCCESS_MESSAGE, code = 'COMMON200'): SuccessEnvelope<T> {
   return { isSuccess: true, code, message, result };
 }
 
-export function errorBody(code: string, message: string): Envelope<null> {
+export function errorBody(code: string, message: string): ErrorEnvelope {
   return { isSuccess: false, code, message, result: null };
 }
 

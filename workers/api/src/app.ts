@@ -23,3 +23,6 @@ export function newApp() {
   app.notFound(envelopeNotFound);
   return app;
 }
+
+/** OpenAPI security of member-only routes: a Bearer access token or the access_token cookie. */
+export const memberSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { cookieAuth: [] }];

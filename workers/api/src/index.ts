@@ -1,13 +1,21 @@
 import { newApp } from './app.js';
-import { authLoginEmailRoutes } from './routes/auth-login-email.js';
+import { aiRoutes } from './routes/ai/index.js';
+import { authRoutes } from './routes/auth/index.js';
 import { healthRoutes } from './routes/health.js';
-import { retroRoomsListRoutes } from './routes/retro-rooms-list.js';
-import { retrospectsGetRoutes } from './routes/retrospects-get.js';
+import { memberRoutes } from './routes/members/index.js';
+import { responseRoutes } from './routes/responses/index.js';
+import { retroRoomRoutes } from './routes/retro-rooms/index.js';
+import { retrospectRoutes } from './routes/retrospects/index.js';
+import { subscriptionRoutes } from './routes/subscriptions/index.js';
 
 export const app = newApp()
   .route('/', healthRoutes)
-  .route('/', authLoginEmailRoutes)
-  .route('/', retroRoomsListRoutes)
-  .route('/', retrospectsGetRoutes);
+  .route('/', authRoutes)
+  .route('/', memberRoutes)
+  .route('/', retroRoomRoutes)
+  .route('/', retrospectRoutes)
+  .route('/', responseRoutes)
+  .route('/', aiRoutes)
+  .route('/', subscriptionRoutes);
 
 export default app;

@@ -1,10 +1,9 @@
 import { z } from '@hono/zod-openapi';
 
-/** A positive numeric path id; non-numeric or < 1 answers COMMON400 through the validation hook. */
+/** A positive numeric path id; non-numeric, zero or oversized ids answer COMMON400 through the validation hook. */
 export const idParam = (name: string) =>
   z
     .string()
-    .regex(/^\d{1,15}$/, `${name} must be a positive integer`)
+    .regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer`)
     .transform(Number)
-    .refine((n) => n >= 1, `${name} must be ≥ 1`)
     .openapi({ param: { name, in: 'path' }, type: 'integer', example: 1 });

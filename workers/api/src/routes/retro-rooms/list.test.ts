@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { app, bearer, craftToken, env, envelope, loginAs, unsignedToken } from '../../test/helpers.js';
+import { app, bearer, craftToken, env, envelope, loginAs, unsignedToken } from '../../../test/helpers.js';
 
 const ROOMS = '/api/v1/retro-rooms';
 

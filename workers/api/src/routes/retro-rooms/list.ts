@@ -2,8 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { memberRetroRooms, retroRooms } from '@moalog/db';
 import { envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { asc, eq } from 'drizzle-orm';
-import { newRouter } from '../app.js';
-import { requireMember } from '../auth/require-member.js';
+import { memberSecurity, newRouter } from '../../app.js';
+import { requireMember } from '../../auth/require-member.js';
 
 const retroRoomListItem = z
   .object({ retroRoomId: z.number().int(), retroRoomName: z.string(), orderIndex: z.number().int() })
@@ -14,7 +14,7 @@ const route = createRoute({
   path: '/api/v1/retro-rooms',
   tags: ['retro-rooms'],
   summary: "The caller's retro rooms, by their order index (API-006)",
-  security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+  security: memberSecurity,
   middleware: [requireMember] as const,
   responses: {
     200: { description: 'Rooms', content: { 'application/json': { schema: envelopeSchema(z.array(retroRoomListItem)) } } },

@@ -2,9 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { members } from '@moalog/db';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { asc, eq } from 'drizzle-orm';
-import { newRouter } from '../app.js';
-import { ACCESS_COOKIE, REFRESH_COOKIE, setAuthCookie } from '../auth/cookies.js';
-import { issueAccessToken, issueRefreshToken } from '../auth/tokens.js';
+import { newRouter } from '../../app.js';
+import { ACCESS_COOKIE, REFRESH_COOKIE, setAuthCookie } from '../../auth/cookies.js';
+import { issueAccessToken, issueRefreshToken } from '../../auth/tokens.js';
 
 const route = createRoute({
   method: 'post',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { app, bearer, env, envelope, loginAs } from '../../test/helpers.js';
+import { app, bearer, env, envelope, loginAs } from '../../../test/helpers.js';
 
 describe('GET /api/v1/retrospects/{id} — happy', () => {
   it('returns a seeded retrospect to a member of its room', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { app, env, envelope, jsonRequest } from '../../test/helpers.js';
+import { app, env, envelope, jsonRequest } from '../../../test/helpers.js';
 
 const LOGIN = '/api/auth/login/email';
 

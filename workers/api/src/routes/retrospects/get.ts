@@ -2,9 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { memberRetroRooms, memberRetros, members, responseComments, responseLikes, responses, retrospects } from '@moalog/db';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import { newRouter } from '../app.js';
-import { requireMember } from '../auth/require-member.js';
-import { idParam } from '../lib/params.js';
+import { memberSecurity, newRouter } from '../../app.js';
+import { requireMember } from '../../auth/require-member.js';
+import { idParam } from '../../lib/params.js';
 
 const retrospectDetail = z
   .object({
@@ -24,8 +24,8 @@ const route = createRoute({
   path: '/api/v1/retrospects/{retrospectId}',
   tags: ['retrospects'],
   summary: 'A retrospect with its participants, questions and totals (API-012)',
-  security: [{ bearerAuth: [] }, { cookieAuth: [] }],
-  middleware: [requireMember] as const,
+  security: memberSecurity,
+  middleware: [requireMember],
   request: { params: z.object({ retrospectId: idParam('retrospectId') }) },
   responses: {
     200: { description: 'Retrospect', content: { 'application/json': { schema: envelopeSchema(retrospectDetail) } } },

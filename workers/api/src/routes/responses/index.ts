@@ -1,0 +1,4 @@
+import { newRouter } from '../../app.js';
+
+/** Responses: comments and likes. */
+export const responseRoutes = newRouter();

@@ -1,0 +1,4 @@
+import { newRouter } from '../../app.js';
+
+/** Plans and subscriptions. */
+export const subscriptionRoutes = newRouter();
