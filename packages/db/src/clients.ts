@@ -29,7 +29,7 @@ export interface FluxpayPoolConfig {
   connectionString: string;
   /**
    * Base URL of local-cloud (e.g. `http://127.0.0.1:8790`). When set, the driver's WebSockets go to its
-   * Neon face at `/v1?address=<host>:<port>` in plain text instead of to Neon over TLS.
+   * Neon face at `/v1?address=<host>:<port>` (plain `ws://` for an http URL) instead of to Neon over TLS.
    */
   localCloudUrl?: string;
 }
@@ -52,14 +52,19 @@ export type FluxpayDb = ReturnType<typeof createFluxpayPool>['db'];
  * sees the same environment, so setting it again is idempotent.
  */
 function useLocalCloudForNeon(localCloudUrl: string): void {
-  let proxyHost: string;
+  let base: URL;
   try {
-    proxyHost = new URL(localCloudUrl).host;
+    base = new URL(localCloudUrl);
   } catch {
     throw new TypeError(`localCloudUrl must be an absolute URL such as http://127.0.0.1:8790, got "${localCloudUrl}"`);
   }
-  neonConfig.wsProxy = (host, port) => `${proxyHost}/v1?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new TypeError(`localCloudUrl must be http(s), got "${localCloudUrl}"`);
+  }
+  // Host plus any path prefix; the driver puts ws:// or wss:// in front of what wsProxy returns.
+  const proxyBase = base.host + base.pathname.replace(/\/+$/, '');
+  neonConfig.wsProxy = (host, port) => `${proxyBase}/v1?address=${encodeURIComponent(`${host}:${port}`)}`;
+  neonConfig.useSecureWebSocket = base.protocol === 'https:';
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
 }
