@@ -33,7 +33,7 @@ export function localNeonConfig(localCloudUrl: string): LocalNeonConfig {
   const hostAndPath = base.host + base.pathname.replace(/\/+$/, '');
   const sqlEndpoint = `${base.protocol}//${hostAndPath}/sql`;
   return {
-    wsProxy: (host, port) => `${hostAndPath}/v1?address=${encodeURIComponent(`${host}:${port}`)}`,
+    wsProxy: (host, port) => `${hostAndPath}/v1?address=${encodeURIComponent(host)}:${port}`,
     useSecureWebSocket: base.protocol === 'https:',
     pipelineTLS: false,
     pipelineConnect: false,

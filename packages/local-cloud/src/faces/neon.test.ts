@@ -59,14 +59,14 @@ async function postSql(body: string, headers: Record<string, string> = {}) {
 describe('localNeonConfig', () => {
   it('points wsProxy at /v1 and fetchEndpoint at /sql of local-cloud', () => {
     const settings = localNeonConfig('http://127.0.0.1:8790');
-    expect(settings.wsProxy('ep-x.neon.tech', 5432)).toBe('127.0.0.1:8790/v1?address=ep-x.neon.tech%3A5432');
+    expect(settings.wsProxy('ep-x.neon.tech', 5432)).toBe('127.0.0.1:8790/v1?address=ep-x.neon.tech:5432');
     expect(settings.fetchEndpoint('ep-x.neon.tech', 5432)).toBe('http://127.0.0.1:8790/sql');
     expect(settings).toMatchObject({ useSecureWebSocket: false, pipelineTLS: false, pipelineConnect: false });
   });
 
   it('keeps a path prefix, uses wss behind https and rejects what is not an http(s) URL', () => {
     const settings = localNeonConfig('https://cloud.example.test/neon/');
-    expect(settings.wsProxy('h', '5432')).toBe('cloud.example.test/neon/v1?address=h%3A5432');
+    expect(settings.wsProxy('h', '5432')).toBe('cloud.example.test/neon/v1?address=h:5432');
     expect(settings.fetchEndpoint('h', 5432)).toBe('https://cloud.example.test/neon/sql');
     expect(settings.useSecureWebSocket).toBe(true);
     expect(() => localNeonConfig('ws://127.0.0.1:8790')).toThrow(/must be http/);
