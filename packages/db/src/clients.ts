@@ -63,7 +63,7 @@ function useLocalCloudForNeon(localCloudUrl: string): void {
   }
   // Host plus any path prefix; the driver puts ws:// or wss:// in front of what wsProxy returns.
   const proxyBase = base.host + base.pathname.replace(/\/+$/, '');
-  neonConfig.wsProxy = (host, port) => `${proxyBase}/v1?address=${encodeURIComponent(`${host}:${port}`)}`;
+  neonConfig.wsProxy = (host, port) => `${proxyBase}/v1?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = base.protocol === 'https:';
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
