@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { createMoalogDb } from '@moalog/db';
+import { createMoalogDb } from '@moalog/db/clients';
 import { envelopeErrorHandler, envelopeNotFound, validationHook } from '@moalog/shared';
 import { parseApiConfig } from './config.js';
 import type { ApiEnv } from './hono-env.js';

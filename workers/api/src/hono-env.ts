@@ -1,4 +1,4 @@
-import type { MoalogDb } from '@moalog/db';
+import type { MoalogDb } from '@moalog/db/clients';
 import type { ApiConfig } from './config.js';
 
 export interface ApiVariables {

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { memberRetroRooms, retroRooms } from '@moalog/db';
+import { memberRetroRooms, retroRooms } from '@moalog/db/moalog-schema';
 import { envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { asc, eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';

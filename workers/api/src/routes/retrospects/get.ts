@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { memberRetroRooms, memberRetros, members, responseComments, responseLikes, responses, retrospects } from '@moalog/db';
+import { memberRetroRooms, memberRetros, members, responseComments, responseLikes, responses, retrospects } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
