@@ -10,7 +10,10 @@ export const envelopeErrorHandler: ErrorHandler = (err, c) => {
     const status = err.status;
     if (status === 413) return errorResponse(new AppError('COMMON413'));
     if (status === 401) return errorResponse(new AppError('AUTH4001'));
-    if (status >= 400 && status < 500) return errorResponse(new AppError('COMMON400', err.message || undefined));
+    if (status >= 400 && status < 500) {
+      const detail = err.message || 'bad request';
+      return errorResponse(new AppError('COMMON400', /json/i.test(detail) ? `JSON 파싱 실패: ${detail}` : `잘못된 요청입니다: ${detail}`));
+    }
   }
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
   return errorResponse(new AppError('COMMON500'));
