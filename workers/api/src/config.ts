@@ -7,6 +7,16 @@ const apiConfigSchema = z
     JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters'),
     JWT_ACCESS_TTL_SECONDS: integerVar(1800, 1),
     JWT_REFRESH_TTL_SECONDS: integerVar(1_209_600, 1),
+    JWT_SIGNUP_TTL_SECONDS: integerVar(600, 1),
+    // Social login providers: the real endpoints unless configured (local mode points them at local-cloud).
+    KAKAO_TOKEN_URL: z.string().url().default('https://kauth.kakao.com/oauth/token'),
+    KAKAO_USERINFO_URL: z.string().url().default('https://kapi.kakao.com/v2/user/me'),
+    KAKAO_CLIENT_ID: z.string().default(''),
+    KAKAO_CLIENT_SECRET: z.string().default(''),
+    GOOGLE_TOKEN_URL: z.string().url().default('https://oauth2.googleapis.com/token'),
+    GOOGLE_USERINFO_URL: z.string().url().default('https://openidconnect.googleapis.com/v1/userinfo'),
+    GOOGLE_CLIENT_ID: z.string().default(''),
+    GOOGLE_CLIENT_SECRET: z.string().default(''),
     ENABLE_DEV_LOGIN: booleanVar(false),
     COOKIE_SECURE: booleanVar(true),
   })
@@ -16,6 +26,21 @@ const apiConfigSchema = z
       secret: env.JWT_SECRET,
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
       refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
+      signupTtlSeconds: env.JWT_SIGNUP_TTL_SECONDS,
+    },
+    oauth: {
+      KAKAO: {
+        tokenUrl: env.KAKAO_TOKEN_URL,
+        userInfoUrl: env.KAKAO_USERINFO_URL,
+        clientId: env.KAKAO_CLIENT_ID,
+        clientSecret: env.KAKAO_CLIENT_SECRET,
+      },
+      GOOGLE: {
+        tokenUrl: env.GOOGLE_TOKEN_URL,
+        userInfoUrl: env.GOOGLE_USERINFO_URL,
+        clientId: env.GOOGLE_CLIENT_ID,
+        clientSecret: env.GOOGLE_CLIENT_SECRET,
+      },
     },
     enableDevLogin: env.ENABLE_DEV_LOGIN,
     cookieSecure: env.COOKIE_SECURE,
