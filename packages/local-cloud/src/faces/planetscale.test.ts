@@ -46,6 +46,21 @@ async function rejection(promise: Promise<unknown>): Promise<DatabaseError> {
   throw new Error('expected the promise to reject with a DatabaseError');
 }
 
+async function openTransactionsOfThread(threadId: number): Promise<mysql.RowDataPacket[]> {
+  const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?', [threadId]);
+  return rows;
+}
+
+/** InnoDB refreshes INFORMATION_SCHEMA.INNODB_TRX at most every 100 ms: read it until it shows `expected` or 2 s pass. */
+async function transactionCountSettled(read: () => Promise<unknown[]>, expected: number): Promise<number> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const count = (await read()).length;
+    if (count === expected || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+  }
+}
+
 interface RawReply {
   status: number;
   headers: Headers;
@@ -247,6 +262,11 @@ describe('writes, parameters and results', () => {
     expect(rows).toEqual([{ ok: 1 }]);
   });
 
+  it('runs its MySQL sessions in UTC, like PlanetScale', async () => {
+    const { rows } = await psConnection().execute('SELECT @@session.time_zone AS tz');
+    expect(rows).toEqual([{ tz: '+00:00' }]);
+  });
+
   it('refuses RETURNING, which MariaDB would run but PlanetScale rejects', async () => {
     const err = await rejection(psConnection().execute("INSERT INTO accounts (email) VALUES ('ret@x.test') RETURNING id"));
     expect(err.message).toContain('(errno 1064) (sqlstate 42000)');
@@ -389,6 +409,33 @@ describe('transactions on pinned sessions', () => {
     await conn.execute('SET @remembered = 42');
     const { rows: second } = await conn.execute('SELECT CONNECTION_ID() AS id, @remembered AS remembered');
     expect(second).toEqual([{ id: (first[0] as { id: string }).id, remembered: '42' }]);
+  });
+
+  it('ends the transaction where MySQL ends it: a DDL statement commits implicitly', async () => {
+    const conn = psConnection();
+    await conn.execute('BEGIN');
+    await conn.execute('INSERT INTO accounts (email) VALUES (?)', ['implicit@x.test']);
+    await conn.execute('CREATE TABLE implicit_commit_marker (id INT)');
+    await conn.execute('ROLLBACK');
+    expect((await conn.execute("SELECT COUNT(*) AS n FROM accounts WHERE email = 'implicit@x.test'")).rows).toEqual([{ n: '1' }]);
+  });
+
+  it('CloseSession rolls back what the session left open', async () => {
+    const begun = await rawPost('Execute', JSON.stringify({ query: 'BEGIN' }));
+    const session = (begun.body as { session: unknown }).session;
+    const inserted = await rawPost('Execute', JSON.stringify({ query: "INSERT INTO accounts (email) VALUES ('closed@x.test')", session }));
+    const asked = await rawPost('Execute', JSON.stringify({ query: 'SELECT CONNECTION_ID() AS id', session: (inserted.body as { session: unknown }).session }));
+    const askedBody = asked.body as { session: unknown; result: { rows: { values: string }[] } };
+    const threadId = Number(Buffer.from(askedBody.result.rows[0]!.values, 'base64').toString());
+    const transactionsOf = () => openTransactionsOfThread(threadId);
+    expect(await transactionsOf()).toHaveLength(1);
+
+    const closed = await rawPost('CloseSession', JSON.stringify({ session: askedBody.session }));
+    expect(closed.status).toBe(200);
+    expect((closed.body as { session: { vitessSession: { inTransaction?: boolean } } }).session.vitessSession.inTransaction).toBeUndefined();
+    expect(await transactionCountSettled(transactionsOf, 0)).toBe(0);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT id FROM accounts WHERE email = 'closed@x.test'");
+    expect(rows).toHaveLength(0);
   });
 
   it('refuses a second statement while the session is still running one', async () => {
@@ -555,12 +602,10 @@ describe('sessions abandoned or MySQL away', () => {
     await conn.execute('INSERT INTO accounts (email) VALUES (?)', ['abandoned@x.test']);
     const { rows } = await conn.execute('SELECT CONNECTION_ID() AS id');
     const threadId = Number((rows[0] as { id: string }).id);
-    const [open] = await admin.query<mysql.RowDataPacket[]>('SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?', [threadId]);
-    expect(open).toHaveLength(1);
+    expect(await openTransactionsOfThread(threadId)).toHaveLength(1);
 
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const [after] = await admin.query<mysql.RowDataPacket[]>('SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?', [threadId]);
-    expect(after).toHaveLength(0);
+    expect(await transactionCountSettled(() => openTransactionsOfThread(threadId), 0)).toBe(0);
 
     const err = await rejection(conn.execute('SELECT 1'));
     expect(err.body.code).toBe('ABORTED');
