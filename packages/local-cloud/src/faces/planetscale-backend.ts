@@ -197,6 +197,9 @@ export class PlanetScaleBackend {
       this.applyServerStatus(session, outcome.serverStatus);
       if (changed) session.reserved = true;
       if (session.transactionId || session.reserved) {
+        // Two statements of one session ran at once and both need a connection: the later one forks the
+        // session, so neither connection is lost (the orphan ends at its idle time-out, rolled back).
+        if (this.pinned.has(session.uuid)) session.uuid = newSessionState(session.database).uuid;
         this.pin(session, connection, changed);
       } else {
         connection.release();

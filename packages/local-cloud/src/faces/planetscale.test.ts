@@ -61,6 +61,41 @@ async function transactionCountSettled(read: () => Promise<unknown[]>, expected:
   }
 }
 
+async function openTransactionsInTestDatabase(): Promise<mysql.RowDataPacket[]> {
+  const [rows] = await admin.query<mysql.RowDataPacket[]>(
+    `SELECT t.trx_id FROM information_schema.INNODB_TRX t
+     JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = ?`,
+    [database.name],
+  );
+  return rows;
+}
+
+interface FaceServer {
+  urlFor(databaseName: string): string;
+  close(): Promise<void>;
+}
+
+/** The PlanetScale face alone on its own HTTP server, for options local-cloud does not expose. */
+async function startFaceServer(options: Parameters<typeof createPlanetScaleFace>[1]): Promise<FaceServer> {
+  const face: Face = createPlanetScaleFace(testConfig(), options);
+  const server: Server = createServer((req, res) => {
+    face.handle(req, res, new URL(req.url ?? '/', 'http://local')).catch((err: unknown) => {
+      res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    urlFor: (databaseName) => `http://${databaseName}:pw@127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await face.close();
+    },
+  };
+}
+
 interface RawReply {
   status: number;
   headers: Headers;
@@ -573,26 +608,15 @@ describe('bad input', () => {
 });
 
 describe('sessions abandoned or MySQL away', () => {
-  let server: Server;
-  let face: Face;
+  let face: FaceServer;
   let shortUrl: string;
 
   beforeAll(async () => {
-    face = createPlanetScaleFace(testConfig(), { sessionIdleTimeoutMs: 300 });
-    server = createServer((req, res) => {
-      const requestUrl = new URL(req.url ?? '/', 'http://local');
-      face.handle(req, res, requestUrl).catch((err: unknown) => {
-        res.writeHead(500);
-        res.end(String(err));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    shortUrl = `http://${database.name}:pw@127.0.0.1:${(server.address() as AddressInfo).port}`;
+    face = await startFaceServer({ sessionIdleTimeoutMs: 300 });
+    shortUrl = face.urlFor(database.name);
   });
 
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await face?.close();
   });
 
@@ -614,6 +638,25 @@ describe('sessions abandoned or MySQL away', () => {
     expect((await conn.execute('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     const [visible] = await admin.query<mysql.RowDataPacket[]>("SELECT id FROM accounts WHERE email = 'abandoned@x.test'");
     expect(visible).toHaveLength(0);
+  });
+
+  it('loses no connection when one session opens two transactions at once', async () => {
+    const slowerFace = await startFaceServer({ sessionIdleTimeoutMs: 1_000 });
+    try {
+      const conn = connect({ url: slowerFace.urlFor(database.name) });
+      await conn.execute('SELECT 1');
+      // Both requests carry the same session; each needs its own pinned connection.
+      await Promise.all([
+        conn.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT'),
+        conn.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT'),
+      ]);
+      expect(await transactionCountSettled(openTransactionsInTestDatabase, 2)).toBe(2);
+      // Neither is forgotten: both end at the idle time-out.
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      expect(await transactionCountSettled(openTransactionsInTestDatabase, 0)).toBe(0);
+    } finally {
+      await slowerFace.close();
+    }
   });
 
   it('answers UNAVAILABLE when MySQL cannot be reached, and keeps running', async () => {
