@@ -1,6 +1,7 @@
 import type { LocalCloudConfig } from '../config.js';
 import type { Face } from '../face.js';
 import { createNeonFace } from './neon.js';
+import { createOAuthFace } from './oauth.js';
 import { createPlanetScaleFace } from './planetscale.js';
 import { createUpstashRedisFace } from './upstash-redis.js';
 
@@ -17,5 +18,5 @@ import { createUpstashRedisFace } from './upstash-redis.js';
  * Faces with test switches take them as JSON at `<face path>/__control`.
  */
 export function createFaces(config: LocalCloudConfig): Face[] {
-  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config)];
+  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace()];
 }
