@@ -52,8 +52,8 @@ export async function startLocalCloud(config: LocalCloudConfig): Promise<LocalCl
     faces,
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(faces.map((f) => f.close()));
+      // Faces close their upgraded sockets (WebSocket tunnels) themselves; server.close() waits for them.
+      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), ...faces.map((f) => f.close())]);
     },
   };
 }
