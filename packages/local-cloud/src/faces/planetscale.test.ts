@@ -139,6 +139,7 @@ beforeAll(async () => {
     email VARCHAR(100) NOT NULL UNIQUE,
     balance INT NOT NULL DEFAULT 0
   )`);
+  await admin.query(`CREATE PROCEDURE slow_begin() BEGIN DO SLEEP(0.3); START TRANSACTION WITH CONSISTENT SNAPSHOT; END`);
   await admin.query(`CREATE TABLE drizzle_notes (
     id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
     title VARCHAR(100) NOT NULL UNIQUE,
@@ -645,11 +646,10 @@ describe('sessions abandoned or MySQL away', () => {
     try {
       const conn = connect({ url: slowerFace.urlFor(database.name) });
       await conn.execute('SELECT 1');
-      // Both requests carry the same session; each needs its own pinned connection.
-      await Promise.all([
-        conn.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT'),
-        conn.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT'),
-      ]);
+      // Both requests carry the same session and overlap (the procedure sleeps before it opens a
+      // transaction); each ends up needing its own pinned connection.
+      const results = await Promise.all([conn.execute('CALL slow_begin()'), conn.execute('CALL slow_begin()')]);
+      expect(results).toHaveLength(2);
       expect(await transactionCountSettled(openTransactionsInTestDatabase, 2)).toBe(2);
       // Neither is forgotten: both end at the idle time-out.
       await new Promise((resolve) => setTimeout(resolve, 1_300));
