@@ -3,6 +3,7 @@ import type { Face } from '../face.js';
 import { createNeonFace } from './neon.js';
 import { createOAuthFace } from './oauth.js';
 import { createPlanetScaleFace } from './planetscale.js';
+import { createTossFace } from './toss.js';
 import { createUpstashRedisFace } from './upstash-redis.js';
 
 /**
@@ -18,5 +19,5 @@ import { createUpstashRedisFace } from './upstash-redis.js';
  * Faces with test switches take them as JSON at `<face path>/__control`.
  */
 export function createFaces(config: LocalCloudConfig): Face[] {
-  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace()];
+  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace(), createTossFace()];
 }
