@@ -1,6 +1,7 @@
 // `npm test`: makes and migrates this run's own MySQL and Postgres databases, starts a local-cloud
 // for them on a free port, runs every vitest project against them, then drops the databases and
-// empties the tests' Redis database, so the shared servers end as they began.
+// empties the Redis database it claimed, so the shared servers end as they began (and concurrent
+// runs on one machine never share data).
 // Extra arguments go to vitest (e.g. `npm test -- --project api retro-rooms`).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,12 +9,11 @@ import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, startLocalCloud } from '@moalog/local-cloud';
 import {
+  claimTestRedisDatabase,
   createTempMysqlDatabase,
   createTempPostgresDatabase,
   dropLeftoverTestDatabases,
-  testServers,
 } from '@moalog/test-support';
-import { Redis } from 'ioredis';
 import { checkServices } from './services.js';
 
 const root = join(import.meta.dirname, '..');
@@ -27,16 +27,19 @@ const leftovers = await dropLeftoverTestDatabases();
 if (leftovers.length > 0) console.log(`dropped ${leftovers.length} test databases left by an earlier run`);
 
 const mysqlDb = await createTempMysqlDatabase('run');
-const pgDb = await createTempPostgresDatabase('run');
-const redis = new Redis(testServers.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+const pgDb = await createTempPostgresDatabase('run').catch(async (err: unknown) => {
+  await mysqlDb.drop();
+  throw err;
+});
+const redisDb = await claimTestRedisDatabase(mysqlDb.name).catch(async (err: unknown) => {
+  await Promise.allSettled([mysqlDb.drop(), pgDb.drop()]);
+  throw err;
+});
 let cloud: Awaited<ReturnType<typeof startLocalCloud>> | undefined;
 
 async function cleanUp(): Promise<void> {
   await cloud?.close().catch(() => undefined);
-  await Promise.allSettled([mysqlDb.drop(), pgDb.drop()]);
-  await redis.connect().catch(() => undefined);
-  await redis.flushdb().catch(() => undefined);
-  redis.disconnect();
+  await Promise.allSettled([mysqlDb.drop(), pgDb.drop(), redisDb.release()]);
 }
 
 let exitCode = 1;
@@ -45,7 +48,7 @@ try {
   await migrateMoalog(mysqlDb.url);
   await seedMoalog(mysqlDb.url, { population: 1000 });
   await migrateFluxpay(pgDb.url);
-  cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl });
+  cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: redisDb.url });
   console.log(`test databases ${mysqlDb.name} (MySQL) and ${pgDb.name} (Postgres) ready in ${Date.now() - started} ms; local-cloud at ${cloud.url}`);
 
   const env = {
@@ -54,7 +57,7 @@ try {
     TEST_MOALOG_DATABASE_URL: `http://${mysqlDb.name}:test@127.0.0.1:${cloud.port}`,
     TEST_MOALOG_MYSQL_URL: mysqlDb.url,
     TEST_FLUXPAY_DATABASE_URL: pgDb.url,
-    TEST_REDIS_URL: testServers.redisUrl,
+    TEST_REDIS_URL: redisDb.url,
     CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   };
   const vitest = spawn(

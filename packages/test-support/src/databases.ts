@@ -82,8 +82,23 @@ export async function createTempPostgresDatabase(label = 'db'): Promise<TempData
   };
 }
 
-/** Drops every test database left behind by earlier runs (a crashed run cannot clean up itself). */
-export async function dropLeftoverTestDatabases(): Promise<string[]> {
+/** The creation time encoded in a test database's name by uniqueName(), or undefined. */
+export function createdAtOf(name: string): number | undefined {
+  const match = new RegExp(`^${TEST_DATABASE_PREFIX}.*_([0-9a-z]{6,10})_[0-9a-f]{6}$`).exec(name);
+  if (!match) return undefined;
+  const ms = parseInt(match[1]!, 36);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Drops test databases left behind by crashed runs: those older than `olderThanMs` (other test runs
+ * may be going on at the same time on a developer's machine, and their databases must survive).
+ */
+export async function dropLeftoverTestDatabases(olderThanMs = 3 * 3600_000): Promise<string[]> {
+  const stale = (name: string) => {
+    const created = createdAtOf(name);
+    return created === undefined || Date.now() - created > olderThanMs;
+  };
   const dropped: string[] = [];
   const { host, port, user, password } = testServers.mysql;
   const conn = await mysql.createConnection({ host, port, user, password });
@@ -91,6 +106,7 @@ export async function dropLeftoverTestDatabases(): Promise<string[]> {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW DATABASES LIKE '${TEST_DATABASE_PREFIX}%'`);
     for (const row of rows) {
       const name = String(Object.values(row)[0]);
+      if (!stale(name)) continue;
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       dropped.push(`mysql:${name}`);
     }
@@ -104,6 +120,7 @@ export async function dropLeftoverTestDatabases(): Promise<string[]> {
       `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DATABASE_PREFIX}%'`,
     );
     for (const { datname } of rows) {
+      if (!stale(datname)) continue;
       await pgc.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       dropped.push(`postgres:${datname}`);
     }
