@@ -136,7 +136,7 @@ export class RateLimiter {
       this.emit({ decision: 'fail-open-error', rule: rule.name, durationMs: this.now() - started, error });
       return { decision: 'fail-open-error', allowed: true, limit, pending };
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 

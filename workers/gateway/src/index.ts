@@ -1,8 +1,13 @@
-import { envelopeErrorHandler } from '@moalog/shared';
-import { Hono } from 'hono';
+import { AppError, envelopeErrorHandler, errorResponse } from '@moalog/shared';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import { isPaymentPath, stripPaymentPrefix } from './forward.js';
+import type { GatewayEnv } from './hono-env.js';
+import { rateLimit } from './rate-limit.js';
 
-export type GatewayEnv = { Bindings: GatewayBindings; Variables: { requestId: string } };
+export type { GatewayEnv } from './hono-env.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -10,6 +15,7 @@ export const app = new Hono<GatewayEnv>();
 
 app.onError(envelopeErrorHandler);
 
+// Outermost, so every answer (429, 413, preflight, errors) carries the request id.
 app.use('*', async (c, next) => {
   const incoming = c.req.header('x-request-id');
   const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -18,7 +24,48 @@ app.use('*', async (c, next) => {
   c.res.headers.set('x-request-id', requestId);
 });
 
+/** Middleware built from the configuration, once per configuration object (i.e. per isolate). */
+function perConfig(build: (config: GatewayConfig) => MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> {
+  const built = new WeakMap<GatewayConfig, MiddlewareHandler<GatewayEnv>>();
+  return (c, next) => {
+    const config = parseGatewayConfig(c.env);
+    let middleware = built.get(config);
+    if (!middleware) {
+      middleware = build(config);
+      built.set(config, middleware);
+    }
+    return middleware(c, next);
+  };
+}
+
+// Before the limiter: preflights (every OPTIONS) are answered here, never forwarded or counted,
+// and 429s carry CORS headers so browsers can read them.
+app.use(
+  '*',
+  perConfig((config) =>
+    cors({
+      origin: config.allowedOrigins,
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'Authorization', 'Accept', 'Origin', 'X-Request-Id', 'Idempotency-Key', 'X-Idempotency-Key'],
+      exposeHeaders: ['x-request-id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      maxAge: 600,
+    }),
+  ),
+);
+
+// Exempt from the limiter.
 app.get('/health', (c) => c.json({ status: 'healthy' }));
+
+app.use('*', rateLimit());
+
+// After the limiter, so a blocked client's large body is never read.
+app.use(
+  '*',
+  perConfig((config) =>
+    bodyLimit({ maxSize: config.maxBodyBytes, onError: () => errorResponse(new AppError('COMMON413')) }),
+  ),
+);
 
 app.all('*', async (c) => {
   const headers = new Headers(c.req.raw.headers);

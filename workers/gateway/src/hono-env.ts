@@ -1,0 +1,1 @@
+export type GatewayEnv = { Bindings: GatewayBindings; Variables: { requestId: string } };
