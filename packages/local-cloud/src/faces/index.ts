@@ -1,7 +1,9 @@
 import type { LocalCloudConfig } from '../config.js';
 import type { Face } from '../face.js';
+import { createKafkaFace } from './kafka.js';
 import { createNeonFace } from './neon.js';
 import { createOAuthFace } from './oauth.js';
+import { createOpenAiFace } from './openai.js';
 import { createPlanetScaleFace } from './planetscale.js';
 import { createTossFace } from './toss.js';
 import { createUpstashRedisFace } from './upstash-redis.js';
@@ -19,5 +21,5 @@ import { createUpstashRedisFace } from './upstash-redis.js';
  * Faces with test switches take them as JSON at `<face path>/__control`.
  */
 export function createFaces(config: LocalCloudConfig): Face[] {
-  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace(), createTossFace()];
+  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace(), createTossFace(), createOpenAiFace(), createKafkaFace(config)];
 }
