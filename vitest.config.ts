@@ -47,6 +47,8 @@ function workerProject(name: WorkerName) {
     test: {
       name,
       include: [`workers/${name}/src/**/*.test.ts`, `workers/${name}/test/**/*.test.ts`],
+      // `*.node.test.ts` beside worker code test pure modules in Node (e.g. with Node-only checkers).
+      exclude: ['**/*.node.test.ts', '**/node_modules/**'],
       testTimeout: 30_000,
       hookTimeout: 60_000,
     },
@@ -60,7 +62,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'load-tests/**/*.test.ts'],
+          include: ['packages/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'load-tests/**/*.test.ts', 'workers/**/*.node.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

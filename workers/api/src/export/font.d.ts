@@ -1,0 +1,4 @@
+declare module '*.ttf' {
+  const data: ArrayBuffer;
+  export default data;
+}

@@ -1,0 +1,49 @@
+import nanumGothic from '@expo-google-fonts/nanum-gothic/400Regular/NanumGothic_400Regular.ttf';
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorEnvelopeSchema } from '@moalog/shared';
+import { memberSecurity, newRouter } from '../../app.js';
+import { requireMember } from '../../auth/require-member.js';
+import { loadRetrospectReport } from '../../export/load-report.js';
+import { renderRetrospectReport } from '../../export/retrospect-pdf.js';
+import { idParam } from '../../lib/params.js';
+import { requireRetrospectMember } from '../../services/retro-access.js';
+
+const route = createRoute({
+  method: 'get',
+  path: '/api/v1/retrospects/{retrospectId}/export',
+  tags: ['retrospects'],
+  summary: 'The retrospect as a PDF report (API-021)',
+  description: 'Project, room, method, date, participants, the AI insight and every submitted answer, in a PDF with NanumGothic embedded.',
+  security: memberSecurity,
+  middleware: [requireMember] as const,
+  request: { params: z.object({ retrospectId: idParam('retrospectId') }) },
+  responses: {
+    200: {
+      description: 'The PDF (Content-Disposition: attachment)',
+      content: { 'application/pdf': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
+    },
+    400: { description: 'Bad id (COMMON400)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    401: { description: 'Not logged in (AUTH4001)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    403: { description: 'Not a member of the room (RETRO4031)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    404: { description: 'No such retrospect (RETRO4041)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+  },
+});
+
+/** `YYYYmmdd_HHMMSS` in Korea's wall clock, as the original's file names. */
+function fileStamp(now: Date): string {
+  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '_');
+}
+
+export const retrospectsExportRoutes = newRouter().openapi(route, async (c) => {
+  const { db, memberId } = c.var;
+  const { retrospectId } = c.req.valid('param');
+  const { retrospect } = await requireRetrospectMember(db, retrospectId, memberId, { hideFromNonMembers: false });
+  const now = new Date();
+  const report = await loadRetrospectReport(db, retrospect, now);
+  const pdf = await renderRetrospectReport(report, new Uint8Array(nanumGothic));
+  return c.body(pdf, 200, {
+    'content-type': 'application/pdf; charset=utf-8',
+    'content-disposition': `attachment; filename="retrospect_report_${retrospectId}_${fileStamp(now)}.pdf"`,
+    'cache-control': 'no-cache, no-store, must-revalidate',
+  });
+});
