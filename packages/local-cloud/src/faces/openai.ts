@@ -317,13 +317,12 @@ export function createOpenAiFace(): OpenAiFace {
   }
 
   /** Takes one use of a counted switch (failNext / malformedNext), dropping it when used up. */
-  function consume(key: string, name: 'failNext' | 'malformedNext') {
+  function consume<K extends 'failNext' | 'malformedNext'>(key: string, name: K): NonNullable<OpenAiSwitches[K]> | undefined {
     const found = active(key, name);
     if (!found) return undefined;
     const scoped = switches.get(found.scope) as OpenAiSwitches;
-    const value = found.value as { count: number };
-    if (value.count <= 1) delete scoped[name];
-    else scoped[name] = { ...(found.value as object), count: value.count - 1 } as never;
+    if (found.value.count <= 1) delete scoped[name];
+    else scoped[name] = { ...found.value, count: found.value.count - 1 };
     return found.value;
   }
 
