@@ -1,4 +1,7 @@
+import { members } from '@moalog/db';
 import { AppError } from '@moalog/shared';
+import { eq } from 'drizzle-orm';
+import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { ApiEnv } from '../hono-env.js';
@@ -7,9 +10,9 @@ import { verifyToken } from './tokens.js';
 
 /**
  * The original's AuthUser extractor: an Authorization header, when present, must be `Bearer <jwt>`;
- * otherwise the access_token cookie is used. Only access tokens are accepted.
+ * otherwise the access_token cookie is used. Only access tokens are accepted. Answers the member id.
  */
-export const requireMember = createMiddleware<ApiEnv>(async (c, next) => {
+export async function authenticateAccessToken(c: Context<ApiEnv>): Promise<number> {
   const header = c.req.header('authorization');
   let token: string | undefined;
   if (header !== undefined) {
@@ -27,6 +30,25 @@ export const requireMember = createMiddleware<ApiEnv>(async (c, next) => {
       check.reason === 'expired' ? '토큰이 만료되었습니다.' : check.reason === 'wrong-type' ? '유효하지 않은 액세스 토큰입니다.' : '유효하지 않은 토큰입니다.',
     );
   }
-  c.set('memberId', Number(check.claims.sub));
+  return Number(check.claims.sub);
+}
+
+/**
+ * Stateless: the access token alone decides (no database read), so the hot read paths stay one query.
+ * A withdrawn member's access token therefore keeps passing here until it expires (JWT_ACCESS_TTL_SECONDS);
+ * routes that write rows referring to the member, or must not serve a withdrawn one, use
+ * requireExistingMember instead.
+ */
+export const requireMember = createMiddleware<ApiEnv>(async (c, next) => {
+  c.set('memberId', await authenticateAccessToken(c));
+  await next();
+});
+
+/** requireMember plus one primary-key read: a member who no longer exists gets 401 AUTH4001. */
+export const requireExistingMember = createMiddleware<ApiEnv>(async (c, next) => {
+  const memberId = await authenticateAccessToken(c);
+  const [member] = await c.var.db.select({ memberId: members.memberId }).from(members).where(eq(members.memberId, memberId)).limit(1);
+  if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
+  c.set('memberId', memberId);
   await next();
 });

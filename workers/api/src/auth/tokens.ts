@@ -1,4 +1,4 @@
-import { sign, verify } from 'hono/jwt';
+import { decode, sign, verify } from 'hono/jwt';
 
 export type TokenType = 'access' | 'refresh' | 'signup';
 
@@ -8,6 +8,8 @@ export interface TokenClaims {
   exp: number;
   token_type: TokenType;
   jti?: string;
+  /** Refresh tokens: the login session ("family") a rotated token descends from. */
+  fam?: string;
   email?: string;
   provider?: string;
 }
@@ -16,7 +18,11 @@ export interface TokenSettings {
   secret: string;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  signupTtlSeconds?: number;
 }
+
+/** The original's SIGNUP_TOKEN_EXPIRATION default. */
+export const DEFAULT_SIGNUP_TTL_SECONDS = 600;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -26,11 +32,28 @@ export async function issueAccessToken(memberId: number, settings: TokenSettings
   return sign({ ...claims }, settings.secret, 'HS256');
 }
 
-export async function issueRefreshToken(memberId: number, settings: TokenSettings): Promise<{ token: string; expiresAt: Date }> {
+/**
+ * A refresh token with a unique `jti`. `family` carries a rotated token's session on; a login starts a new one.
+ * Refresh rotation uses it to tell a replayed old token of the same session (revoke) from a token of a
+ * session that a later login replaced (just refuse).
+ */
+export async function issueRefreshToken(
+  memberId: number,
+  settings: TokenSettings,
+  family: string = crypto.randomUUID(),
+): Promise<{ token: string; expiresAt: Date; family: string }> {
   const iat = nowSeconds();
   const exp = iat + settings.refreshTtlSeconds;
-  const claims: TokenClaims = { sub: String(memberId), iat, exp, token_type: 'refresh', jti: crypto.randomUUID() };
-  return { token: await sign({ ...claims }, settings.secret, 'HS256'), expiresAt: new Date(exp * 1000) };
+  const claims: TokenClaims = { sub: String(memberId), iat, exp, token_type: 'refresh', jti: crypto.randomUUID(), fam: family };
+  return { token: await sign({ ...claims }, settings.secret, 'HS256'), expiresAt: new Date(exp * 1000), family };
+}
+
+/** The original's signup token: no member yet (`sub` is empty), the provider's email and the provider. */
+export async function issueSignupToken(email: string, provider: string, settings: TokenSettings): Promise<string> {
+  const iat = nowSeconds();
+  const ttl = settings.signupTtlSeconds ?? DEFAULT_SIGNUP_TTL_SECONDS;
+  const claims: TokenClaims = { sub: '', iat, exp: iat + ttl, token_type: 'signup', email, provider };
+  return sign({ ...claims }, settings.secret, 'HS256');
 }
 
 export type TokenCheck =
@@ -40,6 +63,7 @@ export type TokenCheck =
 /**
  * Verifies an HS256 token of the expected type. `alg` other than HS256 (including `none`),
  * a bad signature, a missing `exp` or a non-numeric subject all make the token invalid.
+ * Signup tokens have no subject; they must carry a non-empty `email` and a `provider` instead.
  */
 export async function verifyToken(token: string, expected: TokenType, secret: string): Promise<TokenCheck> {
   let payload: Record<string, unknown>;
@@ -49,9 +73,26 @@ export async function verifyToken(token: string, expected: TokenType, secret: st
     return { ok: false, reason: (err as Error)?.name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
   }
   const { sub, exp, iat, token_type: type } = payload;
+  if (expected === 'signup') {
+    if (typeof exp !== 'number' || typeof iat !== 'number') return { ok: false, reason: 'invalid' };
+    if (type !== 'signup') return { ok: false, reason: 'wrong-type' };
+    const { email, provider } = payload;
+    if (typeof email !== 'string' || email === '' || typeof provider !== 'string') return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: payload as unknown as TokenClaims };
+  }
   if (typeof exp !== 'number' || typeof iat !== 'number' || typeof sub !== 'string' || !/^[1-9]\d{0,17}$/.test(sub)) {
     return { ok: false, reason: 'invalid' };
   }
   if (type !== expected) return { ok: false, reason: 'wrong-type' };
   return { ok: true, claims: payload as unknown as TokenClaims };
+}
+
+/** The claims of a token this worker issued and stored, without checking signature or expiry. */
+export function readStoredTokenClaims(token: string): Partial<TokenClaims> | undefined {
+  try {
+    const payload = decode(token).payload as Record<string, unknown>;
+    return typeof payload === 'object' && payload !== null ? (payload as Partial<TokenClaims>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,8 +3,7 @@ import { members } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { asc, eq } from 'drizzle-orm';
 import { newRouter } from '../../app.js';
-import { ACCESS_COOKIE, REFRESH_COOKIE, setAuthCookie } from '../../auth/cookies.js';
-import { issueAccessToken, issueRefreshToken } from '../../auth/tokens.js';
+import { startSession } from '../../auth/session.js';
 
 const route = createRoute({
   method: 'post',
@@ -40,7 +39,7 @@ authLoginEmailRoutes.use(route.getRoutingPath(), async (c, next) => {
 authLoginEmailRoutes.openapi(
   route,
   async (c) => {
-    const { config, db } = c.var;
+    const { db } = c.var;
     const { email } = c.req.valid('json');
     const [member] = await db
       .select({ memberId: members.memberId })
@@ -50,15 +49,7 @@ authLoginEmailRoutes.openapi(
       .limit(1);
     if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
 
-    const access = await issueAccessToken(member.memberId, config.jwt);
-    const refresh = await issueRefreshToken(member.memberId, config.jwt);
-    await db
-      .update(members)
-      .set({ refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt, updatedAt: new Date() })
-      .where(eq(members.memberId, member.memberId));
-
-    setAuthCookie(c, ACCESS_COOKIE, access, config.jwt.accessTtlSeconds, config.cookieSecure);
-    setAuthCookie(c, REFRESH_COOKIE, refresh.token, config.jwt.refreshTtlSeconds, config.cookieSecure);
+    await startSession(c, member.memberId);
     return ok(c, { isNewMember: false }, '로그인에 성공했습니다.');
   },
 );

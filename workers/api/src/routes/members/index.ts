@@ -1,4 +1,6 @@
 import { newRouter } from '../../app.js';
+import { membersMeRoutes } from './me.js';
+import { membersWithdrawRoutes } from './withdraw.js';
 
 /** Members: the caller's profile, withdrawal. */
-export const memberRoutes = newRouter();
+export const memberRoutes = newRouter().route('/', membersMeRoutes).route('/', membersWithdrawRoutes);
