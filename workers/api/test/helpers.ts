@@ -94,3 +94,18 @@ export async function signUpMember(provider: SocialProvider = 'KAKAO', name = un
   const { result } = await envelope(res);
   return { memberId: result.memberId, email: `${name}@${provider.toLowerCase()}.test`, nickname: name, provider, accessToken, refreshToken };
 }
+
+/**
+ * A fresh member inserted directly into the test database (no login flow involved), with a unique email and
+ * nickname (≤ 20 chars); log in with `loginAs(email)`.
+ */
+export async function insertMember(label = 'm'): Promise<{ memberId: number; email: string; nickname: string }> {
+  const { createMoalogDb } = await import('@moalog/db/clients');
+  const { members } = await import('@moalog/db/moalog-schema');
+  const db = createMoalogDb({ url: env.MOALOG_DATABASE_URL as string });
+  const nickname = `${label.slice(0, 8)}${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const email = `${nickname}@test.moalog.me`;
+  const [row] = await db.insert(members).values({ email, nickname, socialType: 'KAKAO' }).$returningId();
+  if (!row) throw new Error('member insert returned no id');
+  return { memberId: row.memberId, email, nickname };
+}

@@ -1,0 +1,131 @@
+import { retroRooms } from '@moalog/db/moalog-schema';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { call, createRoom, expectOk, newUser, testDb } from '../../lib/retro-test-fixtures.js';
+
+const JOIN = '/api/v1/retro-rooms/join';
+
+async function ageInvite(retroRoomId: number, ageMs: number) {
+  await testDb()
+    .update(retroRooms)
+    .set({ inviteCodeCreatedAt: new Date(Date.now() - ageMs) })
+    .where(eq(retroRooms.retroRoomId, retroRoomId));
+}
+
+describe('POST /api/v1/retro-rooms/join — happy', () => {
+  it.each([
+    ['a path segment', (code: string) => `https://moalog.me/invite/${code}`],
+    ['a code= parameter', (code: string) => `https://moalog.me/join?from=kakao&code=${code}&x=1`],
+    ['a fragment', (code: string) => `moalog://open#${code}`],
+  ])('joins with the code in %s', async (_label, link) => {
+    const [owner, joiner] = await Promise.all([newUser(), newUser()]);
+    const room = await createRoom(owner);
+    const answer = await call(joiner, 'POST', JOIN, { inviteUrl: link(room.inviteCode) });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ isSuccess: true, message: '회고방 참여에 성공하였습니다.' });
+    expect(answer.body.result).toEqual({
+      retroRoomId: room.retroRoomId,
+      title: room.title,
+      joinedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/),
+    });
+  });
+
+  it('lists the joiner after the owner, and appends the room to the end of the joiner\'s own list', async () => {
+    const [owner, joiner] = await Promise.all([newUser(), newUser()]);
+    const own = await createRoom(joiner);
+    const room = await createRoom(owner);
+    await expectOk(joiner, 'POST', JOIN, { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` });
+    const members = await expectOk(joiner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/members`);
+    expect(members.map((m: { memberId: number; role: string }) => [m.memberId, m.role])).toEqual([
+      [owner.memberId, 'OWNER'],
+      [joiner.memberId, 'MEMBER'],
+    ]);
+    expect(await expectOk(joiner, 'GET', '/api/v1/retro-rooms')).toEqual([
+      { retroRoomId: own.retroRoomId, retroRoomName: own.title, orderIndex: 1 },
+      { retroRoomId: room.retroRoomId, retroRoomName: room.title, orderIndex: 2 },
+    ]);
+  });
+
+  it('still accepts an invite a little under 7 days old', async () => {
+    const [owner, joiner] = await Promise.all([newUser(), newUser()]);
+    const room = await createRoom(owner);
+    await ageInvite(room.retroRoomId, 7 * 24 * 3600_000 - 60_000);
+    expect((await call(joiner, 'POST', JOIN, { inviteUrl: `https://x.y/${room.inviteCode}` })).status).toBe(200);
+  });
+});
+
+describe('POST /api/v1/retro-rooms/join — errors', () => {
+  it.each([
+    ['text that is not a URL', 'INV-1234-5678'],
+    ['a URL without a code', 'https://moalog.me/invite/'],
+    ['a code= parameter that is not a code', 'https://moalog.me/join?code=INV-12-34'],
+    ['a code with symbols', 'https://moalog.me/invite/INV-12$4-5678'],
+  ])('answers 400 RETRO4002 for %s', async (_label, inviteUrl) => {
+    const user = await newUser();
+    const answer = await call(user, 'POST', JOIN, { inviteUrl });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ isSuccess: false, code: 'RETRO4002', result: null });
+  });
+
+  it.each([
+    ['a missing inviteUrl', {}],
+    ['a numeric inviteUrl', { inviteUrl: 12 }],
+  ])('answers 400 COMMON400 for %s', async (_label, body) => {
+    const user = await newUser();
+    const answer = await call(user, 'POST', JOIN, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'COMMON400' });
+  });
+
+  it('answers 404 RETRO4041 for a well-formed code no room has', async () => {
+    const user = await newUser();
+    const answer = await call(user, 'POST', JOIN, { inviteUrl: 'https://moalog.me/invite/INV-ZZZZ-ZZZZ' });
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ code: 'RETRO4041' });
+  });
+
+  it('answers 400 RETRO4003 once the invite is 7 days old', async () => {
+    const [owner, joiner] = await Promise.all([newUser(), newUser()]);
+    const room = await createRoom(owner);
+    await ageInvite(room.retroRoomId, 7 * 24 * 3600_000);
+    const answer = await call(joiner, 'POST', JOIN, { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'RETRO4003' });
+    const members = await expectOk(owner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/members`);
+    expect(members).toHaveLength(1);
+  });
+
+  it('answers 409 RETRO4092 to a member joining again, including the owner', async () => {
+    const [owner, joiner] = await Promise.all([newUser(), newUser()]);
+    const room = await createRoom(owner);
+    const link = { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` };
+    await expectOk(joiner, 'POST', JOIN, link);
+    for (const user of [joiner, owner]) {
+      const answer = await call(user, 'POST', JOIN, link);
+      expect(answer.status).toBe(409);
+      expect(answer.body).toMatchObject({ code: 'RETRO4092', message: '이미 해당 회고방의 멤버입니다.' });
+    }
+  });
+
+  it('lets one of several concurrent joins by the same member win and answers the rest 409, never 5xx', async () => {
+    const [owner, joiner] = await Promise.all([newUser(), newUser()]);
+    const room = await createRoom(owner);
+    const link = { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => call(joiner, 'POST', JOIN, link)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
+  });
+});
+
+describe('POST /api/v1/retro-rooms/join — security', () => {
+  it('answers 401 without a token', async () => {
+    const answer = await call(null, 'POST', JOIN, { inviteUrl: 'https://moalog.me/invite/INV-1111-2222' });
+    expect(answer.status).toBe(401);
+  });
+
+  it('cannot join the seeded rooms, whose stored invite values are not codes', async () => {
+    const user = await newUser();
+    const answer = await call(user, 'POST', JOIN, { inviteUrl: 'http://test/invite/1' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'RETRO4002' });
+  });
+});
