@@ -3,3 +3,4 @@ export { BlockedClientCache } from './blocked-clients.js';
 export { createLimiterRedis, type LimiterRedisOptions } from './redis.js';
 export { gcra, parseRate, ruleLimit, slidingWindow, type GcraRule, type RateLimitRule, type RateSpec, type SlidingWindowRule } from './rules.js';
 export { GCRA_SCRIPT, SLIDING_LOG_SCRIPT, scriptSha1 } from './scripts.js';
+export { LocalGcra, type LocalGcraDecision } from './local-gcra.js';
