@@ -19,6 +19,17 @@ const apiConfigSchema = z
     GOOGLE_CLIENT_SECRET: z.string().default(''),
     ENABLE_DEV_LOGIN: booleanVar(false),
     COOKIE_SECURE: booleanVar(true),
+    // Upstash Redis (REST): the AI limits, the writing-guide cache and the analysis claims.
+    UPSTASH_REDIS_REST_URL: z.string().url(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+    // OpenAI chat completions (local mode: local-cloud's OpenAI face). The key is a secret in production.
+    OPENAI_API_KEY: z.string().min(1, 'OPENAI_API_KEY is required'),
+    OPENAI_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
+    OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    OPENAI_TIMEOUT_MS: integerVar(30_000, 1),
+    OPENAI_MAX_RETRIES: integerVar(1, 0),
+    AI_LIMIT_TIMEOUT_MS: integerVar(500, 1),
+    AI_GUIDE_CACHE_TTL_SECONDS: integerVar(86_400, 0),
   })
   .transform((env) => ({
     databaseUrl: env.MOALOG_DATABASE_URL,
@@ -44,6 +55,20 @@ const apiConfigSchema = z
     },
     enableDevLogin: env.ENABLE_DEV_LOGIN,
     cookieSecure: env.COOKIE_SECURE,
+    upstash: { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN },
+    ai: {
+      openai: {
+        apiKey: env.OPENAI_API_KEY,
+        baseUrl: env.OPENAI_BASE_URL.replace(/\/+$/, ''),
+        model: env.OPENAI_MODEL,
+        timeoutMs: env.OPENAI_TIMEOUT_MS,
+        maxRetries: env.OPENAI_MAX_RETRIES,
+      },
+      /** Budget of one Redis call of the AI limits before the isolate-local fallback decides. */
+      limitTimeoutMs: env.AI_LIMIT_TIMEOUT_MS,
+      /** How long a writing guide is reused for the same question and draft (0: no cache). */
+      guideCacheTtlSeconds: env.AI_GUIDE_CACHE_TTL_SECONDS,
+    },
   }));
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
