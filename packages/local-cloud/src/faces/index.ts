@@ -4,6 +4,7 @@ import { createKafkaFace } from './kafka.js';
 import { createNeonFace } from './neon.js';
 import { createOAuthFace } from './oauth.js';
 import { createOpenAiFace } from './openai.js';
+import { createOtlpFace } from './otlp.js';
 import { createPlanetScaleFace } from './planetscale.js';
 import { createTossFace } from './toss.js';
 import { createUpstashRedisFace } from './upstash-redis.js';
@@ -21,5 +22,5 @@ import { createUpstashRedisFace } from './upstash-redis.js';
  * Faces with test switches take them as JSON at `<face path>/__control`.
  */
 export function createFaces(config: LocalCloudConfig): Face[] {
-  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace(), createTossFace(), createOpenAiFace(), createKafkaFace(config)];
+  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace(), createTossFace(), createOpenAiFace(), createKafkaFace(config), createOtlpFace()];
 }
