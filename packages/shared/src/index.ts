@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './envelope.js';
 export * from './config.js';
 export * from './hono-errors.js';
+export * from './openapi.js';

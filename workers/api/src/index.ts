@@ -1,3 +1,4 @@
+import { moalogApiDocs, mountApiDocs } from '@moalog/shared';
 import { newApp } from './app.js';
 import { aiRoutes } from './routes/ai/index.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -17,5 +18,8 @@ export const app = newApp()
   .route('/', responseRoutes)
   .route('/', aiRoutes)
   .route('/', subscriptionRoutes);
+
+// After every route: GET /api-docs/openapi.json and /swagger-ui, no authentication.
+mountApiDocs(app, moalogApiDocs);
 
 export default app;

@@ -1,0 +1,303 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { errorCatalog } from './errors.js';
+
+/**
+ * The OpenAPI documents of the workers: generated from the routes' own zod definitions (the same
+ * schemas validate the requests), plus what no single route says — the envelope, the error codes,
+ * the security schemes and the idempotency headers. Each worker mounts its document and a Swagger UI
+ * page with `mountApiDocs`; they answer without authentication.
+ */
+
+export const OPENAPI_VERSION = '3.1.0';
+
+export type SecurityScheme =
+  | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description?: string };
+
+/** The two ways to send a member's access token (the original's AuthUser extractor accepts either). */
+export const securitySchemes = {
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'The access token (JWT, HS256) as `Authorization: Bearer <token>`. When an Authorization header is present it must be of this form; otherwise the `access_token` cookie is used.',
+  },
+  cookieAuth: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'access_token',
+    description: 'The HttpOnly `access_token` cookie set by the login endpoints.',
+  },
+} as const satisfies Record<string, SecurityScheme>;
+
+/** An example key, a UUID as FluxPay requires (moalog accepts any opaque string). */
+export const IDEMPOTENCY_KEY_EXAMPLE = '5f0c1b1e-8a47-4a3e-9a53-6c1d2b7e9f10';
+
+const moalogIdempotencyDescription =
+  'Opaque key (1–255 characters), scoped per member and endpoint. The same key with the same body answers the stored status and body again; the same key with another body answers 422 `PAY4221`; the same key while the first request is still running answers 409 `PAY4092`. `Idempotency-Key` and `X-Idempotency-Key` are synonyms.';
+
+/** `Idempotency-Key` as moalog's subscription endpoint accepts it (reusable: `#/components/parameters/IdempotencyKey`). */
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi('IdempotencyKey', {
+    param: { name: 'Idempotency-Key', in: 'header' },
+    description: moalogIdempotencyDescription,
+    example: IDEMPOTENCY_KEY_EXAMPLE,
+  });
+
+/** `X-Idempotency-Key`, the synonym of `Idempotency-Key` (reusable: `#/components/parameters/XIdempotencyKey`). */
+export const xIdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi('XIdempotencyKey', {
+    param: { name: 'X-Idempotency-Key', in: 'header' },
+    description: moalogIdempotencyDescription,
+    example: IDEMPOTENCY_KEY_EXAMPLE,
+  });
+
+/** `request.headers` of a moalog route that takes either idempotency header. */
+export const idempotencyHeaders = z.object({
+  'Idempotency-Key': idempotencyKeyHeader,
+  'X-Idempotency-Key': xIdempotencyKeyHeader,
+});
+
+/**
+ * FluxPay's `X-Idempotency-Key` (reusable: `#/components/parameters/FluxPayIdempotencyKey`). Documented as a
+ * required UUID; the zod schema itself accepts anything so FluxPay's idempotency middleware can answer its
+ * own codes (missing → 400 `VAL_002`, not a UUID → 400 `VAL_003`) instead of a generic validation failure.
+ */
+export const fluxpayIdempotencyKeyHeader = z
+  .string()
+  .optional()
+  .openapi('FluxPayIdempotencyKey', {
+    param: { name: 'X-Idempotency-Key', in: 'header', required: true },
+    format: 'uuid',
+    description:
+      'Required UUID. The same key with the same body answers the stored status and body again; missing → 400 `VAL_002`; not a UUID → 400 `VAL_003`; the same key with another body → 422 `VAL_004`; the same key while the first request is still running → 409 `VAL_005`.',
+    example: IDEMPOTENCY_KEY_EXAMPLE,
+  });
+
+/** `request.headers` of a FluxPay route that requires `X-Idempotency-Key`. */
+export const fluxpayIdempotencyHeaders = z.object({ 'X-Idempotency-Key': fluxpayIdempotencyKeyHeader });
+
+/** Reusable header parameters of moalog's document (`#/components/parameters/<name>`). */
+export const moalogParameters = { IdempotencyKey: idempotencyKeyHeader, XIdempotencyKey: xIdempotencyKeyHeader };
+
+/** Reusable header parameters of FluxPay's document. */
+export const fluxpayParameters = { FluxPayIdempotencyKey: fluxpayIdempotencyKeyHeader };
+
+export interface ErrorCodeEntry {
+  code: string;
+  status: number;
+  message: string;
+}
+
+export type ErrorCodeCatalog = Readonly<Record<string, { readonly status: number; readonly message: string }>>;
+
+/** A catalog as a list, in the catalog's own order. */
+export function errorCodeList(catalog: ErrorCodeCatalog): ErrorCodeEntry[] {
+  return Object.entries(catalog).map(([code, { status, message }]) => ({ code, status, message }));
+}
+
+function markdownCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+/** The catalog as a Markdown table (Swagger UI renders it in the document description). */
+export function errorCodeTable(catalog: ErrorCodeCatalog): string {
+  const rows = errorCodeList(catalog).map((e) => `| \`${e.code}\` | ${e.status} | ${markdownCell(e.message)} |`);
+  return ['| code | HTTP status | default message |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** Static assets of Swagger UI (`swagger-ui-bundle.js`, `swagger-ui.css` from swagger-ui-dist), served by the worker itself. */
+export interface SwaggerUiAssets {
+  bundleJs: string;
+  css: string;
+}
+
+export interface ApiDocsOptions {
+  title: string;
+  version: string;
+  /** Markdown: what the API is and how its answers look; the error-code table is appended to it. */
+  description: string;
+  /** As a client reaches the API through the gateway. */
+  servers: Array<{ url: string; description?: string }>;
+  tags?: Array<{ name: string; description?: string }>;
+  errorCodes: ErrorCodeCatalog;
+  /** `components.securitySchemes`, which routes name in their `security`. */
+  securitySchemes: Readonly<Record<string, SecurityScheme>>;
+  /** Parameters listed under `components.parameters`; routes using these schemas refer to them. */
+  parameters: Record<string, z.ZodType>;
+  /** Paths the document is served at; Swagger UI loads the first. */
+  specPaths: readonly string[];
+  /** Paths of the Swagger UI page. */
+  uiPaths: readonly string[];
+  /** Swagger UI's own files. Without them the page cannot render: there is no CDN to fall back to. */
+  swaggerUiAssets?: SwaggerUiAssets;
+}
+
+/** Where Swagger UI's files are served, relative to the worker's root. */
+export const SWAGGER_UI_ASSETS_PATH = '/swagger-ui/swagger-ui-dist';
+
+const SWAGGER_UI_ASSET_FILES = {
+  'swagger-ui-bundle.js': { key: 'bundleJs', type: 'text/javascript; charset=utf-8' },
+  'swagger-ui.css': { key: 'css', type: 'text/css; charset=utf-8' },
+} as const satisfies Record<string, { key: keyof SwaggerUiAssets; type: string }>;
+
+/** Every path `mountApiDocs` serves for these options (none of them is an API operation). */
+export function apiDocsRoutePaths(options: ApiDocsOptions): string[] {
+  return [
+    ...options.specPaths,
+    ...options.uiPaths,
+    ...Object.keys(SWAGGER_UI_ASSET_FILES).map((file) => `${SWAGGER_UI_ASSETS_PATH}/${file}`),
+  ];
+}
+
+/**
+ * `to` as a URL relative to the page at `from` (both absolute paths). The pages are reached under
+ * different prefixes (`/pay/swagger-ui.html` through the gateway, `/swagger-ui.html` in the worker), so
+ * everything the page loads is addressed relatively.
+ */
+export function relativeUrl(from: string, to: string): string {
+  const fromDir = from.split('/').slice(1, -1);
+  const target = to.split('/').slice(1);
+  let shared = 0;
+  while (shared < fromDir.length && shared < target.length - 1 && fromDir[shared] === target[shared]) shared++;
+  const up = fromDir.length - shared;
+  const rest = target.slice(shared).join('/');
+  return `${'../'.repeat(up)}${rest}` || './';
+}
+
+function registerDocumentComponents(app: OpenAPIHono<any, any, any>, options: ApiDocsOptions): void {
+  const registry = app.openAPIRegistry;
+  for (const [name, scheme] of Object.entries(options.securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, schema] of Object.entries(options.parameters)) registry.registerParameter(name, schema);
+}
+
+/** The OpenAPI 3.1 document of `app`'s routes with the envelope, error codes and security schemes. */
+export function buildOpenApiDocument(app: OpenAPIHono<any, any, any>, options: ApiDocsOptions) {
+  const document = app.getOpenAPI31Document({
+    openapi: OPENAPI_VERSION,
+    info: {
+      title: options.title,
+      version: options.version,
+      description: `${options.description}\n\n## Error codes\n\n${errorCodeTable(options.errorCodes)}`,
+    },
+    servers: options.servers,
+    ...(options.tags ? { tags: options.tags } : {}),
+  });
+  return { ...document, 'x-error-codes': errorCodeList(options.errorCodes) };
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+
+/**
+ * Serves `app`'s OpenAPI document at `options.specPaths` and Swagger UI at `options.uiPaths`, with
+ * Swagger UI's files under SWAGGER_UI_ASSETS_PATH. Call it after every route is mounted; the document is
+ * generated once per isolate, on its first request. None of these routes requires authentication.
+ */
+export function mountApiDocs<E extends Env>(app: OpenAPIHono<E, any, any>, options: ApiDocsOptions): void {
+  registerDocumentComponents(app, options);
+  let document: OpenApiDocument | undefined;
+  for (const path of options.specPaths) {
+    app.get(path, (c) => {
+      document ??= buildOpenApiDocument(app, options);
+      return c.json(document);
+    });
+  }
+
+  const specPath = options.specPaths[0];
+  if (specPath === undefined) throw new Error('mountApiDocs: specPaths is empty');
+  for (const uiPath of options.uiPaths) {
+    app.get(
+      uiPath,
+      swaggerUI<E>({
+        title: options.title,
+        url: relativeUrl(uiPath, specPath),
+        baseUrl: relativeUrl(uiPath, SWAGGER_UI_ASSETS_PATH.slice(0, -'/swagger-ui-dist'.length)),
+        docExpansion: 'list',
+        persistAuthorization: true,
+        displayRequestDuration: true,
+        withCredentials: true,
+      }),
+    );
+  }
+
+  for (const [file, { key, type }] of Object.entries(SWAGGER_UI_ASSET_FILES)) {
+    app.get(`${SWAGGER_UI_ASSETS_PATH}/${file}`, (c) => {
+      const body = options.swaggerUiAssets?.[key];
+      if (body === undefined) return c.text(`Swagger UI asset ${file} is not bundled in this worker`, 404);
+      return c.body(body, 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });
+    });
+  }
+}
+
+const moalogEnvelopeDescription = `moalog-server's API: team retrospectives, AI analysis, subscriptions. Reached through the gateway.
+
+## Envelope
+
+Every JSON answer is wrapped in \`{ "isSuccess": boolean, "code": string, "message": string, "result": … }\`.
+Successes answer \`isSuccess: true\`, usually \`code: "COMMON200"\`, with the data in \`result\` (the API answers 200, never 201).
+Failures answer \`isSuccess: false\`, an error \`code\` from the table below, a Korean \`message\` and \`result: null\`.
+Malformed JSON, a wrong content type and any validation failure answer 400 \`COMMON400\` (or the route's own code, e.g. \`RETRO4001\`).
+
+## Authentication
+
+Member routes take the access token as \`Authorization: Bearer <token>\` (**bearerAuth**) or the \`access_token\` cookie (**cookieAuth**); without a valid one they answer 401 \`AUTH4001\`.
+Tokens come only in cookies, from \`POST /api/v1/auth/social-login\` + \`/signup\`, or the development login \`POST /api/auth/login/email\`.
+
+## Rate limits and request ids
+
+The gateway allows 100 requests per 60 s per client IP (429 \`RATE4291\` with \`Retry-After\`), and echoes or assigns \`x-request-id\` on every answer.
+
+## Idempotency
+
+\`POST /api/v1/subscriptions\` takes \`Idempotency-Key\` or \`X-Idempotency-Key\` (opaque, ≤ 255 characters, per member): a retry with the same key and body gets the stored answer again.`;
+
+/** Document options of the api worker (moalog-server): served at the original's paths. */
+export const moalogApiDocs: ApiDocsOptions = {
+  title: 'Moalog API',
+  version: '1.0.0',
+  description: moalogEnvelopeDescription,
+  servers: [{ url: '/', description: 'the gateway' }],
+  errorCodes: errorCatalog,
+  securitySchemes,
+  parameters: moalogParameters,
+  specPaths: ['/api-docs/openapi.json'],
+  uiPaths: ['/swagger-ui'],
+};
+
+const fluxpayEnvelopeDescription = `FluxPay, the payment engine: orders, payments (confirmed through Toss Payments) and refunds. Reached through the gateway under \`/pay\`.
+
+## Body
+
+Every JSON answer is FluxPay's \`ApiResponse\`: \`{ "success": boolean, "data": … | null, "error": { "code", "message", "fieldErrors": [ { "field", "message" } ] } | null, "metadata": { "timestamp", "traceId" } }\`.
+A request that fails validation (malformed JSON, a missing or wrong field) answers 400 \`VAL_001\` with one \`fieldErrors\` entry per problem.
+
+## Idempotency
+
+Creating orders, payments and refunds requires \`X-Idempotency-Key\` (a UUID): the same key with the same body answers the stored status and body again (\`Idempotent-Replayed: true\`), another body answers 422 \`VAL_004\`, and a retry while the first request is still running answers 409 \`VAL_005\`.`;
+
+/** Document options of the payment worker (FluxPay): its spec at the original's `/api-docs` too, servers under the gateway's `/pay`. */
+export function fluxpayApiDocs(errorCodes: ErrorCodeCatalog): ApiDocsOptions {
+  return {
+    title: 'FluxPay API',
+    version: '1.0.0',
+    description: fluxpayEnvelopeDescription,
+    servers: [{ url: '/pay', description: 'the gateway' }],
+    errorCodes,
+    // FluxPay has no authentication of its own: only the gateway and the api reach it.
+    securitySchemes: {},
+    parameters: fluxpayParameters,
+    specPaths: ['/api-docs/openapi.json', '/api-docs'],
+    uiPaths: ['/swagger-ui.html'],
+  };
+}
