@@ -1,16 +1,26 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { newApp } from './app.js';
+import { healthRoutes } from './routes/health.js';
+import { orderRoutes } from './routes/orders.js';
+import { paymentConfirmRoutes } from './routes/payment-confirm.js';
+import { paymentRoutes } from './routes/payments.js';
+import { refundRoutes } from './routes/refunds.js';
+import { tossWebhookRoutes } from './routes/toss-webhook.js';
 
-export type PaymentEnv = { Bindings: PaymentBindings };
+export type { PaymentEnv } from './env.js';
 
-export const app = new OpenAPIHono<PaymentEnv>();
+/** FluxPay (reference §4) under its own paths; the gateway serves them as `/pay/...`. */
+export const app = newApp()
+  .route('/', healthRoutes)
+  .route('/', orderRoutes)
+  // Before the payment routes, so `/api/v1/payments/confirm` is never read as a payment id.
+  .route('/', paymentConfirmRoutes)
+  .route('/', paymentRoutes)
+  .route('/', refundRoutes)
+  .route('/', tossWebhookRoutes);
 
-const healthRoute = createRoute({
-  method: 'get',
-  path: '/health',
-  tags: ['health'],
-  responses: { 200: { description: 'alive', content: { 'application/json': { schema: z.object({ status: z.literal('healthy') }) } } } },
+app.doc31('/api-docs', {
+  openapi: '3.1.0',
+  info: { title: 'FluxPay Engine (Moalog Edge payment worker)', version: '1.0.0' },
 });
-
-app.openapi(healthRoute, (c) => c.json({ status: 'healthy' as const }, 200));
 
 export default app;

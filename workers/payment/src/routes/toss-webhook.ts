@@ -1,0 +1,48 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { paymentStatuses } from '@moalog/db';
+import { newRouter } from '../app.js';
+import { envelopeSchema, errorResponses, successEnvelope } from '../envelope.js';
+import { applyTossWebhook } from '../services/confirmation.js';
+
+/** Toss's webhook body (`PAYMENT_STATUS_CHANGED`); only `data.paymentKey` is read, everything else is ignored. */
+const webhookBody = z
+  .object({
+    eventType: z.string().max(100).optional().openapi({ example: 'PAYMENT_STATUS_CHANGED' }),
+    createdAt: z.string().max(100).optional(),
+    data: z.object({ paymentKey: z.string().trim().min(1).max(200) }).passthrough(),
+  })
+  .passthrough()
+  .openapi('TossWebhook');
+
+const webhookResult = z
+  .object({
+    paymentId: z.string(),
+    orderId: z.string(),
+    status: z.enum(paymentStatuses),
+    pgStatus: z.string().openapi({ description: "Toss's status of the payment, as read back from Toss" }),
+    applied: z.boolean().openapi({ description: 'Whether the payment changed' }),
+  })
+  .openapi('TossWebhookResult');
+
+const route = createRoute({
+  method: 'post',
+  path: '/api/v1/webhooks/toss',
+  tags: ['webhooks'],
+  summary: "Toss's payment status webhook: re-reads the payment from Toss and applies only what Toss says",
+  request: { body: { required: true, content: { 'application/json': { schema: webhookBody } } } },
+  responses: {
+    200: { description: 'Reconciled', content: { 'application/json': { schema: envelopeSchema(webhookResult, 'TossWebhookEnvelope') } } },
+    ...errorResponses({
+      400: 'VAL_001 no data.paymentKey',
+      404: 'PAY_001 Toss has no such payment, or it is not for a FluxPay order',
+      422: "PAY_004 Toss's amount or key contradict FluxPay's payment (nothing changed)",
+      502: 'PAY_005 Toss could not be asked (Toss retries the webhook)',
+    }),
+  },
+});
+
+export const tossWebhookRoutes = newRouter().openapi(route, async (c) => {
+  const { data } = c.req.valid('json');
+  const result = await applyTossWebhook(c.var.database.db, c.var.config, data.paymentKey);
+  return c.json(successEnvelope(result, c.var.traceId), 200);
+});

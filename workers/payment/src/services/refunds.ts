@@ -1,0 +1,192 @@
+import { orders, payments, refunds, type FluxpayDb, type Order, type Payment, type Refund } from '@moalog/db';
+import { and, eq, ne } from 'drizzle-orm';
+import type { PaymentConfig } from '../config.js';
+import { amountFromDecimal, amountFromMinor, decimalFromMinor, minorFromDecimal } from '../domain/money.js';
+import { errorEnvelope, successEnvelope, type ErrorEnvelope, type SuccessEnvelope } from '../envelope.js';
+import { fieldError, FluxpayError } from '../errors.js';
+import { event, writeEvents, type Tx } from '../outbox.js';
+import { failureReason, type TossOutcome } from '../toss/client.js';
+import { toRefundResponse, type RefundResponse } from '../dto.js';
+import { lockWaitMs, paymentFailedError, tossClient } from './confirmation.js';
+import { limitLockWait, markRefunded } from './payment-state.js';
+
+export interface RefundRequest {
+  /** Fixed for one use of one idempotency key, so a retry that takes the key over resumes this refund. */
+  refundId: string;
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  reason: string | null;
+}
+
+export type RefundAnswer = { status: 201; body: SuccessEnvelope<RefundResponse> } | { status: 400 | 502; body: ErrorEnvelope };
+
+const DAY_MS = 86_400_000;
+
+async function lockPayment(tx: Tx, tenantId: string, paymentId: string): Promise<{ payment: Payment; order: Order } | undefined> {
+  const [payment] = await tx.select().from(payments).where(and(eq(payments.id, paymentId), eq(payments.tenantId, tenantId))).for('update');
+  if (!payment) return undefined;
+  // Read without a lock: refunds lock payments only, so they never wait on an order-first locker.
+  const [order] = await tx.select().from(orders).where(eq(orders.id, payment.orderId));
+  return order ? { payment, order } : undefined;
+}
+
+/**
+ * A refund in two short transactions around Toss's cancel, so no row stays locked while Toss answers:
+ * 1. lock the payment, check the original's rules — payment CONFIRMED (PAY_010), same currency (VAL_001),
+ *    within refundPeriodDays of its confirmation (PAY_008), fewer than maxPartialRefunds refunds that
+ *    did not fail (PAY_011), all of them together at most the amount paid (PAY_007) — and record the
+ *    refund PROCESSING (it counts against the limits from then on);
+ * 2. `POST /v1/payments/{paymentKey}/cancel` (cancelAmount unless it is one refund of everything), with
+ *    Toss's Idempotency-Key = the refund id;
+ * 3. store COMPLETED (payment REFUNDED once everything went back) or FAILED, the events, and the answer.
+ */
+export async function refundPayment(
+  db: FluxpayDb,
+  config: PaymentConfig,
+  request: RefundRequest,
+  recordAnswer: (tx: Tx, status: number, body: unknown) => Promise<void>,
+  traceId: string,
+): Promise<RefundAnswer> {
+  const { tenantId } = config;
+  const started = await db.transaction(async (tx) => {
+    await limitLockWait(tx, lockWaitMs(config));
+    const found = await lockPayment(tx, tenantId, request.paymentId);
+    if (!found) throw new FluxpayError('PAY_001');
+    const { payment, order } = found;
+
+    const [resumed] = await tx.select().from(refunds).where(eq(refunds.id, request.refundId));
+    if (resumed) {
+      if (resumed.paymentId !== payment.id) throw new FluxpayError('SYS_001', 'Refund id collision');
+      return { payment, order, refund: resumed, wholePayment: false };
+    }
+
+    if (payment.status !== 'CONFIRMED') throw new FluxpayError('PAY_010', `Only CONFIRMED payments can be refunded; this one is ${payment.status}`);
+    if (request.currency !== payment.currency) throw fieldError('currency', `must be the payment's currency ${payment.currency}`);
+    const confirmedAt = payment.confirmedAt ?? payment.updatedAt;
+    if (Date.now() - confirmedAt.getTime() > config.refunds.refundPeriodDays * DAY_MS) {
+      throw new FluxpayError('PAY_008', `Refunds are possible for ${config.refunds.refundPeriodDays} days after the payment was confirmed`);
+    }
+    const active = await tx
+      .select({ amount: refunds.amount })
+      .from(refunds)
+      .where(and(eq(refunds.paymentId, payment.id), ne(refunds.status, 'FAILED')));
+    if (active.length >= config.refunds.maxPartialRefunds) {
+      throw new FluxpayError('PAY_011', `A payment can have at most ${config.refunds.maxPartialRefunds} refunds`);
+    }
+    const paid = minorFromDecimal(payment.amount);
+    const refunded = active.reduce((sum, row) => sum + minorFromDecimal(row.amount), 0);
+    if (refunded + request.amountMinor > paid) {
+      throw new FluxpayError('PAY_007', `At most ${amountFromMinor(paid - refunded)} ${payment.currency} can still be refunded`);
+    }
+    const [refund] = await tx
+      .insert(refunds)
+      .values({
+        id: request.refundId,
+        tenantId,
+        paymentId: payment.id,
+        amount: decimalFromMinor(request.amountMinor),
+        currency: payment.currency,
+        status: 'PROCESSING',
+        reason: request.reason,
+      })
+      .returning();
+    return { payment, order, refund: refund as Refund, wholePayment: active.length === 0 && request.amountMinor === paid };
+  });
+
+  let answer: TossOutcome | undefined;
+  if (started.refund.status === 'PROCESSING') {
+    const amount = amountFromDecimal(started.refund.amount);
+    answer = await tossClient(config).cancel(
+      started.payment.pgPaymentKey ?? '',
+      { cancelReason: (started.refund.reason ?? 'FluxPay refund').slice(0, 200), ...(started.wholePayment ? {} : { cancelAmount: amount }) },
+      `fluxpay-refund:${started.refund.id}`,
+    );
+  }
+
+  return db.transaction(async (tx) => {
+    await limitLockWait(tx, lockWaitMs(config));
+    const found = await lockPayment(tx, tenantId, started.payment.id);
+    const [refund] = await tx.select().from(refunds).where(eq(refunds.id, started.refund.id)).for('update');
+    if (!found || !refund) throw new FluxpayError('SYS_001', 'The refund disappeared while it was processed');
+    const { payment, order } = found;
+
+    let finished: RefundAnswer;
+    if (refund.status !== 'PROCESSING' || answer === undefined) {
+      finished = answerFor(refund, traceId);
+    } else if (answer.ok) {
+      const pgRefundId = answer.payment.cancels?.at(-1)?.transactionKey ?? answer.payment.lastTransactionKey ?? null;
+      const [completed] = await tx
+        .update(refunds)
+        .set({ status: 'COMPLETED', pgRefundId, completedAt: new Date(), failureReason: null })
+        .where(eq(refunds.id, refund.id))
+        .returning();
+      const done = await tx
+        .select({ amount: refunds.amount })
+        .from(refunds)
+        .where(and(eq(refunds.paymentId, payment.id), eq(refunds.status, 'COMPLETED')));
+      const refundedTotal = done.reduce((sum, row) => sum + minorFromDecimal(row.amount), 0);
+      let currentPayment = payment;
+      if (refundedTotal >= minorFromDecimal(payment.amount) && payment.status === 'CONFIRMED') {
+        currentPayment = await markRefunded(tx, tenantId, order, payment, 'refund');
+      }
+      await writeEvents(tx, [
+        event({
+          eventType: 'refund.completed',
+          tenantId,
+          aggregateId: refund.id,
+          data: {
+            refundId: refund.id,
+            paymentId: payment.id,
+            orderId: order.id,
+            userId: order.userId,
+            amount: amountFromDecimal(refund.amount),
+            currency: refund.currency,
+            pgRefundId,
+            reason: refund.reason,
+            refundedTotal: amountFromMinor(refundedTotal),
+            paymentStatus: currentPayment.status,
+            metadata: order.metadata ?? null,
+          },
+        }),
+      ]);
+      finished = answerFor(completed as Refund, traceId);
+    } else {
+      const reason = failureReason(answer);
+      const [failed] = await tx.update(refunds).set({ status: 'FAILED', failureReason: reason }).where(eq(refunds.id, refund.id)).returning();
+      await writeEvents(tx, [
+        event({
+          eventType: 'refund.failed',
+          tenantId,
+          aggregateId: refund.id,
+          data: {
+            refundId: refund.id,
+            paymentId: payment.id,
+            orderId: order.id,
+            userId: order.userId,
+            amount: amountFromDecimal(refund.amount),
+            currency: refund.currency,
+            failureCode: answer.code,
+            failureReason: reason,
+            metadata: order.metadata ?? null,
+          },
+        }),
+      ]);
+      const error = paymentFailedError(payment, answer);
+      finished = {
+        status: error.status as 400 | 502,
+        body: errorEnvelope(error.code, `Refund ${(failed as Refund).id} failed: ${reason}`, [], traceId),
+      };
+    }
+    await recordAnswer(tx, finished.status, finished.body);
+    return finished;
+  });
+}
+
+/** The answer for a refund already finished (a resumed request whose refund another request completed). */
+function answerFor(refund: Refund, traceId: string): RefundAnswer {
+  if (refund.status === 'FAILED') {
+    return { status: 400, body: errorEnvelope('PAY_002', `Refund ${refund.id} failed: ${refund.failureReason ?? 'unknown reason'}`, [], traceId) };
+  }
+  return { status: 201, body: successEnvelope(toRefundResponse(refund), traceId) };
+}
