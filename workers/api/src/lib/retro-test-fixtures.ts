@@ -111,3 +111,41 @@ export async function roomWithCast(method = 'KPT') {
   const retrospect = await createRetrospect(owner, room.retroRoomId, { retrospectMethod: method });
   return { owner, member, stranger, room, retrospectId: retrospect.retrospectId };
 }
+
+/** Rows still in the database for a retrospect, per table (everything a delete must remove). */
+export async function leftoverRows(retrospectId: number, responseIds: number[]) {
+  const { sql } = await import('drizzle-orm');
+  const db = testDb();
+  const count = async (query: ReturnType<typeof sql>) => Number(((await db.execute(query)) as unknown as { rows: Array<{ n: unknown }> }).rows[0]?.n ?? 0);
+  const ids = responseIds.length > 0 ? responseIds : [0];
+  const idList = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+  const [retrospects, responses, references, participations, comments, likes, owners] = await Promise.all([
+    count(sql`SELECT COUNT(*) AS n FROM retrospects WHERE retrospect_id = ${retrospectId}`),
+    count(sql`SELECT COUNT(*) AS n FROM response WHERE retrospect_id = ${retrospectId}`),
+    count(sql`SELECT COUNT(*) AS n FROM retro_reference WHERE retrospect_id = ${retrospectId}`),
+    count(sql`SELECT COUNT(*) AS n FROM member_retro WHERE retrospect_id = ${retrospectId}`),
+    count(sql`SELECT COUNT(*) AS n FROM response_comment WHERE response_id IN (${idList})`),
+    count(sql`SELECT COUNT(*) AS n FROM response_like WHERE response_id IN (${idList})`),
+    count(sql`SELECT COUNT(*) AS n FROM member_response WHERE response_id IN (${idList})`),
+  ]);
+  return { retrospects, responses, references, participations, comments, likes, owners };
+}
+
+/**
+ * A retrospect taken through its whole life in a fresh room: both cast members participate and submit,
+ * the member comments on and likes the owner's first answer. Returns the cast and every answer id.
+ */
+export async function submittedRetrospect() {
+  const cast = await roomWithCast();
+  const { owner, member, retrospectId } = cast;
+  await participate(owner, retrospectId);
+  await participate(member, retrospectId);
+  await submit(owner, retrospectId, 'owner');
+  await submit(member, retrospectId, 'member');
+  const page = await expectOk(member, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=ALL&size=100`);
+  const responseIds: number[] = page.responses.map((r: { responseId: number }) => r.responseId);
+  const ownersFirst = page.responses.find((r: { content: string }) => r.content === 'owner answer 1').responseId as number;
+  await expectOk(member, 'POST', `/api/v1/responses/${ownersFirst}/comments`, { content: 'nice' });
+  await expectOk(member, 'POST', `/api/v1/responses/${ownersFirst}/likes`);
+  return { ...cast, responseIds, ownersFirst };
+}
