@@ -20,15 +20,18 @@ export function openApiPath(honoPath: string): string {
 }
 
 /**
- * The operations `routes` (a Hono app's `app.routes`) serve, without middleware (`ALL` entries on wildcard
- * paths) and without the paths in `excludedPaths` (the documentation's own routes). Sorted, distinct.
+ * The operations `routes` serve — Hono's `inspectRoutes(app)` (from `hono/dev`) — without middleware
+ * (`use()` entries, whatever their path) and without the paths in `excludedPaths` (the documentation's
+ * own routes). Sorted, distinct.
  */
-export function servedOperations(routes: ReadonlyArray<{ method: string; path: string }>, excludedPaths: readonly string[]): string[] {
+export function servedOperations(
+  routes: ReadonlyArray<{ method: string; path: string; isMiddleware: boolean }>,
+  excludedPaths: readonly string[],
+): string[] {
   const excluded = new Set(excludedPaths);
   const keys = new Set<string>();
-  for (const { method, path } of routes) {
-    if (method === 'ALL' && path.includes('*')) continue;
-    if (excluded.has(path)) continue;
+  for (const { method, path, isMiddleware } of routes) {
+    if (isMiddleware || excluded.has(path)) continue;
     keys.add(operationKey(method, openApiPath(path)));
   }
   return [...keys].sort();
