@@ -66,10 +66,13 @@ export class Aggregator {
     return this.points === 0;
   }
 
-  /** Adds `value` (default 1) to a counter. Non-finite or negative values are ignored. */
-  count(name: string, attributes: Attributes = {}, value = 1, descriptor?: InstrumentDescriptor): void {
+  /**
+   * Adds `value` (default 1) to a counter. Non-finite or negative values are ignored. `beyondCap`
+   * is for the module's own counters of what it dropped, which must survive the series cap.
+   */
+  count(name: string, attributes: Attributes = {}, value = 1, descriptor?: InstrumentDescriptor, beyondCap = false): void {
     if (!Number.isFinite(value) || value < 0) return;
-    const series = this.series(name, 'counter', attributes, descriptor);
+    const series = this.series(name, 'counter', attributes, descriptor, beyondCap);
     if (!series) return;
     if (series.counter) series.counter.value += value;
     else series.counter = { value };
@@ -120,7 +123,7 @@ export class Aggregator {
     return n;
   }
 
-  private series(name: string, kind: InstrumentKind, attributes: Attributes, descriptor?: InstrumentDescriptor): Series | undefined {
+  private series(name: string, kind: InstrumentKind, attributes: Attributes, descriptor?: InstrumentDescriptor, beyondCap = false): Series | undefined {
     let instrument = this.instruments.get(name);
     if (!instrument) {
       const chosen = descriptor && descriptor.kind === kind ? descriptor : descriptorFor(name, kind);
@@ -135,7 +138,7 @@ export class Aggregator {
     const key = seriesKey(entries);
     let series = instrument.series.get(key);
     if (!series) {
-      if (this.points >= this.maxSeries) {
+      if (this.points >= this.maxSeries && !beyondCap) {
         this.overflowed++;
         return undefined;
       }

@@ -147,7 +147,7 @@ export class Metrics {
   /** Takes the pending points as a batch (delta since the previous batch) and the request it makes. */
   takeBatch(now = Date.now()): ExportRequest {
     const overflow = this.aggregator.takeOverflow();
-    if (overflow > 0) this.aggregator.count(METRIC.pointsDropped, { reason: 'series_limit' }, overflow);
+    if (overflow > 0) this.aggregator.count(METRIC.pointsDropped, { reason: 'series_limit' }, overflow, undefined, true);
     // The clock may stand still inside a Worker request; never let a batch end before it starts.
     const end = Math.max(now, this.lastFlushMs);
     const batch = this.aggregator.swap(this.lastFlushMs, end);
@@ -179,16 +179,18 @@ export class Metrics {
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
       for (let round = 0; round < MAX_ROUNDS_PER_RUN; round++) {
         if (!(round === 0 && force ? this.options.enabled && !this.aggregator.isEmpty : this.isDue())) break;
-        await this.send(this.takeBatch());
+        // After a failure the run ends: the failure counts leave with a later batch, not in a burst.
+        if (!(await this.send(this.takeBatch()))) break;
       }
     } finally {
       this.inFlight = undefined;
     }
   }
 
-  private async send(request: ExportRequest): Promise<void> {
+  /** Sends one batch; false when it failed (the batch is then dropped and counted). */
+  private async send(request: ExportRequest): Promise<boolean> {
     const endpoint = this.options.endpoint;
-    if (!endpoint || request.batch.pointCount === 0) return;
+    if (!endpoint || request.batch.pointCount === 0) return true;
     let failure: string | undefined;
     try {
       const { body, headers } = this.encode(request);
@@ -200,13 +202,14 @@ export class Metrics {
       const name = (error as { name?: string } | null)?.name;
       failure = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network';
     }
-    if (failure === undefined) return;
-    this.aggregator.count(METRIC.exportFailures, { 'error.type': failure });
-    this.aggregator.count(METRIC.pointsDropped, { reason: 'export_failed' }, request.batch.pointCount);
+    if (failure === undefined) return true;
+    this.aggregator.count(METRIC.exportFailures, { 'error.type': failure }, 1, undefined, true);
+    this.aggregator.count(METRIC.pointsDropped, { reason: 'export_failed' }, request.batch.pointCount, undefined, true);
     if (!this.warnedAboutFailure) {
       this.warnedAboutFailure = true;
       console.warn(JSON.stringify({ level: 'warn', msg: 'metrics export failed; batch dropped', service: this.serviceName, endpoint, error: failure }));
     }
+    return false;
   }
 }
 
