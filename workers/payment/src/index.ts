@@ -1,4 +1,6 @@
+import { fluxpayApiDocs, mountApiDocs } from '@moalog/shared';
 import { newApp } from './app.js';
+import { fluxpayErrorCatalog } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { paymentConfirmRoutes } from './routes/payment-confirm.js';
@@ -18,9 +20,8 @@ export const app = newApp()
   .route('/', refundRoutes)
   .route('/', tossWebhookRoutes);
 
-app.doc31('/api-docs', {
-  openapi: '3.1.0',
-  info: { title: 'FluxPay Engine (Moalog Edge payment worker)', version: '1.0.0' },
-});
+// After every route: GET /api-docs/openapi.json (and the original's /api-docs) and /swagger-ui.html,
+// no authentication; reached through the gateway as /pay/... .
+mountApiDocs(app, fluxpayApiDocs(fluxpayErrorCatalog));
 
 export default app;
