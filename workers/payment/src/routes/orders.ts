@@ -9,7 +9,8 @@ import { envelopeSchema, errorResponses, successEnvelope } from '../envelope.js'
 import { FluxpayError } from '../errors.js';
 import { uuidV7 } from '../ids.js';
 import { idempotent, storeAnswer } from '../idempotency/middleware.js';
-import { event, writeEvents, type Tx } from '../outbox.js';
+import { event, writeEvents } from '../outbox.js';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { markFailed } from '../services/payment-state.js';
 
 const createOrderBody = z
@@ -117,7 +118,10 @@ const cancelRouteDef = createRoute({
 
 export const ORDER_LIST_LIMIT = 100;
 
-async function lineItemsOf(tx: Pick<Tx, 'select'>, orderIds: string[]): Promise<Map<string, OrderLineItem[]>> {
+/** Anything drizzle can select with: the request's transaction or its HTTP reader. */
+type Selecting = Pick<PgDatabase<PgQueryResultHKT, Record<string, unknown>>, 'select'>;
+
+async function lineItemsOf(tx: Selecting, orderIds: string[]): Promise<Map<string, OrderLineItem[]>> {
   const byOrder = new Map<string, OrderLineItem[]>(orderIds.map((id) => [id, []]));
   if (orderIds.length === 0) return byOrder;
   const items = await tx.select().from(orderLineItems).where(inArray(orderLineItems.orderId, orderIds)).orderBy(asc(orderLineItems.id));
@@ -125,7 +129,7 @@ async function lineItemsOf(tx: Pick<Tx, 'select'>, orderIds: string[]): Promise<
   return byOrder;
 }
 
-async function orderWithItems(tx: Pick<Tx, 'select'>, order: Order) {
+async function orderWithItems(tx: Selecting, order: Order) {
   return toOrderResponse(order, (await lineItemsOf(tx, [order.id])).get(order.id) ?? []);
 }
 
@@ -214,14 +218,14 @@ export const orderRoutes = newRouter()
   })
   .openapi(getRouteDef, async (c) => {
     const { orderId } = c.req.valid('param');
-    const { db } = c.var.database;
+    const db = c.var.database.reader;
     const [order] = await db.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.tenantId, c.var.config.tenantId)));
     if (!order) throw new FluxpayError('ORD_001');
     return c.json(successEnvelope(await orderWithItems(db, order), c.var.traceId), 200);
   })
   .openapi(listRouteDef, async (c) => {
     const { userId } = c.req.valid('query');
-    const { db } = c.var.database;
+    const db = c.var.database.reader;
     const found = await db
       .select()
       .from(orders)

@@ -129,7 +129,7 @@ export const paymentRoutes = newRouter()
   })
   .openapi(getRouteDef, async (c) => {
     const { paymentId } = c.req.valid('param');
-    const [payment] = await c.var.database.db
+    const [payment] = await c.var.database.reader
       .select()
       .from(payments)
       .where(and(eq(payments.id, paymentId), eq(payments.tenantId, c.var.config.tenantId)));
@@ -138,7 +138,7 @@ export const paymentRoutes = newRouter()
   })
   .openapi(listRouteDef, async (c) => {
     const { orderId } = c.req.valid('query');
-    const found = await c.var.database.db
+    const found = await c.var.database.reader
       .select()
       .from(payments)
       .where(and(eq(payments.orderId, orderId), eq(payments.tenantId, c.var.config.tenantId)));

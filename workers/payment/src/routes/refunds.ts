@@ -96,7 +96,7 @@ export const refundRoutes = newRouter()
   })
   .openapi(getRouteDef, async (c) => {
     const { refundId } = c.req.valid('param');
-    const [refund] = await c.var.database.db
+    const [refund] = await c.var.database.reader
       .select()
       .from(refunds)
       .where(and(eq(refunds.id, refundId), eq(refunds.tenantId, c.var.config.tenantId)));
@@ -105,7 +105,7 @@ export const refundRoutes = newRouter()
   })
   .openapi(listRouteDef, async (c) => {
     const { paymentId } = c.req.valid('param');
-    const { db } = c.var.database;
+    const db = c.var.database.reader;
     const [payment] = await db
       .select({ id: payments.id })
       .from(payments)
