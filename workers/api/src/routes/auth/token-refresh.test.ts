@@ -154,6 +154,18 @@ describe('POST /api/v1/auth/token/refresh — security', () => {
     expect(await storedRefreshToken(member.memberId)).toBe(member.refreshToken);
   });
 
+  it.each([
+    ['bad percent-encoding', '%E0%A4%A'],
+    ['a quoted value', '"a.b.c"'],
+    ['10 KB of junk', 'x'.repeat(10_240)],
+    ['three empty segments', '..'],
+    ['non-base64 segments', '!!.??.**'],
+  ])('answers an enveloped 4xx, never 5xx, for a refresh cookie with %s', async (_label, value) => {
+    const res = await app.request(REFRESH, { method: 'POST', headers: { cookie: `refresh_token=${value}` } }, env);
+    expect([400, 401]).toContain(res.status);
+    expect(await envelope(res)).toMatchObject({ isSuccess: false, code: res.status === 400 ? 'AUTH4003' : 'AUTH4004', result: null });
+  });
+
   it('refuses a validly signed refresh token that was never stored (forged session)', async () => {
     const member = await signUpMember();
     await expectRefused(await refresh(await craftToken({ sub: String(member.memberId), token_type: 'refresh', jti: crypto.randomUUID() })));
