@@ -28,7 +28,7 @@ export class StreamSignals {
     }
   }
 
-  /** Resolves when one of the keys is written to, after `ms`, or when `cancelled` says so (checked on wake). */
+  /** Resolves when one of the keys is written to, or after `ms`. */
   wait(keys: readonly string[], ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
@@ -69,8 +69,13 @@ export interface GroupAssignments {
   instances: { name: string; topics: { topic: string; partitions: number[] }[] }[];
 }
 
-/** Decides whether the answer reached the client; positions move on only when it did (manual commit). */
-export type Deliver = (messages: StoredMessage[]) => Promise<boolean>;
+/** The consume request's connection: positions move on only for an answer that was written out. */
+export interface Delivery {
+  /** False once the client has gone away. */
+  alive(): boolean;
+  /** Writes the answer; true when it was handed to the connection completely. */
+  send(messages: StoredMessage[]): Promise<boolean>;
+}
 
 /**
  * Consumer groups as the Upstash REST server keeps them: instances live in this process (like the REST
@@ -180,7 +185,7 @@ export class KafkaConsumers {
     await this.log.commit(instance.group, resetCommits);
   }
 
-  async consume(group: string, name: string, settings: ConsumerInstanceSettings, request: ConsumeRequest, deliver: Deliver): Promise<void> {
+  async consume(group: string, name: string, settings: ConsumerInstanceSettings, request: ConsumeRequest, delivery: Delivery): Promise<void> {
     const instance = this.touch(group, name, settings, Date.now());
     await this.exclusive(instance, async () => {
       instance.topics = request.topics;
@@ -193,7 +198,7 @@ export class KafkaConsumers {
         await this.settlePositions(instance, assigned);
         messages = await this.readAssigned(instance, assigned);
         const remaining = deadline - Date.now();
-        if (messages.length > 0 || remaining <= 0 || this.closed) break;
+        if (messages.length > 0 || remaining <= 0 || this.closed || !delivery.alive()) break;
         await this.signals.wait(
           assigned.map((tp) => this.streamKey(tp.topic, tp.partition)),
           Math.min(remaining, POLL_INTERVAL_MS),
@@ -203,13 +208,14 @@ export class KafkaConsumers {
       for (const message of messages) {
         advanced.set(partitionField(message.topic, message.partition), { topic: message.topic, partition: message.partition, offset: message.offset + 1 });
       }
+      if (!delivery.alive()) return;
       if (instance.settings.autoCommit) {
         await this.log.commit(group, [...advanced.values()]);
         for (const [field, tpo] of advanced) instance.positions.set(field, tpo.offset);
-        await deliver(messages);
+        await delivery.send(messages);
         return;
       }
-      if (await deliver(messages)) {
+      if (await delivery.send(messages)) {
         for (const [field, tpo] of advanced) if (instance.positions.has(field)) instance.positions.set(field, tpo.offset);
       }
     });

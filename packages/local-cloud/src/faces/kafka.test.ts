@@ -209,6 +209,27 @@ describe('upstash-kafka face with @upstash/kafka', () => {
     expect(next.map((m) => m.value)).toEqual(['after 3']);
   });
 
+  it('does not count messages as consumed for a client that gave up on its long poll', async () => {
+    const topic = unique('abandoned');
+    const group = unique('group');
+    const request = { consumerGroupId: group, instanceId: 'i1', topics: [topic], autoOffsetReset: 'earliest' as const };
+    expect(await kafka.consumer().consume({ ...request, timeout: 0 })).toEqual([]);
+    const abort = new AbortController();
+    const abandoned = fetch(`${cloud.url}/kafka/consume/${group}/i1`, {
+      method: 'POST',
+      headers: { authorization: basic('local', 'local-kafka-password'), 'content-type': 'application/json' },
+      body: JSON.stringify({ topic, timeout: 10_000 }),
+      signal: abort.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    abort.abort();
+    await expect(abandoned).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await kafka.producer().produce(topic, 'for the next poll');
+    const next = await kafka.consumer().consume({ ...request, timeout: 1_000 });
+    expect(next.map((m) => m.value)).toEqual(['for the next poll']);
+  });
+
   it('with manual commit re-reads from the committed offset after the instance is gone', async () => {
     const topic = unique('manual');
     const group = unique('group');

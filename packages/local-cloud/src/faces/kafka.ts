@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { LocalCloudConfig } from '../config.js';
 import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
-import { KafkaConsumers, MAX_MESSAGES_PER_POLL, StreamSignals } from './kafka-consumers.js';
+import { KafkaConsumers, MAX_MESSAGES_PER_POLL, StreamSignals, type Delivery } from './kafka-consumers.js';
 import { KafkaLog, MAX_PARTITIONS, streamKey, type StoredMessage } from './kafka-log.js';
 import {
   KafkaRequestError,
@@ -135,15 +135,17 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
     return presented.length === expected.length && timingSafeEqual(presented, expected);
   }
 
-  /** Writes the answer and tells whether it was handed to the connection completely. */
-  function deliverMessages(res: ServerResponse): (messages: StoredMessage[]) => Promise<boolean> {
-    return (messages) =>
-      new Promise((resolve) => {
-        if (res.destroyed || res.writableEnded) return resolve(false);
-        res.once('finish', () => resolve(true));
-        res.once('close', () => resolve(res.writableFinished));
-        sendJson(res, 200, messages);
-      });
+  function delivery(req: IncomingMessage, res: ServerResponse): Delivery {
+    return {
+      alive: () => !res.destroyed && !req.socket.destroyed,
+      send: (messages) =>
+        new Promise((resolve) => {
+          if (res.destroyed || res.writableEnded) return resolve(false);
+          res.once('finish', () => resolve(true));
+          res.once('close', () => resolve(res.writableFinished));
+          sendJson(res, 200, messages);
+        }),
+    };
   }
 
   async function fetchMessages(request: FetchRequest, res: ServerResponse): Promise<void> {
@@ -202,7 +204,7 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
         const instance = validateName(second, 'instance id');
         const request = parseConsumeBody(body, third, url.searchParams.get('timeout'));
         const instanceSettings = parseConsumerSettings(req.headers);
-        return consumers.consume(group, instance, instanceSettings, request, deliverMessages(res));
+        return consumers.consume(group, instance, instanceSettings, request, delivery(req, res));
       }
       case 'commit': {
         allow('GET', 'POST');
