@@ -15,7 +15,7 @@ import { CLOUDEVENTS_JSON_CONTENT_TYPE, MessagesRejectedError, type EventMessage
  *     `next_attempt_at = now + min(baseBackoffMs * 2^retry_count, maxBackoffMs)`. A down transport never
  *     makes a row give up: after any outage everything is delivered. Only a message the transport can never
  *     carry (MessagesRejectedError: larger than the broker allows) is parked as FAILED with the reason.
- *  Steps 3 only touch rows still held under this pass's lease (`locked_until` equal to the one it set), so a
+ *  Step 3 only touches rows still held under this pass's lease (`locked_until` equal to the one it set), so a
  *  relay that outlived its lease cannot overwrite the state another relay gave the row.
  *
  * Delivery is at least once: a relay that dies after publishing and before marking, or a time-out whose
