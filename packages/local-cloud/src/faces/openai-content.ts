@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  *
  * Prompt contract with the api worker (see workers/api/src/services/ai/prompts.ts):
  *   analysis  one block per participant: a line `userId: <integer>`, then `userName: <text>`, then the
- *             participant's answers on lines starting `A:`;
+ *             participant's answers on lines starting `A:` (markers count at the start of a line only);
  *   guide     a line `[question]` followed by the question, and, for a personalized guide, a line
  *             `[draft]` followed by the member's draft up to a line `[end]` (or the end of the message).
  */
@@ -111,8 +111,8 @@ function pick<T>(pool: readonly T[], digest: Buffer, offset: number, count: numb
 export function parseParticipants(text: string): Participant[] {
   const participants: Participant[] = [];
   let current: Participant | undefined;
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
+  // Markers count only at the start of a line: prompts indent member text that spans lines.
+  for (const line of text.split(/\r?\n/)) {
     const id = /^userId:\s*(-?\d{1,18})\s*$/.exec(line);
     if (id) {
       current = { userId: Number(id[1]), userName: `사용자${id[1]}`, answers: 0 };
@@ -120,7 +120,7 @@ export function parseParticipants(text: string): Participant[] {
       continue;
     }
     if (!current) continue;
-    const name = /^userName:\s*(.*)$/.exec(line);
+    const name = /^userName:(.*)$/.exec(line);
     if (name) current.userName = (name[1] ?? '').trim() || current.userName;
     else if (/^A:\s*\S/.test(line)) current.answers += 1;
   }
@@ -150,7 +150,7 @@ export function classify(messages: readonly FlatMessage[], format: ResponseForma
     if (keys.length > 0) return 'other';
   }
   const text = userText(messages);
-  if (/^\s*userId:\s*-?\d/m.test(text)) return 'analysis';
+  if (/^userId:\s*-?\d/m.test(text)) return 'analysis';
   if (text.includes('[question]')) return 'guide';
   return 'other';
 }

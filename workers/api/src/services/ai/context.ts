@@ -1,0 +1,39 @@
+import type { Redis } from '@upstash/redis/cloudflare';
+import type { Context } from 'hono';
+import type { OpenAiSettings } from './openai-client.js';
+import type { ApiEnv } from '../../hono-env.js';
+import { AiLimiter } from './limits.js';
+import { aiRedis } from './redis.js';
+
+export interface AiServices {
+  redis: Redis;
+  limiter: AiLimiter;
+  openai: OpenAiSettings;
+  guideCacheTtlSeconds: number;
+  /** Keeps work going after the answer (`waitUntil`); runs it to completion in tests without a context. */
+  keepAlive: (promise: Promise<unknown>) => void;
+}
+
+/** What the AI routes need for one request, built from the isolate's configuration. */
+export function aiServices(c: Context<ApiEnv>): AiServices {
+  const { config } = c.var;
+  const redis = aiRedis(config);
+  const keepAlive = (promise: Promise<unknown>) => {
+    const settled = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      c.executionCtx.waitUntil(settled);
+    } catch {
+      // app.request() in tests has no execution context; the promise settles on its own.
+    }
+  };
+  return {
+    redis,
+    limiter: new AiLimiter({ redis, timeoutMs: config.ai.limitTimeoutMs, keepAlive }),
+    openai: config.ai.openai,
+    guideCacheTtlSeconds: config.ai.guideCacheTtlSeconds,
+    keepAlive,
+  };
+}
