@@ -121,15 +121,16 @@ export async function submittedRetrospect(): Promise<{ owner: TestMember; other:
 
 // ---- the OpenAI face of this run's local-cloud ----
 
-const cloudUrl = () => env.LOCAL_CLOUD_URL as string;
+const cloudUrl = () => (env as unknown as Record<string, string>).LOCAL_CLOUD_URL as string;
 
 export function newOpenAiKey(label = 'ai'): string {
   return `sk-${label}-${crypto.randomUUID()}`;
 }
 
 /** The worker's bindings with its own OpenAI key (and any other overrides). */
-export function envWith(overrides: Record<string, string>): typeof env {
-  return { ...env, ...overrides } as typeof env;
+export function envWith(overrides: Record<string, string | undefined>): typeof env {
+  const defined = Object.entries(overrides).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return { ...env, ...Object.fromEntries(defined) } as typeof env;
 }
 
 export async function faceControl(command: Record<string, unknown>): Promise<void> {
