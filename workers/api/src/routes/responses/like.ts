@@ -59,8 +59,14 @@ export const responsesLikeRoutes = newRouter().openapi(route, async (c) => {
     if (affected(deleted) === 1) isLiked = false;
   }
   if (isLiked === undefined) {
-    // Only a response deleted meanwhile (the ignored insert hid its foreign-key failure) gets here.
-    throw new AppError('RES4041', RESPONSE_NOT_FOUND);
+    // Either the response was deleted meanwhile (the ignored insert hid its foreign-key failure), or other
+    // toggles of the same member kept flipping the like under us: then report the state as it stands.
+    await requireResponseMember(db, responseId, memberId, '해당 리소스에 접근 권한이 없습니다.');
+    const [mine] = await db
+      .select({ id: responseLikes.id })
+      .from(responseLikes)
+      .where(and(eq(responseLikes.memberId, memberId), eq(responseLikes.responseId, responseId)));
+    isLiked = mine !== undefined;
   }
   const [total] = await db.select({ n: count() }).from(responseLikes).where(eq(responseLikes.responseId, responseId));
   return ok(c, { responseId, isLiked, totalLikes: total?.n ?? 0 }, '좋아요 상태가 성공적으로 업데이트되었습니다.');

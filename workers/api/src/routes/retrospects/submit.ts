@@ -24,7 +24,9 @@ const submitBody = z
       )
       .openapi({ minItems: QUESTIONS_PER_RETROSPECT, maxItems: QUESTIONS_PER_RETROSPECT, description: 'Exactly one answer to each question 1–5' }),
   })
-  .openapi('SubmitRetrospectRequest');
+  .openapi('SubmitRetrospectRequest', {
+    example: { answers: [1, 2, 3, 4, 5].map((questionNumber) => ({ questionNumber, content: `${questionNumber}번 질문에 대한 답변` })) },
+  });
 
 const submitResult = z
   .object({
