@@ -24,7 +24,8 @@ export interface IdempotentOptions {
  * body gets 422 VAL_004. A duplicate that arrives while the owner runs waits for the owner's answer (up
  * to IDEMPOTENCY_WAIT_MS) and replays it, or gets 409 VAL_005. An unexpected failure (a 5xx that is not
  * a FluxPay payment-gateway answer) frees the key so a retry runs again; a crashed owner's key is taken
- * over once its lease (IDEMPOTENCY_LEASE_SECONDS) has run out.
+ * over once its lease (IDEMPOTENCY_LEASE_SECONDS) has run out. A handler whose outcome is unknown
+ * (Toss did not answer a refund) marks the claim retryable: the key is freed, not answered.
  */
 export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<PaymentEnv> {
   return async (c, next) => {
@@ -54,7 +55,7 @@ export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<P
 
     const failedUnexpectedly = c.error !== undefined && !(c.error instanceof FluxpayError);
     const status = c.res.status;
-    if (failedUnexpectedly || (status >= 500 && status !== 502)) {
+    if (failedUnexpectedly || claim.retryable || (status >= 500 && status !== 502)) {
       await store.release(claim).catch((err: unknown) => logStoreFailure('release', err));
       return;
     }

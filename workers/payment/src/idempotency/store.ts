@@ -17,8 +17,15 @@ export interface IdempotencyClaim {
   leaseExpiresAt: Date;
   /** When this use of the key began (changes only when an expired key is used anew). */
   claimedAt: Date;
+  /** SHA-256 of the request body this claim was made for. */
+  requestHash: string;
   /** Set once the answer was stored inside the request's own transaction. */
   answered: boolean;
+  /**
+   * Set by a handler whose outcome is unknown (the payment gateway did not answer): the key is freed
+   * instead of storing the answer, so the same request can be sent again and finish the work.
+   */
+  retryable: boolean;
 }
 
 export type ClaimOutcome =
@@ -120,14 +127,14 @@ export class IdempotencyStore {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const result = await this.http.query(CLAIM_SQL, [tenantId, endpoint, key, requestHash, leaseSeconds, ttlSeconds]);
       const row = result.rows[0] as KeyRow | undefined;
-      if (row?.claimed) return { kind: 'owner', claim: toClaim(row, endpoint, key) };
+      if (row?.claimed) return { kind: 'owner', claim: toClaim(row, endpoint, key, requestHash) };
       // No row: the holder committed after this statement's snapshot, or released the key; ask again.
       if (!row) continue;
 
       if (row.expired || (row.status === 'PROCESSING' && row.lease_expired && row.request_hash === requestHash)) {
         const taken = await this.http.query(TAKEOVER_SQL, [row.id, requestHash, leaseSeconds, ttlSeconds]);
         const takenRow = taken.rows[0] as KeyRow | undefined;
-        if (takenRow) return { kind: 'owner', claim: toClaim(takenRow, endpoint, key) };
+        if (takenRow) return { kind: 'owner', claim: toClaim(takenRow, endpoint, key, requestHash) };
         continue;
       }
       if (row.request_hash !== requestHash) return { kind: 'conflict' };
@@ -175,13 +182,15 @@ export async function completeInTransaction(
   if ((result.rowCount ?? 0) === 0) throw new LeaseLostError();
 }
 
-function toClaim(row: KeyRow, endpoint: string, key: string): IdempotencyClaim {
+function toClaim(row: KeyRow, endpoint: string, key: string, requestHash: string): IdempotencyClaim {
   return {
     rowId: String(row.id),
     endpoint,
     key,
     leaseExpiresAt: new Date(row.lease_expires_at),
     claimedAt: new Date(row.created_at),
+    requestHash,
     answered: false,
+    retryable: false,
   };
 }

@@ -43,7 +43,7 @@ const createRouteDef = createRoute({
       404: 'PAY_001 no such payment',
       409: 'VAL_005 same key still in flight',
       422: 'VAL_004 the key was used with another body',
-      502: 'PAY_005 Toss unreachable or timed out (refund FAILED)',
+      502: 'PAY_005 Toss unreachable or timed out: the refund stays PROCESSING; the same request with the same key finishes it',
     }),
   },
 });
@@ -81,8 +81,8 @@ export const refundRoutes = newRouter()
       c.var.database.db,
       config,
       {
-        // One refund per use of the key: a retry that takes an abandoned key over resumes this refund.
-        refundId: await nameBasedUuid(`fluxpay-refund:${config.tenantId}:${claim.rowId}:${claim.claimedAt.getTime()}`),
+        // One refund per key and body: every retry of this request resumes the same refund.
+        refundId: await nameBasedUuid(`fluxpay-refund:${config.tenantId}:${claim.key}:${claim.requestHash}`),
         paymentId: body.paymentId.toLowerCase(),
         amountMinor: toMinor(body.amount, body.currency) as number,
         currency: body.currency,
@@ -92,6 +92,7 @@ export const refundRoutes = newRouter()
       c.var.traceId,
     );
     if (answer.status === 201) return c.json(answer.body, 201);
+    if ('outcomeUnknown' in answer) claim.retryable = true;
     return c.json(answer.body, answer.status);
   })
   .openapi(getRouteDef, async (c) => {

@@ -5,13 +5,13 @@ import { amountFromDecimal, amountFromMinor, decimalFromMinor, minorFromDecimal 
 import { errorEnvelope, successEnvelope, type ErrorEnvelope, type SuccessEnvelope } from '../envelope.js';
 import { fieldError, FluxpayError } from '../errors.js';
 import { event, writeEvents, type Tx } from '../outbox.js';
-import { failureReason, type TossOutcome } from '../toss/client.js';
+import { failureReason, isIndeterminate, type TossOutcome } from '../toss/client.js';
 import { toRefundResponse, type RefundResponse } from '../dto.js';
 import { lockWaitMs, paymentFailedError, tossClient } from './confirmation.js';
 import { limitLockWait, markRefunded } from './payment-state.js';
 
 export interface RefundRequest {
-  /** Fixed for one use of one idempotency key, so a retry that takes the key over resumes this refund. */
+  /** Derived from the idempotency key and body, so every retry of the request resumes this refund. */
   refundId: string;
   paymentId: string;
   amountMinor: number;
@@ -19,7 +19,11 @@ export interface RefundRequest {
   reason: string | null;
 }
 
-export type RefundAnswer = { status: 201; body: SuccessEnvelope<RefundResponse> } | { status: 400 | 502; body: ErrorEnvelope };
+export type RefundAnswer =
+  | { status: 201; body: SuccessEnvelope<RefundResponse> }
+  | { status: 400 | 502; body: ErrorEnvelope }
+  /** Toss did not answer: the refund stays PROCESSING and the same request may be sent again. */
+  | { status: 502; body: ErrorEnvelope; outcomeUnknown: true };
 
 const DAY_MS = 86_400_000;
 
@@ -39,7 +43,12 @@ async function lockPayment(tx: Tx, tenantId: string, paymentId: string): Promise
  *    refund PROCESSING (it counts against the limits from then on);
  * 2. `POST /v1/payments/{paymentKey}/cancel` (cancelAmount unless it is one refund of everything), with
  *    Toss's Idempotency-Key = the refund id;
- * 3. store COMPLETED (payment REFUNDED once everything went back) or FAILED, the events, and the answer.
+ * 3. store COMPLETED (payment REFUNDED once everything went back) or FAILED (Toss refused), the events,
+ *    and the answer.
+ * When Toss does not answer (time-out, unreachable, 5xx) the cancel may or may not have happened: the
+ * refund stays PROCESSING (still counted against the limits), nothing is answered for good, and the
+ * same request sent again resumes it — the same refund id, hence the same Toss Idempotency-Key, so Toss
+ * answers what it did the first time and nothing is refunded twice.
  */
 export async function refundPayment(
   db: FluxpayDb,
@@ -114,6 +123,17 @@ export async function refundPayment(
     let finished: RefundAnswer;
     if (refund.status !== 'PROCESSING' || answer === undefined) {
       finished = answerFor(refund, traceId);
+    } else if (!answer.ok && isIndeterminate(answer)) {
+      return {
+        status: 502 as const,
+        outcomeUnknown: true as const,
+        body: errorEnvelope(
+          'PAY_005',
+          `Refund ${refund.id} is still PROCESSING: ${failureReason(answer)}. Send the same request with the same X-Idempotency-Key again to finish it`,
+          [],
+          traceId,
+        ),
+      };
     } else if (answer.ok) {
       const pgRefundId = answer.payment.cancels?.at(-1)?.transactionKey ?? answer.payment.lastTransactionKey ?? null;
       const [completed] = await tx

@@ -1,0 +1,140 @@
+import { outboxEvents, payments } from '@moalog/db';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { approvePayment, call, createOrder, createPayment, expectError, ISO, newKey, uniqueUser, UUID, withDb } from '../../test/helpers.js';
+
+describe('POST /api/v1/payments — happy', () => {
+  it('creates a READY payment for a PENDING order and answers 201', async () => {
+    const order = await createOrder(uniqueUser(), 9900);
+    const res = await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9900, currency: 'KRW' } });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toEqual({
+      paymentId: expect.stringMatching(UUID),
+      orderId: order.orderId,
+      status: 'READY',
+      amount: 9900,
+      currency: 'KRW',
+      paymentMethod: null,
+      easyPayProvider: null,
+      pgPaymentKey: null,
+      pgTransactionId: null,
+      failureReason: null,
+      approvedAt: null,
+      confirmedAt: null,
+      createdAt: expect.stringMatching(ISO),
+      updatedAt: expect.stringMatching(ISO),
+    });
+  });
+});
+
+describe('POST /api/v1/payments — errors', () => {
+  it('answers 404 ORD_001 for an unknown order', async () => {
+    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: crypto.randomUUID(), amount: 1, currency: 'KRW' } }), 404, 'ORD_001');
+  });
+
+  it('answers 422 PAY_004 when amount or currency differ from the order', async () => {
+    const order = await createOrder(uniqueUser(), 9900);
+    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9800, currency: 'KRW' } }), 422, 'PAY_004');
+    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9900, currency: 'USD' } }), 422, 'PAY_004');
+  });
+
+  it('answers 409 PAY_003 for a second payment of the same order (one payment per order)', async () => {
+    const order = await createOrder();
+    await createPayment(order);
+    const res = await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } });
+    expectError(res, 409, 'PAY_003');
+  });
+
+  it('answers 409 ORD_002 for an order that is no longer PENDING', async () => {
+    const order = await createOrder();
+    await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() });
+    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } }), 409, 'ORD_002');
+  });
+
+  it.each([
+    ['an orderId that is not a UUID', { orderId: 'abc', amount: 1, currency: 'KRW' }, 'orderId'],
+    ['a zero amount', { orderId: crypto.randomUUID(), amount: 0, currency: 'KRW' }, 'amount'],
+    ['a text amount', { orderId: crypto.randomUUID(), amount: '100', currency: 'KRW' }, 'amount'],
+    ['won with decimals', { orderId: crypto.randomUUID(), amount: 100.5, currency: 'KRW' }, 'amount'],
+    ['no currency', { orderId: crypto.randomUUID(), amount: 100 }, 'currency'],
+  ])('answers 400 VAL_001 for %s', async (_label, body, field) => {
+    const res = await call('POST', '/api/v1/payments', { key: newKey(), body });
+    expectError(res, 400, 'VAL_001');
+    expect(res.body.error.fieldErrors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it('answers 400 VAL_002 / VAL_003 for a missing or malformed key before looking at the body', async () => {
+    expectError(await call('POST', '/api/v1/payments', { body: { nonsense: true } }), 400, 'VAL_002');
+    expectError(await call('POST', '/api/v1/payments', { key: "1' OR '1'='1", body: { nonsense: true } }), 400, 'VAL_003');
+  });
+});
+
+describe('GET /api/v1/payments/{paymentId} and ?orderId=', () => {
+  it('reads a payment and finds it by its order', async () => {
+    const order = await createOrder();
+    const payment = await createPayment(order);
+    const one = await call('GET', `/api/v1/payments/${payment.paymentId}`);
+    expect(one.status).toBe(200);
+    expect(one.body.data).toEqual(payment);
+    const list = await call('GET', `/api/v1/payments?orderId=${order.orderId}`);
+    expect(list.body.data).toEqual([payment]);
+    expect((await call('GET', `/api/v1/payments?orderId=${crypto.randomUUID()}`)).body.data).toEqual([]);
+  });
+
+  it('answers 404 PAY_001 and 400 VAL_001 for unknown and malformed ids', async () => {
+    expectError(await call('GET', `/api/v1/payments/${crypto.randomUUID()}`), 404, 'PAY_001');
+    expectError(await call('GET', '/api/v1/payments/12345'), 400, 'VAL_001');
+    expectError(await call('GET', '/api/v1/payments'), 400, 'VAL_001');
+  });
+});
+
+describe('POST /api/v1/payments/{paymentId}/approve', () => {
+  it('moves READY → APPROVED with the mock PG keys and writes payment.approved', async () => {
+    const order = await createOrder(uniqueUser(), 5000, { metadata: { subscriptionId: 3 } });
+    const payment = await createPayment(order);
+    const res = await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'EASY_PAY', easyPayProvider: 'TOSSPAY' } });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({
+      status: 'APPROVED',
+      paymentMethod: 'EASY_PAY',
+      easyPayProvider: 'TOSSPAY',
+      pgPaymentKey: `toss_pk_${order.orderId}`,
+      pgTransactionId: expect.stringMatching(/^toss_tx_\d+$/),
+      approvedAt: expect.stringMatching(ISO),
+    });
+    const [row] = await withDb((db) => db.select().from(outboxEvents).where(eq(outboxEvents.aggregateId, payment.paymentId)));
+    expect(row).toMatchObject({ eventType: 'payment.approved', topic: 'fluxpay.payment.events' });
+    expect((row!.payload as any).data).toMatchObject({ paymentId: payment.paymentId, orderId: order.orderId, amount: 5000, metadata: { subscriptionId: 3 } });
+  });
+
+  it('takes the paymentKey of a Toss checkout when given', async () => {
+    const payment = await createPayment(await createOrder());
+    const approved = await approvePayment(payment, 'tgen_20260501abc');
+    expect(approved.pgPaymentKey).toBe('tgen_20260501abc');
+  });
+
+  it('answers 400 PAY_006 for a payment that is not READY (illegal transition)', async () => {
+    const payment = await createPayment(await createOrder());
+    await approvePayment(payment);
+    expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'CARD' } }), 400, 'PAY_006');
+  });
+
+  it('answers 400 VAL_001 for an unknown method or EASY_PAY without a provider, 404 PAY_001 for an unknown payment', async () => {
+    const payment = await createPayment(await createOrder());
+    expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'CASH' } }), 400, 'VAL_001');
+    expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'EASY_PAY' } }), 400, 'VAL_001');
+    expectError(await call('POST', `/api/v1/payments/${crypto.randomUUID()}/approve`, { body: { paymentMethod: 'CARD' } }), 404, 'PAY_001');
+  });
+});
+
+describe('payment rows', () => {
+  it('never holds two payments for one order, whatever the keys (50 concurrent creates)', async () => {
+    const order = await createOrder();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } })),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409 && a.body.error.code === 'PAY_003')).toHaveLength(49);
+    expect(await withDb((db) => db.select().from(payments).where(eq(payments.orderId, order.orderId)))).toHaveLength(1);
+  });
+});
