@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createMoalogDb } from '@moalog/db/clients';
+import { httpMetrics } from '@moalog/metrics';
 import { envelopeErrorHandler, envelopeNotFound, validationHook } from '@moalog/shared';
 import { parseApiConfig } from './config.js';
 import type { ApiEnv } from './hono-env.js';
@@ -12,6 +13,8 @@ export function newRouter() {
 /** The api root app: per-request services, error rendering; routes are mounted by index.ts. */
 export function newApp() {
   const app = newRouter();
+  // First: times every answer and tells the gateway the route template (x-moalog-route).
+  app.use('*', httpMetrics({ serviceName: 'moalog-api', exposeRoute: true }));
   app.use('*', async (c, next) => {
     const config = parseApiConfig(c.env);
     c.set('config', config);

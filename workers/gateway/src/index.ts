@@ -1,9 +1,10 @@
+import { forwardedRouteTemplate, httpMetrics, recordRateLimitDecision } from '@moalog/metrics';
 import { AppError, envelopeErrorHandler, errorResponse } from '@moalog/shared';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
-import { isPaymentPath, stripPaymentPrefix } from './forward.js';
+import { isPaymentPath, PAYMENT_PREFIX, stripPaymentPrefix } from './forward.js';
 import type { GatewayEnv } from './hono-env.js';
 import { rateLimit } from './rate-limit.js';
 
@@ -14,6 +15,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export const app = new Hono<GatewayEnv>();
 
 app.onError(envelopeErrorHandler);
+
+// First of all: times every answer. http.route is the template the api or payment worker reports
+// (x-moalog-route, removed here), under /pay for payment; the gateway's own /health otherwise.
+app.use('*', httpMetrics({ serviceName: 'moalog-gateway', route: forwardedRouteTemplate([PAYMENT_PREFIX]), stripRouteHeader: true }));
 
 // Outermost, so every answer (429, 413, preflight, errors) carries the request id.
 app.use('*', async (c, next) => {
@@ -57,7 +62,7 @@ app.use(
 // Exempt from the limiter.
 app.get('/health', (c) => c.json({ status: 'healthy' }));
 
-app.use('*', rateLimit());
+app.use('*', rateLimit({ onDecision: (event) => recordRateLimitDecision(event.decision, { rule: event.rule, durationMs: event.durationMs }) }));
 
 // After the limiter, so a blocked client's large body is never read.
 app.use(

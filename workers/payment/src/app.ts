@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { httpMetrics } from '@moalog/metrics';
 import type { Context, ErrorHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -69,6 +70,8 @@ export function afterResponse(c: Context<PaymentEnv>, promise: Promise<unknown>)
 /** The payment root app: configuration, trace id and per-request database first, errors rendered last. */
 export function newApp() {
   const app = newRouter();
+  // First: times every answer and tells the gateway the route template (x-moalog-route).
+  app.use('*', httpMetrics({ serviceName: 'moalog-payment', exposeRoute: true }));
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
     c.set('traceId', incoming && TRACE_ID_PATTERN.test(incoming) ? incoming : crypto.randomUUID());
