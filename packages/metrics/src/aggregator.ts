@@ -56,7 +56,8 @@ export class Aggregator {
   /** Points refused because `maxSeries` distinct series were already open; reported by the caller. */
   private overflowed = 0;
 
-  constructor(private readonly maxSeries = 2_000) {}
+  /** Distinct series one aggregation may hold. */
+  constructor(public maxSeries = 2_000) {}
 
   get pointCount(): number {
     return this.points;

@@ -101,6 +101,8 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   const resolveRoute = options.route ?? matchedRouteTemplate;
   return async (c, next) => {
     const started = performance.now();
+    // Resolved first, so measurements made during the request (rate limits, AI calls) go to it.
+    const metrics = metricsFromEnv(options.serviceName, c.env);
     let failed = false;
     try {
       await next();
@@ -112,7 +114,6 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
         const route = resolveRoute(c);
         if (options.exposeRoute) setHeader(c, ROUTE_HEADER, route);
         else if (options.stripRouteHeader && c.res.headers.has(ROUTE_HEADER)) setHeader(c, ROUTE_HEADER, undefined);
-        const metrics = metricsFromEnv(options.serviceName, c.env);
         if (metrics.enabled) {
           metrics.histogram(
             METRIC.httpServerRequestDuration,

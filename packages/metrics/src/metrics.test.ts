@@ -149,11 +149,12 @@ describe('Metrics — delta batches', () => {
       const decoded = type.toObject(type.decode(s.body), { longs: String }) as any;
       expect(decoded.resourceMetrics[0].resource.attributes.map((kv: any) => kv.key)).toEqual(['service.name', 'service.instance.id']);
       const point = decoded.resourceMetrics[0].scopeMetrics[0].metrics.find((m: any) => m.name === 'http.server.request.duration').histogram.dataPoints[0];
-      return [BigInt(point.startTimeUnixNano), BigInt(point.timeUnixNano)];
+      return { start: BigInt(point.startTimeUnixNano), end: BigInt(point.timeUnixNano) };
     });
-    expect(windows[1]![0]).toBe(windows[0]![1]);
-    expect(windows[0]![0] <= windows[0]![1]).toBe(true);
-    expect(windows[1]![0] < windows[1]![1]).toBe(true);
+    const [first, second] = windows as [{ start: bigint; end: bigint }, { start: bigint; end: bigint }];
+    expect(second.start).toBe(first.end);
+    expect(first.start <= first.end).toBe(true);
+    expect(second.start < second.end).toBe(true);
 
     const text = await scrape();
     expect(total(text, 'http_server_request_duration_seconds_count{')).toBe(2);

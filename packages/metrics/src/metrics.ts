@@ -64,6 +64,7 @@ export class Metrics {
     this.serviceName = options.serviceName;
     this.options = Metrics.resolve(options);
     this.aggregator = aggregator ?? new Aggregator(this.options.maxSeries);
+    this.aggregator.maxSeries = this.options.maxSeries;
   }
 
   private static resolve(options: MetricsOptions) {
@@ -85,6 +86,7 @@ export class Metrics {
   /** New settings (a new env object); what is pending stays. */
   configure(options: MetricsOptions): void {
     this.options = Metrics.resolve({ ...options, serviceName: this.serviceName });
+    this.aggregator.maxSeries = this.options.maxSeries;
   }
 
   get enabled(): boolean {

@@ -15,7 +15,8 @@ import { CumulativeStore } from './otlp-store.js';
  *                           415 for other content types.
  *   GET  /metrics           every series so far, cumulative, as Prometheus text (deltas are summed,
  *                           cumulative points replace) — what the collector's prometheus exporter shows.
- *   GET  /otlp/__payloads   the last requests' bodies exactly as received (base64), newest last.
+ *   GET  /otlp/__payloads   the last requests' bodies exactly as received (base64), newest last
+ *                           (up to 512 requests and 32 MiB).
  *   POST /otlp/__control    {"reset": true} forgets every series and payload;
  *                           {"fail": {"status": 503, "count": 2}} answers the next exports with that status
  *                           (their data is not kept); {"delayMs": 300} delays each answer (0 to stop).
@@ -27,7 +28,9 @@ export const PROMETHEUS_PATH = '/metrics';
 
 /** The spec recommends 64 MiB; local traffic is tiny, and 16 MiB keeps a bad client from hurting. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const KEPT_PAYLOADS = 32;
+/** Requests whose bodies are kept for inspection: the newest, up to this many and this many bytes. */
+const KEPT_PAYLOADS = 512;
+const KEPT_PAYLOAD_BYTES = 32 * 1024 * 1024;
 const MAX_DELAY_MS = 30_000;
 const STATUS_INVALID_ARGUMENT = 3;
 
@@ -81,9 +84,13 @@ export function createOtlpFace(): OtlpFace {
   let failures: { status: number; remaining: number } | undefined;
   let delayMs = 0;
 
+  let keptBytes = 0;
   function remember(payload: ReceivedPayload): void {
     received.push(payload);
-    if (received.length > KEPT_PAYLOADS) received.shift();
+    keptBytes += payload.body.length;
+    while (received.length > KEPT_PAYLOADS || (keptBytes > KEPT_PAYLOAD_BYTES && received.length > 1)) {
+      keptBytes -= received.shift()!.body.length;
+    }
   }
 
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,6 +169,7 @@ export function createOtlpFace(): OtlpFace {
   function reset(): void {
     store.reset();
     received.length = 0;
+    keptBytes = 0;
     failures = undefined;
     delayMs = 0;
   }

@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@moalog/test-support/workers';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDocsPlatform, type DocsPlatform } from './docs-platform.js';
+
+/**
+ * Swagger UI as a person sees it: Debian's chromium, headless, opens both UI pages through the gateway
+ * and must render the operations of each API from this platform alone (any request to another host is
+ * blocked and fails the test). Screenshots land in .tmp/swagger-ui-api.png and .tmp/swagger-ui-pay.png.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`swagger-ui.test.ts skipped: ${CHROMIUM} does not exist (apt-get install chromium)`);
+
+let platform: DocsPlatform;
+let browser: Browser;
+
+describe.skipIf(!hasChromium)('Swagger UI in headless chromium', () => {
+  beforeAll(async () => {
+    platform = await startDocsPlatform();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.close();
+  });
+
+  it.each([
+    { page: '/swagger-ui', title: 'Moalog API', paths: ['/api/v1/retrospects/{retrospectId}', '/api/v1/retro-rooms', '/health'], shot: 'swagger-ui-api.png' },
+    { page: '/pay/swagger-ui.html', title: 'FluxPay API', paths: ['/api/v1/orders', '/api/v1/orders/{orderId}'], shot: 'swagger-ui-pay.png' },
+  ])('$page shows $title with its operations', async ({ page: pagePath, title, paths, shot }) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
+    const page = await context.newPage();
+    const foreign: string[] = [];
+    const failed: string[] = [];
+    await page.route('**/*', async (route) => {
+      const url = new URL(route.request().url());
+      if (url.origin === platform.url.origin) return route.continue();
+      foreign.push(url.href);
+      return route.abort();
+    });
+    page.on('response', (res) => {
+      if (res.status() >= 400) failed.push(`${res.status()} ${res.url()}`);
+    });
+    page.on('pageerror', (err) => failed.push(`page error: ${err.message}`));
+    try {
+      const res = await page.goto(new URL(pagePath, platform.url).href, { waitUntil: 'load' });
+      expect(res?.status()).toBe(200);
+      const rendered = await page
+        .locator('.opblock')
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 })
+        .then(() => true)
+        .catch(() => false);
+      expect(rendered, `no operations rendered; failed requests: ${failed.join(', ') || 'none'}`).toBe(true);
+
+      await expect.poll(() => page.locator('.info .title').first().innerText()).toContain(title);
+      const shownPaths = await page.locator('.opblock-summary-path').allInnerTexts();
+      for (const path of paths) expect(shownPaths.map((p) => p.replace(/\u200b/g, '').trim())).toContain(path);
+
+      const dir = join(repoRoot, '.tmp');
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, shot) });
+      expect(foreign, 'requests to other hosts').toEqual([]);
+      expect(failed, 'failed requests').toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
