@@ -15,13 +15,13 @@ import { markFailed } from '../services/payment-state.js';
 
 const createOrderBody = z
   .object({
-    userId: z.string().trim().min(1).max(100),
+    userId: z.string().trim().min(1).max(100).openapi({ example: '42' }),
     lineItems: z
       .array(
         z.object({
-          productId: z.string().trim().min(1).max(100),
-          productName: z.string().trim().min(1).max(255),
-          quantity: z.number().int().min(1).max(100_000),
+          productId: z.string().trim().min(1).max(100).openapi({ example: 'plan-pro' }),
+          productName: z.string().trim().min(1).max(255).openapi({ example: 'Moalog PRO (1 month)' }),
+          quantity: z.number().int().min(1).max(100_000).openapi({ example: 1 }),
           unitPrice: amountSchema,
         }),
       )

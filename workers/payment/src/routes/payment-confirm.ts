@@ -27,7 +27,7 @@ const confirmByIdRoute = createRoute({
 
 const checkoutBody = z
   .object({
-    paymentKey: z.string().trim().min(1).max(200),
+    paymentKey: z.string().trim().min(1).max(200).openapi({ example: 'tgen_20260501123456abcDE' }),
     orderId: uuidString('orderId'),
     amount: z.number().positive().openapi({ example: 9900 }),
   })

@@ -9,7 +9,7 @@ const webhookBody = z
   .object({
     eventType: z.string().max(100).optional().openapi({ example: 'PAYMENT_STATUS_CHANGED' }),
     createdAt: z.string().max(100).optional(),
-    data: z.object({ paymentKey: z.string().trim().min(1).max(200) }).passthrough(),
+    data: z.object({ paymentKey: z.string().trim().min(1).max(200).openapi({ example: 'tgen_20260501123456abcDE' }) }).passthrough(),
   })
   .passthrough()
   .openapi('TossWebhook');
