@@ -1,0 +1,97 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
+
+/**
+ * The whole platform for end-to-end tests: the gateway, api and payment workers in one Miniflare, wired by
+ * their service bindings as in production, bound to this test run's databases and local-cloud (the TEST_*
+ * variables `npm test` sets). Requests go in through the gateway only.
+ */
+
+/** The gateway comes first: Miniflare routes `dispatchFetch` to the first worker. */
+export const PLATFORM_WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
+
+export interface Platform {
+  /** A request to the gateway; `path` is absolute (`/api/v1/...`), `init` as for `fetch`. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Stops the workers and removes their bundles. */
+  dispose(): Promise<void>;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run end-to-end tests with \`npm test\`, which makes the run's databases and local-cloud`);
+  return value;
+}
+
+/** The bindings every worker gets: the test run's services, dev login on, the gateway's rate limiter off. */
+export function platformBindings(): Record<string, string> {
+  const cloud = requiredEnv('TEST_LOCAL_CLOUD_URL');
+  return {
+    MOALOG_DATABASE_URL: requiredEnv('TEST_MOALOG_DATABASE_URL'),
+    FLUXPAY_DATABASE_URL: requiredEnv('TEST_FLUXPAY_DATABASE_URL'),
+    LOCAL_CLOUD_URL: cloud,
+    UPSTASH_REDIS_REST_URL: `${cloud}/redis`,
+    UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token',
+    UPSTASH_KAFKA_REST_URL: `${cloud}/kafka`,
+    UPSTASH_KAFKA_REST_USERNAME: 'local',
+    UPSTASH_KAFKA_REST_PASSWORD: 'local-kafka-password',
+    TOSS_API_URL: `${cloud}/toss`,
+    OPENAI_BASE_URL: `${cloud}/openai/v1`,
+    KAKAO_TOKEN_URL: `${cloud}/oauth/kakao/oauth/token`,
+    KAKAO_USERINFO_URL: `${cloud}/oauth/kakao/v2/user/me`,
+    GOOGLE_TOKEN_URL: `${cloud}/oauth/google/token`,
+    GOOGLE_USERINFO_URL: `${cloud}/oauth/google/userinfo`,
+    OTLP_ENDPOINT: `${cloud}/otlp`,
+    JWT_SECRET: 'test-secret-for-moalog-edge-tests',
+    ENABLE_DEV_LOGIN: 'true',
+    COOKIE_SECURE: 'true',
+    RATE_LIMITER_ENABLED: 'false',
+  };
+}
+
+/**
+ * Starts the platform; `overrides` go on top of {@link platformBindings} for every worker. Each platform
+ * bundles the workers into a directory of its own, so end-to-end test files running in parallel never
+ * read a bundle another one is writing.
+ */
+export async function startPlatform(overrides: Record<string, string> = {}): Promise<Platform> {
+  const bindings = { ...platformBindings(), ...overrides };
+  mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
+  const outDir = mkdtempSync(join(repoRoot, '.tmp', 'platform-'));
+  let mf: Miniflare | undefined;
+  try {
+    const workers = PLATFORM_WORKERS.map((name) => {
+      const { workerOptions } = unstable_getMiniflareWorkerOptions(join(repoRoot, 'workers', name, 'wrangler.toml'));
+      const scriptPath = bundleWorker(name, outDir);
+      return {
+        ...workerOptions,
+        name: `moalog-${name}`,
+        modules: [{ type: 'ESModule' as const, path: scriptPath }],
+        modulesRoot: outDir,
+        bindings: { ...workerOptions.bindings, ...bindings },
+      };
+    });
+    mf = new Miniflare({ workers });
+    await mf.ready;
+  } catch (error) {
+    await mf?.dispose().catch(() => undefined);
+    rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
+  const running = mf;
+  return {
+    fetch: async (path, init) => {
+      if (!path.startsWith('/')) throw new TypeError(`platform paths are absolute, got "${path}"`);
+      // Miniflare's fetch types are undici's; the values are standard Requests and Responses.
+      const res = await running.dispatchFetch(`http://moalog.test${path}`, init as never);
+      return res as unknown as Response;
+    },
+    dispose: async () => {
+      await running.dispose();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
