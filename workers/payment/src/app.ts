@@ -4,7 +4,7 @@ import type { Context, ErrorHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { parsePaymentConfig } from './config.js';
-import { isDatabaseUnavailable, RequestDatabase } from './db.js';
+import { isDatabaseUnavailable, postgresError, RequestDatabase } from './db.js';
 import { errorEnvelope } from './envelope.js';
 import type { PaymentEnv } from './env.js';
 import { FluxpayError, fluxpayErrorCatalog, type FieldError } from './errors.js';
@@ -38,6 +38,10 @@ export function validationHook(
 export const fluxpayErrorHandler: ErrorHandler<PaymentEnv> = (err, c) => {
   if (err instanceof FluxpayError) return renderError(c, err);
   if (err instanceof LeaseLostError) return renderError(c, new FluxpayError('VAL_005'));
+  if (postgresError(err)?.code === '55P03') {
+    // lock_timeout: another request held the payment's rows (e.g. a confirmation waiting for Toss) too long.
+    return renderError(c, new FluxpayError('VAL_005', 'Another request is still changing this payment. Please retry later'));
+  }
   if (err instanceof HTTPException && err.status < 500) {
     // Hono's own 4xx: malformed JSON, unreadable body.
     return renderError(c, new FluxpayError('VAL_001', err.message || fluxpayErrorCatalog.VAL_001.message));

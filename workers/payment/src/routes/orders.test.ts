@@ -1,7 +1,7 @@
 import { orders, outboxEvents } from '@moalog/db';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createOrder, createPayment, expectError, ISO, newKey, orderBody, uniqueUser, UUID, withDb } from '../../test/helpers.js';
+import { call, confirmedPayment, createOrder, createPayment, expectError, ISO, newKey, orderBody, uniqueUser, UUID, withDb } from '../../test/helpers.js';
 
 describe('POST /api/v1/orders — happy', () => {
   it('creates a PENDING order with totals, line items in request order, and answers 201', async () => {
@@ -201,6 +201,17 @@ describe('PUT /api/v1/orders/{orderId}/cancel', () => {
     expectError(await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() }), 409, 'ORD_002');
   });
 
+  it('cancels a PAID order only once its payment was refunded', async () => {
+    const { order, payment } = await confirmedPayment(2000);
+    expectError(await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() }), 409, 'ORD_002');
+    const refund = await call('POST', '/api/v1/refunds', { key: newKey(), body: { paymentId: payment.paymentId, amount: 2000, currency: 'KRW' } });
+    expect(refund.status).toBe(201);
+    const res = await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() });
+    expect(res.status).toBe(200);
+    expect(res.body.data.status).toBe('CANCELLED');
+    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data.status).toBe('REFUNDED');
+  });
+
   it('replays the same answer to the same key', async () => {
     const order = await createOrder();
     const key = newKey();
@@ -215,5 +226,16 @@ describe('PUT /api/v1/orders/{orderId}/cancel', () => {
     expectError(await call('PUT', `/api/v1/orders/${crypto.randomUUID()}/cancel`, { key: newKey() }), 404, 'ORD_001');
     expectError(await call('PUT', `/api/v1/orders/${crypto.randomUUID()}/cancel`), 400, 'VAL_002');
     expectError(await call('PUT', '/api/v1/orders/1;DROP/cancel', { key: newKey() }), 400, 'VAL_001');
+  });
+});
+
+describe('database outages', () => {
+  it('answers 503 SYS_002 without leaking driver text when Postgres cannot be reached', async () => {
+    const bindings = { LOCAL_CLOUD_URL: 'http://127.0.0.1:1' };
+    const read = await call('GET', `/api/v1/orders/${crypto.randomUUID()}`, { bindings });
+    expectError(read, 503, 'SYS_002');
+    expect(read.text).not.toMatch(/127\.0\.0\.1|stack|at /);
+    const write = await call('POST', '/api/v1/orders', { key: newKey(), body: orderBody(uniqueUser()), bindings });
+    expectError(write, 503, 'SYS_002');
   });
 });
