@@ -218,6 +218,17 @@ describe('POST /api/v1/retrospects/{id}/analysis — rate limit', () => {
   });
 });
 
+describe('POST /api/v1/retrospects/{id}/analysis — without Upstash', () => {
+  it('still analyzes (isolate-local limits, no claim) and stores the result once', async () => {
+    const { owner, retrospectId } = await submittedRetrospect();
+    const key = newOpenAiKey();
+    const testEnv = envWith({ OPENAI_API_KEY: key, UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1/redis', AI_LIMIT_TIMEOUT_MS: '200' });
+    expect((await analyze(retrospectId, owner, testEnv)).status).toBe(200);
+    expect((await analyze(retrospectId, owner, testEnv)).status).toBe(409);
+    expect((await faceStats(key)).requests).toBe(1);
+  });
+});
+
 describe('POST /api/v1/retrospects/{id}/analysis — security', () => {
   it('answers 401 without a token, before anything else', async () => {
     const { app, env } = await import('../../../test/helpers.js');

@@ -172,6 +172,16 @@ describe('POST /api/v1/retrospects/{id}/questions/{questionId}/assistant — err
   });
 });
 
+describe('POST /api/v1/retrospects/{id}/questions/{questionId}/assistant — without Upstash', () => {
+  it('still gives guides, without the cache: each identical request is an OpenAI call', async () => {
+    const { member, retrospectId, key } = await drafting();
+    await subscribe(member.memberId, 'PRO');
+    const testEnv = envWith({ OPENAI_API_KEY: key, UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1/redis', AI_LIMIT_TIMEOUT_MS: '200' });
+    for (let i = 0; i < 2; i++) expect((await askGuide(retrospectId, 1, member, testEnv, { content: '같은 초안' })).status).toBe(200);
+    expect((await faceStats(key)).requests).toBe(2);
+  });
+});
+
 describe('POST /api/v1/retrospects/{id}/questions/{questionId}/assistant — security', () => {
   it('answers 401 without a token', async () => {
     const res = await app.request('/api/v1/retrospects/1/questions/1/assistant', { method: 'POST' }, env);
