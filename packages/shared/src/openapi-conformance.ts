@@ -40,15 +40,20 @@ export function servedOperations(
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+/** Any OpenAPI document object (typed loosely: only its JSON shape is read). */
 export interface OpenApiLike {
-  paths?: Record<string, Record<string, unknown>>;
-  components?: Record<string, Record<string, unknown>>;
+  paths?: object;
+  components?: object;
+}
+
+function pathItems(document: OpenApiLike): Record<string, Record<string, unknown>> {
+  return (document.paths ?? {}) as Record<string, Record<string, unknown>>;
 }
 
 /** The operations an OpenAPI document lists. Sorted, distinct. */
 export function documentedOperations(document: OpenApiLike): string[] {
   const keys = new Set<string>();
-  for (const [path, item] of Object.entries(document.paths ?? {})) {
+  for (const [path, item] of Object.entries(pathItems(document))) {
     for (const method of OPENAPI_METHODS) if (item[method] !== undefined) keys.add(operationKey(method, path));
   }
   return [...keys].sort();
@@ -182,7 +187,7 @@ export function exampleRequest(
   path: string,
   headerValue: (name: string, example: string) => string = (_name, example) => example,
 ): ExampleRequest {
-  const item = document.paths?.[path];
+  const item = pathItems(document)[path];
   const operation = item?.[method.toLowerCase()];
   if (!isObject(operation)) throw new Error(`no operation ${operationKey(method, path)} in the document`);
   const missing: string[] = [];

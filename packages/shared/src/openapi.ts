@@ -117,6 +117,12 @@ export function errorCodeTable(catalog: ErrorCodeCatalog): string {
   return ['| code | HTTP status | default message |', '|---|---|---|', ...rows].join('\n');
 }
 
+/** The error-code table under a heading, folded (Swagger UI keeps the operations near the top of the page). */
+export function errorCodeSection(catalog: ErrorCodeCatalog): string {
+  const count = Object.keys(catalog).length;
+  return `## Error codes\n\n<details>\n<summary>All ${count} codes with their HTTP status and default message (also in <code>x-error-codes</code>)</summary>\n\n${errorCodeTable(catalog)}\n\n</details>`;
+}
+
 /** Static assets of Swagger UI (`swagger-ui-bundle.js`, `swagger-ui.css` from swagger-ui-dist), served by the worker itself. */
 export interface SwaggerUiAssets {
   bundleJs: string;
@@ -189,7 +195,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<any, any, any>, options: A
     info: {
       title: options.title,
       version: options.version,
-      description: `${options.description}\n\n## Error codes\n\n${errorCodeTable(options.errorCodes)}`,
+      description: `${options.description}\n\n${errorCodeSection(options.errorCodes)}`,
     },
     servers: options.servers,
     ...(options.tags ? { tags: options.tags } : {}),
