@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, testServers, type TempDatabase } from '@moalog/test-support';
-import { miniflareWorkerOptions, type WorkerName } from '@moalog/test-support/workers';
+import { miniflareWorkerOptions, repoRoot, type WorkerName } from '@moalog/test-support/workers';
 import { Miniflare } from 'miniflare';
 
 /**
@@ -12,25 +14,72 @@ import { Miniflare } from 'miniflare';
 
 export const WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
 
+/** What the platform needs of local-cloud, whether it runs in this process or in a child. */
+export interface CloudHandle {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
 export interface SharedServices {
-  cloud: LocalCloud;
+  cloud: CloudHandle;
   mysql: TempDatabase;
   postgres: TempDatabase;
   close(): Promise<void>;
 }
 
-export async function startSharedServices(label: string): Promise<SharedServices> {
+/**
+ * local-cloud in a process of its own (`src/main.ts`), so the work of receiving exports does not
+ * share the measuring process's event loop (the benchmark's case).
+ */
+async function startCloudProcess(): Promise<CloudHandle> {
+  const child = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), join(repoRoot, 'packages/local-cloud/src/main.ts')], {
+    env: { ...process.env, LOCAL_CLOUD_PORT: '0', REDIS_URL: testServers.redisUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`local-cloud did not start: ${output}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local-cloud exited with ${code}: ${output}`));
+    });
+  });
+  child.stdout.resume();
+  return {
+    url,
+    port: Number(new URL(url).port),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function startSharedServices(label: string, options: { cloudInChildProcess?: boolean } = {}): Promise<SharedServices> {
   const mysql = await createTempMysqlDatabase(label);
   const postgres = await createTempPostgresDatabase(label).catch(async (error: unknown) => {
     await mysql.drop();
     throw error;
   });
-  let cloud: LocalCloud | undefined;
+  let cloud: CloudHandle | undefined;
   try {
     await migrateMoalog(mysql.url);
     await seedMoalog(mysql.url, { population: 0 });
     await migrateFluxpay(postgres.url);
-    cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl });
+    cloud = options.cloudInChildProcess
+      ? await startCloudProcess()
+      : ((await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl })) satisfies LocalCloud);
   } catch (error) {
     await Promise.allSettled([mysql.drop(), postgres.drop()]);
     throw error;
