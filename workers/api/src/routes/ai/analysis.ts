@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { MoalogDb } from '@moalog/db/clients';
 import { memberRetroRooms, retrospects } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, eq, sql } from 'drizzle-orm';
@@ -70,6 +71,15 @@ const route = createRoute({
   },
 });
 
+async function isAnalyzed(db: MoalogDb, retrospectId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ analyzed: sql<number>`${retrospects.insight} IS NOT NULL` })
+    .from(retrospects)
+    .where(eq(retrospects.retrospectId, retrospectId))
+    .limit(1);
+  return row !== undefined && Number(row.analyzed) === 1;
+}
+
 /** How long a claim on a retrospect lasts beyond the OpenAI deadline (database work, clock skew). */
 const CLAIM_MARGIN_MS = 30_000;
 
@@ -105,6 +115,9 @@ export const aiAnalysisRoutes = newRouter().openapi(route, async (c) => {
   const claim = await claimAnalysis(ai.redis, retrospectId, ai.openai.timeoutMs + CLAIM_MARGIN_MS);
   if (claim.status === 'busy') throw new AppError('RETRO4091', '이미 분석이 진행 중인 회고입니다.');
   try {
+    // A request that finished between our first check and our claim has stored its result (it releases
+    // its claim only after committing): look once more before paying for a call.
+    if (claim.status === 'claimed' && (await isAnalyzed(db, retrospectId))) throw new AppError('RETRO4091', '이미 분석이 완료된 회고입니다.');
     const result = await completeStructured(
       ai.openai,
       {
