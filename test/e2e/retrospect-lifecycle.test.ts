@@ -2,10 +2,11 @@
  * A retrospect's whole life, through the gateway of the real platform (gateway → api → PlanetScale face of
  * local-cloud → this run's MySQL database): a room is created, a second member joins by the invite link,
  * a retrospect is scheduled, both take part, save drafts and submit, the answers are read page by page,
- * commented on and liked, found by search and in storage, and finally deleted.
+ * commented on and liked, found by search and in storage, exported as a PDF, and finally deleted.
  */
 import { startPlatform, type Platform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface Envelope {
@@ -69,6 +70,18 @@ async function ok(member: Member, method: string, path: string, body?: unknown):
   return answer.body.result;
 }
 
+/** The text of every page of a PDF, as a reader would extract it. */
+async function pdfText(bytes: Uint8Array): Promise<string> {
+  const doc = await getDocument({ data: bytes, useSystemFonts: false, isEvalSupported: false }).promise;
+  let text = '';
+  for (let i = 1; i <= doc.numPages; i++) {
+    const content = await (await doc.getPage(i)).getTextContent();
+    text += content.items.map((item) => ('str' in item ? item.str : '')).join('') + '\n';
+  }
+  await doc.destroy();
+  return text;
+}
+
 /** Tomorrow's date in Korea, as the create form sends it. */
 function kstTomorrow(): string {
   return new Date(Date.now() + 9 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
@@ -93,7 +106,7 @@ describe('a retrospect from start to end, through the gateway', () => {
     await platform?.dispose();
   });
 
-  it('walks room → invite → join → retrospect → participate → drafts → submit → answers → comment → like → search → storage → delete', async () => {
+  it('walks room → invite → join → retrospect → participate → drafts → submit → answers → comment → like → search → storage → export → delete', async () => {
     const token = `e2e${crypto.randomUUID().replace(/-/g, '').slice(0, 8)}`;
 
     // The owner creates a room and shares its invite link.
@@ -115,7 +128,7 @@ describe('a retrospect from start to end, through the gateway', () => {
     const retrospectDate = kstTomorrow();
     const created = await ok(owner, 'POST', '/api/v1/retrospects', {
       retroRoomId: room.retroRoomId,
-      projectName: `${token} sprint`,
+      projectName: `${token} 스프린트`,
       retrospectDate,
       retrospectTime: '19:30',
       retrospectMethod: 'KPT',
@@ -123,7 +136,7 @@ describe('a retrospect from start to end, through the gateway', () => {
     });
     const { retrospectId } = created;
     expect(await ok(teammate, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/retrospects`)).toEqual([
-      { retrospectId, projectName: `${token} sprint`, retrospectMethod: 'KPT', retrospectDate, retrospectTime: '19:30', participantCount: 0 },
+      { retrospectId, projectName: `${token} 스프린트`, retrospectMethod: 'KPT', retrospectDate, retrospectTime: '19:30', participantCount: 0 },
     ]);
     expect(await ok(teammate, 'GET', `/api/v1/retrospects/${retrospectId}/references`)).toEqual([
       { referenceId: expect.any(Number), urlName: 'https://github.com/moalog/moalog/pull/1', url: 'https://github.com/moalog/moalog/pull/1' },
@@ -133,7 +146,7 @@ describe('a retrospect from start to end, through the gateway', () => {
     expect(await ok(owner, 'POST', `/api/v1/retrospects/${retrospectId}/participants`)).toMatchObject({ memberId: owner.memberId, nickname: owner.nickname });
     expect(await ok(teammate, 'POST', `/api/v1/retrospects/${retrospectId}/participants`)).toMatchObject({ memberId: teammate.memberId });
     const detail = await ok(teammate, 'GET', `/api/v1/retrospects/${retrospectId}`);
-    expect(detail).toMatchObject({ retroRoomId: room.retroRoomId, title: `${token} sprint`, startTime: retrospectDate, retroCategory: 'KPT' });
+    expect(detail).toMatchObject({ retroRoomId: room.retroRoomId, title: `${token} 스프린트`, startTime: retrospectDate, retroCategory: 'KPT' });
     expect(detail.members).toEqual([
       { memberId: owner.memberId, userName: owner.nickname },
       { memberId: teammate.memberId, userName: teammate.nickname },
@@ -188,16 +201,26 @@ describe('a retrospect from start to end, through the gateway', () => {
 
     // Found by search, and in both members' storage.
     expect(await ok(teammate, 'GET', `/api/v1/retrospects/search?keyword=${encodeURIComponent(`  ${token.toUpperCase()} `)}`)).toEqual([
-      { retrospectId, projectName: `${token} sprint`, retroRoomName: room.title, retrospectMethod: 'KPT', retrospectDate, retrospectTime: '19:30' },
+      { retrospectId, projectName: `${token} 스프린트`, retroRoomName: room.title, retrospectMethod: 'KPT', retrospectDate, retrospectTime: '19:30' },
     ]);
     for (const member of [owner, teammate]) {
       const storage = await ok(member, 'GET', '/api/v1/retrospects/storage?range=3_MONTHS');
       const items = storage.years.flatMap((year: { retrospects: unknown[] }) => year.retrospects);
-      expect(items).toEqual([{ retrospectId, displayDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), title: `${token} sprint`, retrospectMethod: 'KPT', memberCount: 2 }]);
+      expect(items).toEqual([{ retrospectId, displayDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), title: `${token} 스프린트`, retrospectMethod: 'KPT', memberCount: 2 }]);
       expect(storage.years[0].yearLabel).toBe(`${Number(items[0].displayDate.slice(0, 4))}년`);
     }
 
-    // ── EXPORT STEP: the PDF export (GET /api/v1/retrospects/{id}/export) is added here by its owner. ──
+    // Exported as a PDF in which the Korean project name and both members' answers are real text.
+    const exported = await platform.fetch(`/api/v1/retrospects/${retrospectId}/export`, { headers: teammate.auth });
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toBe('application/pdf; charset=utf-8');
+    expect(exported.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="retrospect_report_${retrospectId}_\\d{8}_\\d{6}\\.pdf"$`));
+    const pdf = new Uint8Array(await exported.arrayBuffer());
+    expect(new TextDecoder().decode(pdf.subarray(0, 5))).toBe('%PDF-');
+    const text = await pdfText(pdf);
+    expect(text).toContain(`${token} 스프린트`);
+    expect(text).toContain('owner: answer 1');
+    expect(text).toContain('mate: answer 5');
 
     // Only the owner may delete it; afterwards it is gone everywhere.
     const refused = await call(teammate, 'DELETE', `/api/v1/retrospects/${retrospectId}`);
