@@ -54,7 +54,6 @@ describe('POST /api/v1/orders — happy', () => {
       aggregateType: 'order',
       topic: 'fluxpay.order.events',
       messageKey: `__default__:${order.orderId}`,
-      status: 'PENDING',
     });
     expect(row!.payload).toMatchObject({
       specversion: '1.0',
