@@ -192,6 +192,15 @@ describe('POST /api/v1/payments/confirm — Toss checkout result', () => {
     expectError(await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: 'k', orderId: lonely.orderId, amount: lonely.totalAmount } }), 404, 'PAY_001');
   });
 
+  it('changes nothing when Toss knows no checkout for the paymentKey (404 PAY_001)', async () => {
+    const { order, payment } = await ready(2000);
+    const paymentKey = `bogus-${crypto.randomUUID()}`;
+    await tossControl({ action: 'decline', count: 1, code: 'NOT_FOUND_PAYMENT_SESSION', status: 404, paymentKeyPrefix: paymentKey });
+    expectError(await call('POST', '/api/v1/payments/confirm', { body: { paymentKey, orderId: order.orderId, amount: 2000 } }), 404, 'PAY_001');
+    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data).toMatchObject({ status: 'READY', failureReason: null, pgPaymentKey: null });
+    expect(await eventsOf(payment.paymentId)).toEqual([]);
+  });
+
   it('records a declined checkout as FAILED and answers 400 PAY_002', async () => {
     const { order, payment } = await ready(2000);
     const res = await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: `decline-${crypto.randomUUID()}`, orderId: order.orderId, amount: 2000 } });

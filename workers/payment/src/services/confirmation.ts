@@ -66,6 +66,11 @@ export async function confirmPayment(db: FluxpayDb, config: PaymentConfig, reque
       if (read.ok && read.payment.status === 'DONE' && read.payment.orderId === order.id && read.payment.totalAmount === amount) answer = read;
     }
     if (answer.ok) return { kind: 'confirmed' as const, payment: await markConfirmed(tx, tenantId, order, payment, answer.payment) };
+    if (answer.kind === 'declined' && answer.httpStatus === 404) {
+      // Toss knows no checkout for this paymentKey: nothing was charged or declined, and a caller who
+      // guessed an orderId must not be able to fail somebody else's payment. Nothing changes.
+      throw new FluxpayError('PAY_001', `Toss has no payment for this paymentKey (${answer.code})`);
+    }
     const failed = await markFailed(tx, tenantId, order, payment, { code: answer.code, reason: failureReason(answer), paymentKey });
     return { kind: 'failed' as const, payment: failed, failure: answer };
   });
