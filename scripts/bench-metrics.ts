@@ -2,6 +2,7 @@
 // metrics off and on, on three copies of the platform in Miniflare that share one local-cloud (its
 // OTLP receiver takes the exports) and one pair of temporary databases:
 //   off      METRICS_ENABLED=false
+//   off-b    the same again: a control, whose difference from `off` is the noise between two copies
 //   on       the default: a batch every 10 s (METRICS_FLUSH_INTERVAL_MS=10000), protobuf
 //   on-each  the worst case: a batch after every request (METRICS_FLUSH_INTERVAL_MS=0)
 // Requests are interleaved (one to each copy in turn, the order rotating) so drift hits all alike:
@@ -24,6 +25,7 @@ try {
   const bindings = platformBindings(services);
   for (const [name, extra] of [
     ['off', { METRICS_ENABLED: 'false' }],
+    ['off-b', { METRICS_ENABLED: 'false' }],
     ['on', { METRICS_FLUSH_INTERVAL_MS: '10000', OTLP_PROTOCOL: 'http/protobuf' }],
     ['on-each', { METRICS_FLUSH_INTERVAL_MS: '0', OTLP_PROTOCOL: 'http/protobuf' }],
   ] as const) {
