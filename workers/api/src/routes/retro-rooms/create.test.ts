@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectOk, newUser, uniqueTitle } from '../../lib/retro-test-fixtures.js';
+import { members } from '@moalog/db/moalog-schema';
+import { eq } from 'drizzle-orm';
+import { call, expectOk, newUser, testDb, uniqueTitle } from '../../lib/retro-test-fixtures.js';
 import { app, env } from '../../../test/helpers.js';
 
 const ROOMS = '/api/v1/retro-rooms';
@@ -85,6 +87,17 @@ describe('POST /api/v1/retro-rooms — errors', () => {
 });
 
 describe('POST /api/v1/retro-rooms — security', () => {
+  it('answers 401 AUTH4001, not a 5xx, to a member deleted while the access token is still valid', async () => {
+    const ghost = await newUser('ghost');
+    await testDb().delete(members).where(eq(members.memberId, ghost.memberId));
+    const title = uniqueTitle('ghost');
+    const answer = await call(ghost, 'POST', ROOMS, { title });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ code: 'AUTH4001' });
+    // Nothing half-made: the title is still free.
+    expect((await call(await newUser(), 'POST', ROOMS, { title })).status).toBe(200);
+  });
+
   it('answers 401 AUTH4001 without a token, before looking at the body', async () => {
     const answer = await call(null, 'POST', ROOMS, { title: '' });
     expect(answer.status).toBe(401);

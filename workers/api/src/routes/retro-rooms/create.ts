@@ -5,7 +5,7 @@ import { AppError, ok } from '@moalog/shared';
 import { eq, sql } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
-import { isDuplicateKeyError } from '../../lib/db-errors.js';
+import { isDuplicateKeyError, isMissingParentError } from '../../lib/db-errors.js';
 import { generateInviteCode } from '../../lib/invite-code.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
 import { charString, codedValidationHook } from '../../lib/validation.js';
@@ -77,6 +77,9 @@ export const retroRoomsCreateRoutes = newRouter().openapi(
     } catch (err) {
       // Another request took the title between the check and the insert.
       if (isDuplicateKeyError(err)) throw new AppError('RETRO4091', ROOM_NAME_TAKEN_MESSAGE);
+      // The only parent of the new rows that can be missing is the caller: a withdrawn member whose access
+      // token has not expired yet.
+      if (isMissingParentError(err)) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
       throw err;
     }
     return ok(c, { retroRoomId, title, inviteCode }, '회고방 생성에 성공하였습니다.');

@@ -1,4 +1,4 @@
-import { retroRooms } from '@moalog/db/moalog-schema';
+import { members, retroRooms } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { call, createRoom, expectOk, newUser, testDb } from '../../lib/retro-test-fixtures.js';
@@ -117,6 +117,16 @@ describe('POST /api/v1/retro-rooms/join — errors', () => {
 });
 
 describe('POST /api/v1/retro-rooms/join — security', () => {
+  it('answers 401 AUTH4001, not a 5xx, to a member deleted while the access token is still valid', async () => {
+    const [owner, ghost] = await Promise.all([newUser(), newUser('ghost')]);
+    const room = await createRoom(owner);
+    await testDb().delete(members).where(eq(members.memberId, ghost.memberId));
+    const answer = await call(ghost, 'POST', JOIN, { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ code: 'AUTH4001' });
+    expect(await expectOk(owner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/members`)).toHaveLength(1);
+  });
+
   it('answers 401 without a token', async () => {
     const answer = await call(null, 'POST', JOIN, { inviteUrl: 'https://moalog.me/invite/INV-1111-2222' });
     expect(answer.status).toBe(401);

@@ -91,7 +91,11 @@ export const retroRoomsJoinRoutes = newRouter().openapi(
         FROM ${memberRetroRooms} WHERE member_id = ${memberId}`);
     } catch (err) {
       if (isDuplicateKeyError(err)) throw new AppError('RETRO4092', ALREADY_MEMBER);
-      if (isMissingParentError(err)) throw new AppError('RETRO4041', ROOM_NOT_FOUND);
+      if (isMissingParentError(err)) {
+        // Either the room was deleted meanwhile, or the caller is a withdrawn member with a live token.
+        const [room] = await db.select({ id: retroRooms.retroRoomId }).from(retroRooms).where(eq(retroRooms.retroRoomId, found.room.retroRoomId));
+        throw room ? new AppError('AUTH4001', '존재하지 않는 사용자입니다.') : new AppError('RETRO4041', ROOM_NOT_FOUND);
+      }
       throw err;
     }
     return ok(c, { retroRoomId: found.room.retroRoomId, title: found.room.title, joinedAt: utcDateTime(now) }, '회고방 참여에 성공하였습니다.');
