@@ -211,7 +211,7 @@ describe('observability — the files fit together', () => {
     };
     const prometheus = parseYaml(read('observability/prometheus/prometheus.yml')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>; rule_files: string[] };
 
-    for (const [name, image] of [['mysql', 'mysql:8.0'], ['postgres', 'postgres:16'], ['redis', 'redis:7']]) {
+    for (const [name, image] of [['mysql', 'mysql:8.0'], ['postgres', 'postgres:16'], ['redis', 'redis:7']] as const) {
       expect(compose.services[name]!.image).toBe(image);
       expect(compose.services[name]!.profiles).toBeUndefined();
     }
