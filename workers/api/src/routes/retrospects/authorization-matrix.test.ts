@@ -61,6 +61,16 @@ const cases: Case[] = [
   },
   { name: 'responses', method: 'GET', path: (c) => `/api/v1/retrospects/${c.retrospectId}/responses?category=ALL`, refuse: ['stranger'] },
   { name: 'delete retrospect', method: 'DELETE', path: (c) => `/api/v1/retrospects/${c.retrospectId}`, refuse: ['stranger', 'member'] },
+  // Routes of other parts that are scoped to the room as well: the PDF export and the AI endpoints.
+  { name: 'export', method: 'GET', path: (c) => `/api/v1/retrospects/${c.retrospectId}/export`, refuse: ['stranger'] },
+  { name: 'AI analysis', method: 'POST', path: (c) => `/api/v1/retrospects/${c.retrospectId}/analysis`, body: () => ({}), refuse: ['stranger'] },
+  {
+    name: 'AI writing guide',
+    method: 'POST',
+    path: (c) => `/api/v1/retrospects/${c.retrospectId}/questions/1/assistant`,
+    body: () => ({ content: 'help' }),
+    refuse: ['stranger'],
+  },
   { name: 'comments', method: 'GET', path: (c) => `/api/v1/responses/${c.ownersFirst}/comments`, refuse: ['stranger'] },
   {
     name: 'comment',
