@@ -1,4 +1,5 @@
 import { moalogApiDocs, mountApiDocs } from '@moalog/shared';
+import { swaggerUiAssets } from '@moalog/shared/swagger-ui-assets';
 import { newApp } from './app.js';
 import { aiRoutes } from './routes/ai/index.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -20,6 +21,6 @@ export const app = newApp()
   .route('/', subscriptionRoutes);
 
 // After every route: GET /api-docs/openapi.json and /swagger-ui, no authentication.
-mountApiDocs(app, moalogApiDocs);
+mountApiDocs(app, { ...moalogApiDocs, swaggerUiAssets });
 
 export default app;

@@ -1,4 +1,5 @@
 import { fluxpayApiDocs, mountApiDocs } from '@moalog/shared';
+import { swaggerUiAssets } from '@moalog/shared/swagger-ui-assets';
 import { newApp } from './app.js';
 import { fluxpayErrorCatalog } from './errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -22,6 +23,6 @@ export const app = newApp()
 
 // After every route: GET /api-docs/openapi.json (and the original's /api-docs) and /swagger-ui.html,
 // no authentication; reached through the gateway as /pay/... .
-mountApiDocs(app, fluxpayApiDocs(fluxpayErrorCatalog));
+mountApiDocs(app, { ...fluxpayApiDocs(fluxpayErrorCatalog), swaggerUiAssets });
 
 export default app;
