@@ -9,6 +9,7 @@ import { responseRoutes } from './routes/responses/index.js';
 import { retroRoomRoutes } from './routes/retro-rooms/index.js';
 import { retrospectRoutes } from './routes/retrospects/index.js';
 import { subscriptionRoutes } from './routes/subscriptions/index.js';
+import { consumeQueueBatch, pollPaymentEvents, SCHEDULED_POLL } from './services/subscriptions/event-delivery.js';
 
 export const app = newApp()
   .route('/', healthRoutes)
@@ -23,4 +24,16 @@ export const app = newApp()
 // After every route: GET /api-docs/openapi.json and /swagger-ui, no authentication.
 mountApiDocs(app, { ...moalogApiDocs, swaggerUiAssets });
 
-export default app;
+/**
+ * The Worker: HTTP through the app; the cron trigger polls Kafka for payment events (EVENT_TRANSPORT=kafka);
+ * the `fluxpay-events` queue delivers them (EVENT_TRANSPORT=queues). Tests call `app.request` directly.
+ */
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env) {
+    await pollPaymentEvents(env as unknown as Record<string, unknown>, SCHEDULED_POLL);
+  },
+  async queue(batch, env) {
+    await consumeQueueBatch(batch, env as unknown as Record<string, unknown>);
+  },
+} satisfies ExportedHandler<ApiBindings>;

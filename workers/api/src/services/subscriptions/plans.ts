@@ -1,0 +1,52 @@
+import type { PlanName } from '@moalog/db/moalog-schema';
+
+/** One plan as `GET /api/v1/plans` lists it (reference §2.2); -1 means unlimited. */
+export interface Plan {
+  name: PlanName;
+  displayName: string;
+  aiAnalysisLimit: number;
+  aiAssistantLimit: number;
+  pdfExportEnabled: boolean;
+  maxRoomMembers: number;
+  /** KRW per month. */
+  monthlyPrice: number;
+}
+
+/** The original's static plan table (`subscription_plan.rs`). */
+export const PLANS: readonly Plan[] = [
+  { name: 'FREE', displayName: 'Free', aiAnalysisLimit: 3, aiAssistantLimit: 3, pdfExportEnabled: false, maxRoomMembers: 10, monthlyPrice: 0 },
+  { name: 'PRO', displayName: 'Pro', aiAnalysisLimit: -1, aiAssistantLimit: -1, pdfExportEnabled: true, maxRoomMembers: 10, monthlyPrice: 9_900 },
+  { name: 'TEAM', displayName: 'Team', aiAnalysisLimit: -1, aiAssistantLimit: -1, pdfExportEnabled: true, maxRoomMembers: -1, monthlyPrice: 29_900 },
+];
+
+export type PaidPlanName = Exclude<PlanName, 'FREE'>;
+
+export function planOf(name: PlanName): Plan {
+  const plan = PLANS.find((candidate) => candidate.name === name);
+  if (!plan) throw new Error(`no plan ${name}`);
+  return plan;
+}
+
+/** FREE / PRO / TEAM in any letter case, surrounding blanks ignored; undefined for anything else. */
+export function parsePlanName(text: string): PlanName | undefined {
+  const upper = text.trim().toUpperCase();
+  return PLANS.some((plan) => plan.name === upper) ? (upper as PlanName) : undefined;
+}
+
+/** What FluxPay's order line and Toss's checkout call the plan (the original's product names). */
+export function productOf(name: PaidPlanName): { productId: string; productName: string } {
+  return name === 'PRO'
+    ? { productId: 'plan_pro', productName: 'Moalog Pro 플랜 (월간)' }
+    : { productId: 'plan_team', productName: 'Moalog Team 플랜 (월간)' };
+}
+
+/** A subscription runs one calendar month from its start; the 31st of January ends on the last day of February. */
+export function oneMonthAfter(start: Date): Date {
+  const end = new Date(start.getTime());
+  const day = end.getUTCDate();
+  end.setUTCDate(1);
+  end.setUTCMonth(end.getUTCMonth() + 1);
+  const lastDay = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 0)).getUTCDate();
+  end.setUTCDate(Math.min(day, lastDay));
+  return end;
+}
