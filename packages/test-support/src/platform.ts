@@ -16,6 +16,8 @@ export const PLATFORM_WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payme
 export interface Platform {
   /** A request to the gateway; `path` is absolute (`/api/v1/...`), `init` as for `fetch`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Runs a worker's cron trigger (its `scheduled` handler) once; resolves with Miniflare's outcome. */
+  scheduled(worker: WorkerName, cron?: string): Promise<string>;
   /** Stops the workers and removes their bundles. */
   dispose(): Promise<void>;
 }
@@ -57,7 +59,12 @@ export function platformBindings(): Record<string, string> {
  * bundles the workers into a directory of its own, so end-to-end test files running in parallel never
  * read a bundle another one is writing.
  */
-export async function startPlatform(overrides: Record<string, string> = {}): Promise<Platform> {
+export interface PlatformOptions {
+  /** Service bindings laid over a worker's own, e.g. the api's PAYMENT pointing at an address nobody serves. */
+  serviceBindings?: Partial<Record<WorkerName, Record<string, unknown>>>;
+}
+
+export async function startPlatform(overrides: Record<string, string> = {}, options: PlatformOptions = {}): Promise<Platform> {
   const bindings = { ...platformBindings(), ...overrides };
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const outDir = mkdtempSync(join(repoRoot, '.tmp', 'platform-'));
@@ -72,6 +79,7 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
         modules: [{ type: 'ESModule' as const, path: scriptPath }],
         modulesRoot: outDir,
         bindings: { ...workerOptions.bindings, ...bindings },
+        serviceBindings: { ...workerOptions.serviceBindings, ...options.serviceBindings?.[name] } as typeof workerOptions.serviceBindings,
       };
     });
     mf = new Miniflare({ workers });
@@ -88,6 +96,11 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
       // Miniflare's fetch types are undici's; the values are standard Requests and Responses.
       const res = await running.dispatchFetch(`http://moalog.test${path}`, init as never);
       return res as unknown as Response;
+    },
+    scheduled: async (worker, cron = '* * * * *') => {
+      const fetcher = await running.getWorker(`moalog-${worker}`);
+      const result = await fetcher.scheduled({ cron });
+      return result.outcome;
     },
     dispose: async () => {
       await running.dispose();
