@@ -129,7 +129,7 @@ export const aiAnalysisRoutes = newRouter().openapi(route, async (c) => {
         temperature: 0.7,
         parse: (value) => fitAnalysis(value, input.participants),
       },
-      { beforeAttempt: () => ai.limiter.check('openai', 'global') },
+      ai.chatHooks('analysis'),
     );
     await storeAnalysis(db, { retrospectId, retroRoomId: found.retroRoomId, monthlyLimit, monthStart }, input, result);
     return ok(c, result, '회고 분석이 성공적으로 완료되었습니다.');

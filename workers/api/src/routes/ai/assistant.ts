@@ -122,7 +122,7 @@ export const aiAssistantRoutes = newRouter().openapi(route, async (c) => {
         temperature: 0.7,
         parse: (value) => guideOutputSchema.parse(value).guides,
       },
-      { beforeAttempt: () => ai.limiter.check('openai', 'global') },
+      ai.chatHooks('guide'),
     );
     stored = storeGuides(ai.redis, cacheKey, guides, ai.guideCacheTtlSeconds);
   }

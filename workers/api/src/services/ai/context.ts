@@ -1,8 +1,9 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { Context } from 'hono';
-import type { OpenAiSettings } from './openai-client.js';
+import type { ChatHooks, OpenAiSettings } from './openai-client.js';
 import type { ApiEnv } from '../../hono-env.js';
 import { AiLimiter } from './limits.js';
+import { recordAiAttempt, recordAiLimitDecision, type AiFeature } from './metrics.js';
 import { aiRedis } from './redis.js';
 
 export interface AiServices {
@@ -12,6 +13,8 @@ export interface AiServices {
   guideCacheTtlSeconds: number;
   /** Keeps work going after the answer (`waitUntil`); runs it to completion in tests without a context. */
   keepAlive: (promise: Promise<unknown>) => void;
+  /** The hooks of one feature's OpenAI call: the global OpenAI limit before every attempt, each attempt measured. */
+  chatHooks: (feature: AiFeature) => ChatHooks;
 }
 
 /** What the AI routes need for one request, built from the isolate's configuration. */
@@ -29,11 +32,17 @@ export function aiServices(c: Context<ApiEnv>): AiServices {
       // app.request() in tests has no execution context; the promise settles on its own.
     }
   };
+  const limiter = new AiLimiter({ redis, timeoutMs: config.ai.limitTimeoutMs, keepAlive, onDecision: recordAiLimitDecision });
+  const openai = config.ai.openai;
   return {
     redis,
-    limiter: new AiLimiter({ redis, timeoutMs: config.ai.limitTimeoutMs, keepAlive }),
-    openai: config.ai.openai,
+    limiter,
+    openai,
     guideCacheTtlSeconds: config.ai.guideCacheTtlSeconds,
     keepAlive,
+    chatHooks: (feature) => ({
+      beforeAttempt: () => limiter.check('openai', 'global'),
+      onAttempt: (attempt) => recordAiAttempt(feature, openai.model, attempt),
+    }),
   };
 }

@@ -1,7 +1,7 @@
 import { AppError } from '@moalog/shared';
 import { describe, expect, it } from 'vitest';
 import { envWith, faceControl, faceStats, newOpenAiKey } from '../../routes/ai/ai-test-fixtures.js';
-import { completeStructured, extractJson, type OpenAiSettings, type StructuredChatRequest } from './openai-client.js';
+import { completeStructured, extractJson, type ChatAttempt, type OpenAiSettings, type StructuredChatRequest } from './openai-client.js';
 import { guideJsonSchema, guideOutputSchema } from './schemas.js';
 
 const baseUrl = (envWith({}) as unknown as Record<string, string>).OPENAI_BASE_URL as string;
@@ -56,6 +56,26 @@ describe('completeStructured', () => {
     }
   });
 
+  it('tells onAttempt what each attempt amounted to, once its answer was read and checked', async () => {
+    const outcomes: Array<[number | string, string]> = [];
+    const onAttempt = (event: ChatAttempt) => outcomes.push([event.status, event.outcome]);
+    const retried = settings();
+    await faceControl({ key: retried.apiKey, failNext: { status: 503 } });
+    await completeStructured(retried, guideRequest, { onAttempt });
+    const unusable = settings();
+    await faceControl({ key: unusable.apiKey, malformedNext: { kind: 'wrong-shape' } });
+    await failureCode(completeStructured(unusable, guideRequest, { onAttempt }));
+    const limited = settings();
+    await faceControl({ key: limited.apiKey, failNext: { status: 429 } });
+    await failureCode(completeStructured(limited, guideRequest, { onAttempt }));
+    expect(outcomes).toEqual([
+      [503, 'unavailable'],
+      [200, 'success'],
+      [200, 'unusable-output'],
+      [429, 'rate-limited'],
+    ]);
+  });
+
   it('does not retry after a time-out, and keeps within one deadline', async () => {
     const config = settings({ timeoutMs: 300, maxRetries: 3 });
     await faceControl({ key: config.apiKey, latencyMs: 2_000 });
@@ -74,9 +94,9 @@ describe('completeStructured', () => {
   it('retries a connection that fails before any answer, then gives AI5003', async () => {
     const attempts: Array<number | string> = [];
     const config = settings({ baseUrl: 'http://127.0.0.1:1/openai/v1', maxRetries: 1 });
-    const code = await failureCode(completeStructured(config, guideRequest, { onAttempt: (event) => attempts.push(event.status) }));
+    const code = await failureCode(completeStructured(config, guideRequest, { onAttempt: (event) => attempts.push(`${event.status}/${event.outcome}`) }));
     expect(code).toBe('AI5003');
-    expect(attempts).toEqual(['network', 'network']);
+    expect(attempts).toEqual(['network/network', 'network/network']);
   });
 
   it('asks the gate before every attempt; a closed gate stops the call before OpenAI is reached', async () => {

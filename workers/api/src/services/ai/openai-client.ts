@@ -40,11 +40,20 @@ export interface StructuredChatRequest<T> {
 
 export type AiFailure = 'timeout' | 'rate-limited' | 'unavailable' | 'bad-key' | 'unusable-output' | 'upstream-error' | 'network';
 
+/** One HTTP call to OpenAI: its HTTP status (or why there was none), how long it took, and what it amounted to. */
+export interface ChatAttempt {
+  attempt: number;
+  status: number | 'timeout' | 'network';
+  durationMs: number;
+  /** `success`, or the failure this attempt alone would be (a retried 503 is `unavailable`). */
+  outcome: 'success' | AiFailure;
+}
+
 export interface ChatHooks {
   /** Runs before every attempt (the global OpenAI limit); throwing stops the call. */
   beforeAttempt?: () => Promise<void>;
-  /** Told of every attempt's outcome, for metrics and logs. Must not throw. */
-  onAttempt?: (event: { attempt: number; status: number | 'timeout' | 'network'; durationMs: number }) => void;
+  /** Told of every attempt's outcome once it is known (after the answer was read and checked), for metrics and logs. */
+  onAttempt?: (event: ChatAttempt) => void;
   fetch?: typeof fetch;
 }
 
@@ -59,6 +68,14 @@ function failure(reason: AiFailure, detail?: string): AppError {
   const error = new AppError(code);
   console.warn(JSON.stringify({ level: 'warn', msg: 'openai call failed', reason, code, detail: detail?.slice(0, 300) }));
   return error;
+}
+
+/** What an answer with this (non-2xx) status is. */
+function statusFailure(status: number): AiFailure {
+  if (status === 401) return 'bad-key';
+  if (status === 429) return 'rate-limited';
+  if (status === 503) return 'unavailable';
+  return 'upstream-error';
 }
 
 function isTimeout(error: unknown): boolean {
@@ -113,9 +130,9 @@ export async function completeStructured<T>(settings: OpenAiSettings, request: S
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw failure('timeout');
     const started = Date.now();
-    const report = (status: number | 'timeout' | 'network') => {
+    const report = (status: ChatAttempt['status'], outcome: ChatAttempt['outcome']) => {
       try {
-        hooks.onAttempt?.({ attempt, status, durationMs: Date.now() - started });
+        hooks.onAttempt?.({ attempt, status, durationMs: Date.now() - started, outcome });
       } catch {
         // observers must not change the outcome
       }
@@ -135,41 +152,47 @@ export async function completeStructured<T>(settings: OpenAiSettings, request: S
       text = await response.text();
     } catch (error) {
       if (isTimeout(error)) {
-        report('timeout');
+        report('timeout', 'timeout');
         throw failure('timeout');
       }
-      report('network');
+      report('network', 'network');
       if (canRetry()) {
         await backoff();
         continue;
       }
       throw failure('network', String(error));
     }
-    report(response.status);
 
     if (response.ok) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw failure('upstream-error', 'the completion body is not JSON');
-      }
-      const content = completionContent(parsed);
-      if ('problem' in content) throw failure('unusable-output', content.problem);
-      try {
-        return request.parse(extractJson(content.content));
-      } catch (error) {
-        throw failure('unusable-output', error instanceof Error ? error.message : String(error));
-      }
+      const settled = readCompletion(text, request.parse);
+      report(response.status, 'value' in settled ? 'success' : settled.reason);
+      if ('value' in settled) return settled.value;
+      throw failure(settled.reason, settled.detail);
     }
 
-    const detail = `${response.status} ${text.slice(0, MAX_ERROR_BODY_CHARS)}`;
-    if (response.status === 401) throw failure('bad-key', detail);
-    if (response.status === 429) throw failure('rate-limited', detail);
+    const reason = statusFailure(response.status);
+    report(response.status, reason);
     if (RETRYABLE_STATUSES.has(response.status) && canRetry()) {
       await backoff();
       continue;
     }
-    throw failure(response.status === 503 ? 'unavailable' : 'upstream-error', detail);
+    throw failure(reason, `${response.status} ${text.slice(0, MAX_ERROR_BODY_CHARS)}`);
+  }
+}
+
+/** The checked result of a 2xx completion body, or why it is unusable. */
+function readCompletion<T>(text: string, parse: (value: unknown) => T): { value: T } | { reason: 'upstream-error' | 'unusable-output'; detail: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { reason: 'upstream-error', detail: 'the completion body is not JSON' };
+  }
+  const content = completionContent(parsed);
+  if ('problem' in content) return { reason: 'unusable-output', detail: content.problem };
+  try {
+    return { value: parse(extractJson(content.content)) };
+  } catch (error) {
+    return { reason: 'unusable-output', detail: error instanceof Error ? error.message : String(error) };
   }
 }
