@@ -1,3 +1,4 @@
+import { matchedRouteTemplate, recordIdempotentReplay } from '@moalog/metrics';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { FluxpayDb } from '@moalog/db';
 import type { PaymentConfig } from '../config.js';
@@ -43,6 +44,8 @@ export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<P
     if (outcome.kind === 'conflict') throw new FluxpayError('VAL_004');
     if (outcome.kind === 'in-flight') throw new FluxpayError('VAL_005');
     if (outcome.kind === 'replay') {
+      const route = matchedRouteTemplate(c);
+      if (route) recordIdempotentReplay(route);
       return new Response(outcome.body, {
         status: outcome.status,
         headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' },

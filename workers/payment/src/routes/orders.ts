@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { orderLineItems, orders, payments, type Order, type OrderLineItem } from '@moalog/db';
+import { recordPayment } from '@moalog/metrics';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { newRouter } from '../app.js';
 import { amountFromDecimal, decimalFromMinor, MAX_AMOUNT, toMinor } from '../domain/money.js';
@@ -274,5 +275,7 @@ export const orderRoutes = newRouter()
       await storeAnswer(c, tx, 200, body);
       return body;
     });
+    // The checkout ended by cancellation (an unpaid payment it had is FAILED with ORDER_CANCELLED, not counted as failed).
+    recordPayment('cancelled');
     return c.json(envelope, 200);
   });

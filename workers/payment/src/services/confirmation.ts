@@ -1,4 +1,5 @@
 import type { FluxpayDb, Payment } from '@moalog/db';
+import { recordPayment } from '@moalog/metrics';
 import type { PaymentConfig } from '../config.js';
 import { amountFromDecimal, minorFromDecimal } from '../domain/money.js';
 import { CONFIRMABLE_STATUSES, canMovePayment } from '../domain/states.js';
@@ -75,7 +76,12 @@ export async function confirmPayment(db: FluxpayDb, config: PaymentConfig, reque
     return { kind: 'failed' as const, payment: failed, failure: answer };
   });
 
-  if (outcome.kind === 'failed') throw paymentFailedError(outcome.payment, outcome.failure);
+  // Counted once committed: a rolled-back transaction changed nothing.
+  if (outcome.kind === 'failed') {
+    recordPayment('failed');
+    throw paymentFailedError(outcome.payment, outcome.failure);
+  }
+  if (outcome.kind === 'confirmed') recordPayment('confirmed');
   return { payment: outcome.payment, alreadyConfirmed: outcome.kind === 'already' };
 }
 
@@ -112,7 +118,7 @@ export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, pay
   if (!isUuid(pg.orderId)) throw new FluxpayError('PAY_001', 'The payment does not belong to a FluxPay order');
   const { tenantId } = config;
 
-  return db.transaction(async (tx) => {
+  const applied = await db.transaction(async (tx) => {
     await limitLockWait(tx, lockWaitMs(config));
     const found = await lockOrderAndPayment(tx, tenantId, { orderId: pg.orderId.toLowerCase() });
     if (!found) throw new FluxpayError('PAY_001', 'No FluxPay payment exists for the order Toss names');
@@ -151,4 +157,9 @@ export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, pay
     }
     return result(payment, false);
   });
+  if (applied.applied) recordPayment(WEBHOOK_OUTCOMES[applied.status] ?? applied.status.toLowerCase());
+  return applied;
 }
+
+/** `moalog.payment.outcome` of the states a webhook can move a payment to. */
+const WEBHOOK_OUTCOMES: Partial<Record<Payment['status'], string>> = { CONFIRMED: 'confirmed', REFUNDED: 'refunded', FAILED: 'failed' };

@@ -1,4 +1,5 @@
 import { orders, payments, refunds, type FluxpayDb, type Order, type Payment, type Refund } from '@moalog/db';
+import { recordPayment } from '@moalog/metrics';
 import { and, eq, ne } from 'drizzle-orm';
 import type { PaymentConfig } from '../config.js';
 import { amountFromDecimal, amountFromMinor, decimalFromMinor, minorFromDecimal } from '../domain/money.js';
@@ -113,7 +114,8 @@ export async function refundPayment(
     );
   }
 
-  return db.transaction(async (tx) => {
+  let paymentRefunded = false;
+  const finishedAnswer = await db.transaction(async (tx) => {
     await limitLockWait(tx, lockWaitMs(config));
     const found = await lockPayment(tx, tenantId, started.payment.id);
     const [refund] = await tx.select().from(refunds).where(eq(refunds.id, started.refund.id)).for('update');
@@ -149,6 +151,7 @@ export async function refundPayment(
       let currentPayment = payment;
       if (refundedTotal >= minorFromDecimal(payment.amount) && payment.status === 'CONFIRMED') {
         currentPayment = await markRefunded(tx, tenantId, order, payment, 'refund');
+        paymentRefunded = true;
       }
       await writeEvents(tx, [
         event({
@@ -201,6 +204,9 @@ export async function refundPayment(
     await recordAnswer(tx, finished.status, finished.body);
     return finished;
   });
+  // Counted once committed: the payment is REFUNDED when this refund brought everything back.
+  if (paymentRefunded) recordPayment('refunded');
+  return finishedAnswer;
 }
 
 /** The answer for a refund already finished (a resumed request whose refund another request completed). */
