@@ -106,16 +106,45 @@ async function standing(db: Pick<MoalogDb, 'select'>, memberId: number, plan: Pl
  * so FluxPay being down changes nothing (the FREE row stays ACTIVE); the member's current subscription is
  * cancelled only when the payment event activates the new one.
  */
+/**
+ * Requests of this isolate creating a FluxPay order right now, by `<memberId>:<plan>`. A burst of one
+ * member's requests for a plan (the k6 payment scenarios) then makes one FluxPay call per isolate instead
+ * of one per request: the others wait for it and answer with the subscription it made. Waiting polls a
+ * timer instead of awaiting the other request's promise (a Worker must not await another request's I/O).
+ */
+const creating = new Set<string>();
+const CREATE_WAIT_MS = 15_000;
+const CREATE_POLL_MS = 25;
+
+async function takeCreateTurn(key: string): Promise<void> {
+  const deadline = Date.now() + CREATE_WAIT_MS;
+  // Bounded by the deadline; a request that never finishes cannot block the others for longer.
+  for (let round = 0; creating.has(key) && Date.now() < deadline && round < 10_000; round++) {
+    await new Promise((resolve) => setTimeout(resolve, CREATE_POLL_MS + Math.floor(Math.random() * CREATE_POLL_MS)));
+  }
+  creating.add(key);
+}
+
 async function subscribePaid(context: SubscribeContext, plan: PaidPlanName): Promise<SubscribeAnswer> {
-  const { db, memberId } = context;
-  const { active, pending } = await standing(db, memberId, plan);
+  const existing = await existingAnswer(context, plan);
+  if (existing) return existing;
+  const key = `${context.memberId}:${plan}`;
+  await takeCreateTurn(key);
+  try {
+    // Another request of this member may have created the subscription while this one waited.
+    return (await existingAnswer(context, plan)) ?? (await createPaid(context, plan));
+  } finally {
+    creating.delete(key);
+  }
+}
+
+/** The answer when the plan is already ACTIVE (409) or PENDING (200, that subscription); stored with the key. */
+async function existingAnswer(context: SubscribeContext, plan: PaidPlanName): Promise<SubscribeAnswer | undefined> {
+  const { active, pending } = await standing(context.db, context.memberId, plan);
   // Nothing changes on these paths, so the answer is stored on its own.
   const answer = active ? failure('PAY4091') : pending ? success(pending) : undefined;
-  if (answer) {
-    if (context.claim) await completeKey(db, context.claim, answer.status, answer.body);
-    return answer;
-  }
-  return createPaid(context, plan);
+  if (answer && context.claim) await completeKey(context.db, context.claim, answer.status, answer.body);
+  return answer;
 }
 
 async function createPaid(context: SubscribeContext, plan: PaidPlanName): Promise<SubscribeAnswer> {
