@@ -56,7 +56,8 @@ export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, transp
   try {
     return await Promise.race([work, timeout]);
   } finally {
-    clearTimeout(timer);
+    // workers-types' clearTimeout takes `number | null`, Node's also undefined.
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
