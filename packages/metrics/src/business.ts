@@ -39,7 +39,7 @@ export function recordRateLimitDecision(kind: RateLimitDecisionKind, details: { 
 /**
  * One call to the language model: `gen_ai.client.operation.duration` (seconds) with
  * `gen_ai.operation.name = chat`, `gen_ai.provider.name = openai`, `moalog.ai.feature` (e.g.
- * `analysis`, `writing_guide`) and, unless the outcome is `success`, `error.type` = the outcome
+ * `analysis`, `guide`) and, unless the outcome is `success`, `error.type` = the outcome
  * (`timeout`, `rate_limited`, `upstream_error`, `invalid_response`, …).
  */
 export function recordAiCall(feature: string, durationMs: number, outcome: string, details: { model?: string } = {}): void {
