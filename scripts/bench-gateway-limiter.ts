@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
 import { RateLimiter, slidingWindow, type RateLimitOutcome } from '@moalog/ratelimit';
 import { testServers } from '@moalog/test-support';
+import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { miniflareWorkerOptions } from '../packages/test-support/src/workers.js';
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as UpstashRedis } from '@upstash/redis';
@@ -340,13 +341,7 @@ async function deleteKeys(): Promise<void> {
   const direct = new IORedis(testServers.redisUrl, { lazyConnect: true });
   try {
     await direct.connect();
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round++) {
-      const [next, keys] = await direct.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await direct.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
+    await deleteKeysMatching(direct, `${prefix}:*`);
   } finally {
     direct.disconnect();
   }

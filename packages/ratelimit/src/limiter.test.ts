@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
+import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUpstashRedisFace, type UpstashRedisFace } from '../../local-cloud/src/faces/upstash-redis.js';
@@ -49,13 +50,7 @@ afterAll(async () => {
   face?.setOutage('none');
   await cloud?.close();
   if (direct) {
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round++) {
-      const [next, keys] = await direct.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await direct.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
+    await deleteKeysMatching(direct, `${prefix}:*`);
     direct.disconnect();
   }
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { testServers } from '@moalog/test-support';
+import { freePort, retryUntilSuccess, startTcpRelay, type TcpRelay } from '@moalog/test-support/outage';
+import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { Kafka, type Message } from '@upstash/kafka';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,15 +71,7 @@ afterAll(async () => {
   face?.setOutage('none');
   await cloud?.close();
   if (!direct) return;
-  for (const pattern of [`kafka:${run}.*`, `kafka:~committed:${run}.*`]) {
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round++) {
-      const [next, keys] = await direct.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      if (keys.length > 0) await direct.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  }
+  for (const pattern of [`kafka:${run}.*`, `kafka:~committed:${run}.*`]) await deleteKeysMatching(direct, pattern);
   const topics = Object.keys(await direct.hgetall('kafka:~topics')).filter((topic) => topic.startsWith(`${run}.`));
   if (topics.length > 0) await direct.hdel('kafka:~topics', ...topics);
   direct.disconnect();
@@ -405,20 +398,20 @@ describe('upstash-kafka face when Redis goes away', () => {
     const port = await freePort();
     const downCloud = await startLocalCloud(config({ redisUrl: `redis://127.0.0.1:${port}${upstream.pathname}` }));
     const topic = unique('redis-down');
-    let proxy: Proxy | undefined;
+    let proxy: TcpRelay | undefined;
     try {
       const down = await raw('/produce', { topic, value: 'x' }, { baseUrl: downCloud.url });
       expect(down.status).toBe(503);
       expect((await raw('/fetch', { topic, partition: 0, offset: 0 }, { baseUrl: downCloud.url })).status).toBe(503);
 
-      proxy = await startProxy(port, upstream.hostname, Number(upstream.port || 6379));
+      proxy = await startTcpRelay(port, upstream.hostname, Number(upstream.port || 6379));
       const back = await eventually(() => client(downCloud.url).producer().produce(topic, 'back'));
       expect(back.offset).toBe(0);
 
       await proxy.close();
       proxy = undefined;
       expect((await raw('/consume/g/i', { topic, timeout: 0 }, { baseUrl: downCloud.url })).status).toBe(503);
-      proxy = await startProxy(port, upstream.hostname, Number(upstream.port || 6379));
+      proxy = await startTcpRelay(port, upstream.hostname, Number(upstream.port || 6379));
       const messages = await eventually(() => client(downCloud.url).consumer().fetch({ topic, partition: 0, offset: 0, timeout: 0 }));
       expect(messages.map((m) => m.value)).toEqual(['back']);
     } finally {
@@ -428,57 +421,5 @@ describe('upstash-kafka face when Redis goes away', () => {
   }, 30_000);
 });
 
-interface Proxy {
-  close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TCP relay to the real Redis that the test can cut, to play an outage. */
-async function startProxy(port: number, targetHost: string, targetPort: number): Promise<Proxy> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((clientSocket) => {
-    const target = net.connect(targetPort, targetHost);
-    for (const socket of [clientSocket, target]) {
-      sockets.add(socket);
-      socket.on('error', () => {
-        clientSocket.destroy();
-        target.destroy();
-      });
-      socket.on('close', () => sockets.delete(socket));
-    }
-    clientSocket.pipe(target);
-    target.pipe(clientSocket);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return {
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** Retries until the call succeeds, for at most ten seconds. */
-async function eventually<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 200 && Date.now() < deadline; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      lastError = err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw lastError;
-}
+const eventually = <T>(call: () => Promise<T>): Promise<T> => retryUntilSuccess(call, { timeoutMs: 10_000, maxAttempts: 200 });

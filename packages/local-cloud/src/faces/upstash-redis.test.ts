@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { testServers } from '@moalog/test-support';
+import { freePort, retryUntilSuccess, startTcpRelay, type TcpRelay } from '@moalog/test-support/outage';
+import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
@@ -66,13 +67,7 @@ afterAll(async () => {
   face?.setOutage('none');
   await cloud?.close();
   if (direct) {
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round++) {
-      const [next, keys] = await direct.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await direct.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
+    await deleteKeysMatching(direct, `${prefix}*`);
     direct.disconnect();
   }
 });
@@ -400,14 +395,14 @@ describe('upstash-redis face when Redis goes away', () => {
     const port = await freePort();
     const downCloud = await startLocalCloud(config({ redisUrl: `redis://127.0.0.1:${port}${upstream.pathname}` }));
     const client = upstashClient(downCloud.url);
-    let proxy: Proxy | undefined;
+    let proxy: TcpRelay | undefined;
     try {
       const down = await raw('/', ['get', key('greeting')], { baseUrl: downCloud.url });
       expect(down.status).toBe(503);
       expect((down.body as { error: string }).error).toMatch(/could not reach Redis/);
       expect((await raw('/multi-exec', [['ping']], { baseUrl: downCloud.url })).status).toBe(503);
 
-      proxy = await startProxy(port, upstream.hostname, Number(upstream.port || 6379));
+      proxy = await startTcpRelay(port, upstream.hostname, Number(upstream.port || 6379));
       expect(await eventually(() => client.set(key('after-outage'), 'back'))).toBe('OK');
       expect(await direct.get(key('after-outage'))).toBe('back');
 
@@ -416,7 +411,7 @@ describe('upstash-redis face when Redis goes away', () => {
       const againDown = await raw('/pipeline', [['ping']], { baseUrl: downCloud.url });
       expect(againDown.status).toBe(503);
 
-      proxy = await startProxy(port, upstream.hostname, Number(upstream.port || 6379));
+      proxy = await startTcpRelay(port, upstream.hostname, Number(upstream.port || 6379));
       expect(await eventually(() => client.get(key('after-outage')))).toBe('back');
     } finally {
       await proxy?.close();
@@ -425,58 +420,8 @@ describe('upstash-redis face when Redis goes away', () => {
   });
 });
 
-interface Proxy {
-  close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TCP relay to the real Redis that the test can cut, to play an outage. */
-async function startProxy(port: number, targetHost: string, targetPort: number): Promise<Proxy> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const target = net.connect(targetPort, targetHost);
-    for (const socket of [client, target]) {
-      sockets.add(socket);
-      socket.on('error', () => {
-        client.destroy();
-        target.destroy();
-      });
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(target);
-    target.pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return {
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** Retries until the call succeeds, for at most five seconds. */
-async function eventually<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (Date.now() > deadline || attempt > 100) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+const eventually = <T>(call: () => Promise<T>): Promise<T> => retryUntilSuccess(call, { timeoutMs: 5_000, maxAttempts: 102 });
 
 describe('shebang flag rewrite', () => {
   it('drops only the flags Redis does not know', () => {
