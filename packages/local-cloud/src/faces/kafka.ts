@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Redis, type RedisOptions } from 'ioredis';
 import type { LocalCloudConfig } from '../config.js';
 import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { basicCredentials, secretsEqual } from '../http-helpers.js';
+import { connectRedis, OUTAGE_TOLERANT_REDIS_OPTIONS } from '../redis-connection.js';
 import { KafkaConsumers, MAX_MESSAGES_PER_POLL, StreamSignals, type Delivery } from './kafka-consumers.js';
 import { KafkaLog, MAX_PARTITIONS, streamKey, type StoredMessage } from './kafka-log.js';
 import {
@@ -63,16 +63,6 @@ const DEFAULT_PASSWORD = 'local-kafka-password';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const POLL_INTERVAL_MS = 100;
 
-const CONNECTION_OPTIONS: RedisOptions = {
-  lazyConnect: true,
-  connectTimeout: 2_000,
-  // While Redis is down queued commands fail within about a second and reconnecting goes on until it is back.
-  maxRetriesPerRequest: 0,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-  // An XADD whose connection dropped may already have run; sending it again would duplicate the message.
-  autoResendUnfulfilledCommands: false,
-};
-
 interface KafkaFaceSettings {
   username: string;
   password: string;
@@ -111,16 +101,7 @@ function routeSegments(pathname: string): string[] | undefined {
 
 export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv = process.env): KafkaFace {
   const settings = settingsFromEnv(env);
-  const redis = new Redis(config.redisUrl, CONNECTION_OPTIONS);
-  let reported = false;
-  redis.on('ready', () => {
-    reported = false;
-  });
-  redis.on('error', (err: Error) => {
-    if (reported) return;
-    reported = true;
-    console.warn(`[local-cloud:upstash-kafka] Redis unavailable: ${err.message}`);
-  });
+  const redis = connectRedis(config.redisUrl, OUTAGE_TOLERANT_REDIS_OPTIONS, (err) => `[local-cloud:upstash-kafka] Redis unavailable: ${err.message}`);
   const log = new KafkaLog(redis, settings.defaultPartitions);
   const signals = new StreamSignals();
   const consumers = new KafkaConsumers(log, signals, streamKey);
@@ -128,11 +109,8 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
   let closed = false;
 
   function authorized(req: IncomingMessage): boolean {
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1]) return false;
-    const presented = Buffer.from(match[1], 'base64');
-    const expected = Buffer.from(`${settings.username}:${settings.password}`);
-    return presented.length === expected.length && timingSafeEqual(presented, expected);
+    const presented = basicCredentials(req);
+    return presented !== undefined && secretsEqual(presented, `${settings.username}:${settings.password}`);
   }
 
   function delivery(req: IncomingMessage, res: ServerResponse): Delivery {

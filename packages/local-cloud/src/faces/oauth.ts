@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BoundedMap } from '../bounded-map.js';
 import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
 
 /**
@@ -62,19 +63,6 @@ const KAKAO_ACCESS_TTL_S = 21_599;
 const KAKAO_REFRESH_TTL_S = 5_183_999;
 const GOOGLE_ACCESS_TTL_S = 3_599;
 
-class BoundedMap<K, V> extends Map<K, V> {
-  override set(key: K, value: V): this {
-    super.delete(key);
-    super.set(key, value);
-    while (this.size > MAX_REMEMBERED) {
-      const oldest = this.keys().next();
-      if (oldest.done) break;
-      super.delete(oldest.value);
-    }
-    return this;
-  }
-}
-
 export function parseOAuthCode(code: string): Identity | undefined {
   const match = CODE_PATTERN.exec(code);
   if (!match) return undefined;
@@ -107,9 +95,9 @@ function isoSeconds(ms: number): string {
 }
 
 export function createOAuthFace(): Face {
-  const usedCodes = new BoundedMap<string, number>();
-  const issuedCodes = new BoundedMap<string, IssuedCode>();
-  const accessTokens = new BoundedMap<string, AccessGrant>();
+  const usedCodes = new BoundedMap<string, number>(MAX_REMEMBERED);
+  const issuedCodes = new BoundedMap<string, IssuedCode>(MAX_REMEMBERED);
+  const accessTokens = new BoundedMap<string, AccessGrant>(MAX_REMEMBERED);
 
   async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
     const body = await readBody(req, MAX_BODY_BYTES);

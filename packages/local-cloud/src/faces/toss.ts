@@ -1,6 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BoundedMap } from '../bounded-map.js';
+import { CancellableDelays } from '../delays.js';
 import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { basicCredentials, secretsEqual } from '../http-helpers.js';
 
 /**
  * Toss Payments' core payment API (v1, version 2022-11-16) over memory, for the payment worker
@@ -188,19 +191,6 @@ function tossError(code: string, message?: string, status?: number): Answer {
 
 class InvalidRequest extends Error {}
 
-class BoundedMap<K, V> extends Map<K, V> {
-  override set(key: K, value: V): this {
-    super.delete(key);
-    super.set(key, value);
-    while (this.size > MAX_REMEMBERED) {
-      const oldest = this.keys().next();
-      if (oldest.done) break;
-      super.delete(oldest.value);
-    }
-    return this;
-  }
-}
-
 /** Toss writes times in Korea's offset without milliseconds: `2024-02-13T12:18:14+09:00`. */
 function kstTimestamp(at: Date = new Date()): string {
   return `${new Date(at.getTime() + 9 * 3_600_000).toISOString().slice(0, 19)}+09:00`;
@@ -282,41 +272,22 @@ function parseSwitch(command: Record<string, unknown>): Switch {
 export function createTossFace(options: TossFaceOptions = {}): TossFace {
   const secretKeys = options.secretKeys ?? (process.env.TOSS_SECRET_KEY ? [process.env.TOSS_SECRET_KEY] : []);
   const secretPrefixes = options.secretKeyPrefixes ?? DEFAULT_SECRET_PREFIXES;
-  const payments = new BoundedMap<string, TossPayment>();
+  const payments = new BoundedMap<string, TossPayment>(MAX_REMEMBERED);
   /** orderId → paymentKey of the payment that used it. */
-  const orderIds = new BoundedMap<string, string>();
-  const idempotentAnswers = new BoundedMap<string, Answer>();
+  const orderIds = new BoundedMap<string, string>(MAX_REMEMBERED);
+  const idempotentAnswers = new BoundedMap<string, Answer>(MAX_REMEMBERED);
   let switches: Switch[] = [];
-  const pendingDelays = new Set<() => void>();
-
-  function delay(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        pendingDelays.delete(finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      pendingDelays.add(finish);
-    });
-  }
+  const delays = new CancellableDelays();
 
   function authorized(req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? '';
-    const encoded = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim())?.[1];
-    if (!encoded) return false;
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const decoded = basicCredentials(req)?.toString('utf8');
+    if (decoded === undefined) return false;
     const separator = decoded.indexOf(':');
     // Toss's scheme: the secret key as the username and an empty password.
     if (separator <= 0 || separator !== decoded.length - 1) return false;
     const secret = decoded.slice(0, separator);
     if (secretPrefixes.some((prefix) => secret.startsWith(prefix) && secret.length > prefix.length)) return true;
-    return secretKeys.some((key) => {
-      const expected = Buffer.from(key);
-      const actual = Buffer.from(secret);
-      return actual.length === expected.length && timingSafeEqual(actual, expected);
-    });
+    return secretKeys.some((key) => secretsEqual(secret, key));
   }
 
   /** Takes the first matching decline switch for this call, counting it down. */
@@ -546,7 +517,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     if (method === 'GET' && (isGet || isGetByOrder)) {
       const paymentKey = isGetByOrder ? orderIds.get(segments[3] as string) : (segments[2] as string);
       const payment = paymentKey === undefined ? undefined : payments.get(paymentKey);
-      await delay(takeLatency('get', paymentKey ?? '', payment?.orderId ?? (isGetByOrder ? segments[3] : undefined)));
+      await delays.wait(takeLatency('get', paymentKey ?? '', payment?.orderId ?? (isGetByOrder ? segments[3] : undefined)));
       return send(res, payment ? { status: 200, body: payment } : tossError('NOT_FOUND_PAYMENT'));
     }
     if (method !== 'POST' || !(isConfirm || isCancel)) {
@@ -573,7 +544,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     // What was answered is fixed now, even if the answer goes out late or the client has gone.
     const answer = { status: outcome.answer.status, body: JSON.parse(JSON.stringify(outcome.answer.body)) as unknown };
     if (scopedKey !== undefined && answer.status < 500) idempotentAnswers.set(scopedKey, answer);
-    await delay(outcome.delayMs);
+    await delays.wait(outcome.delayMs);
     if (!res.destroyed) send(res, answer);
   }
 
@@ -600,7 +571,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
 
     async close() {
       switches = [];
-      for (const finish of [...pendingDelays]) finish();
+      delays.releaseAll();
     },
   };
 }

@@ -1,8 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { LocalCloudConfig } from '../config.js';
+import { CancellableDelays } from '../delays.js';
 import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { secretsEqual } from '../http-helpers.js';
+import { connectRedis, OUTAGE_TOLERANT_REDIS_OPTIONS } from '../redis-connection.js';
 import {
   CommandRequestError,
   commandFromPath,
@@ -32,17 +34,6 @@ export function isUpstashRedisFace(face: Face): face is UpstashRedisFace {
 const ALLOWED_METHODS = new Set(['HEAD', 'GET', 'POST', 'PUT']);
 const MAX_OUTAGE_DELAY_MS = 10 * 60_000;
 
-const CONNECTION_OPTIONS: RedisOptions = {
-  lazyConnect: true,
-  connectTimeout: 2_000,
-  // While Redis is down every reconnect attempt that fails rejects the queued commands, so callers
-  // get an error within about a second instead of hanging; reconnecting goes on until Redis is back.
-  maxRetriesPerRequest: 0,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-  // A command whose connection dropped may already have run; sending it again could apply it twice.
-  autoResendUnfulfilledCommands: false,
-};
-
 type Outcome =
   | { kind: 'reply'; reply: unknown }
   | { kind: 'redis-error'; message: string }
@@ -50,39 +41,25 @@ type Outcome =
 
 export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFace {
   const scripts = new ScriptRegistry();
-  const shared = connect(config.redisUrl, CONNECTION_OPTIONS, 'commands');
+  const shared = connect(config.redisUrl, OUTAGE_TOLERANT_REDIS_OPTIONS, 'commands');
   // MULTI ... EXEC always go out back to back on this connection, so nothing else can land inside a transaction.
-  const transactions = connect(config.redisUrl, CONNECTION_OPTIONS, 'transactions');
+  const transactions = connect(config.redisUrl, OUTAGE_TOLERANT_REDIS_OPTIONS, 'transactions');
   const blockingConnections = new Set<Redis>();
-  const pendingDelays = new Set<() => void>();
+  const delays = new CancellableDelays();
   let outage: UpstashOutageMode = 'none';
   let closed = false;
-
-  function delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        pendingDelays.delete(finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      pendingDelays.add(finish);
-    });
-  }
 
   function authorized(req: IncomingMessage, url: URL): boolean {
     const header = req.headers.authorization;
     const bearer = header ? /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] : undefined;
     const presented = bearer ?? url.searchParams.get('_token');
     if (presented == null) return false;
-    const expected = Buffer.from(config.upstashToken);
-    const actual = Buffer.from(presented);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    return secretsEqual(presented, config.upstashToken);
   }
 
   async function runCommands(commands: PreparedCommand[], res: ServerResponse): Promise<Outcome[]> {
     if (!commands.some((command) => command.blocking)) return Promise.all(commands.map((c) => send(shared, c)));
-    const connection = connect(config.redisUrl, { ...CONNECTION_OPTIONS, lazyConnect: false, retryStrategy: () => null }, 'blocking command');
+    const connection = connect(config.redisUrl, { ...OUTAGE_TOLERANT_REDIS_OPTIONS, lazyConnect: false, retryStrategy: () => null }, 'blocking command');
     blockingConnections.add(connection);
     const dropConnection = (): void => {
       blockingConnections.delete(connection);
@@ -169,7 +146,7 @@ export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFa
       }
       const outageNow = outage;
       if (outageNow === 'error') return sendJson(res, 503, { error: 'Service Unavailable (local-cloud outage switch)' });
-      if (typeof outageNow === 'object') await delay(outageNow.delayMs);
+      if (typeof outageNow === 'object') await delays.wait(outageNow.delayMs);
       if (closed) return sendJson(res, 503, { error: 'Service Unavailable (local-cloud is shutting down)' });
       if (!authorized(req, url)) return sendJson(res, 401, { error: 'Unauthorized' });
 
@@ -209,7 +186,7 @@ export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFa
 
     async close() {
       closed = true;
-      for (const finish of [...pendingDelays]) finish();
+      delays.releaseAll();
       for (const connection of blockingConnections) connection.disconnect();
       blockingConnections.clear();
       shared.disconnect();
@@ -219,18 +196,11 @@ export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFa
 }
 
 function connect(redisUrl: string, options: RedisOptions, role: string): Redis {
-  const connection = new Redis(redisUrl, options);
-  let reported = false;
-  connection.on('ready', () => {
-    reported = false;
-  });
-  // Without a listener ioredis prints every failed reconnect; one line per outage is enough.
-  connection.on('error', (err: Error) => {
-    if (reported) return;
-    reported = true;
-    console.warn(`[local-cloud:upstash-redis] Redis at ${redactedUrl(redisUrl)} unavailable (${role} connection): ${err.message}`);
-  });
-  return connection;
+  return connectRedis(
+    redisUrl,
+    options,
+    (err) => `[local-cloud:upstash-redis] Redis at ${redactedUrl(redisUrl)} unavailable (${role} connection): ${err.message}`,
+  );
 }
 
 function send(connection: Redis, command: PreparedCommand): Promise<Outcome> {
