@@ -5,29 +5,20 @@
 // Usage: npx tsx scripts/bench-foundation.ts [count=1000]   (BASE_URL, MOALOG_MYSQL_URL override)
 import { readdirSync, readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
+import { percentileOfSorted, sortedAscending } from './lib/latency-stats.js';
+import { loadtestAccessToken } from './lib/loadtest-login.js';
 
 const count = Math.min(Math.max(Number(process.argv[2] ?? 1000), 1), 20_000);
 const baseUrl = process.env.BASE_URL ?? 'http://127.0.0.1:8787';
 if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(baseUrl)) throw new Error('BASE_URL must be a loopback address');
 const mysqlUrl = process.env.MOALOG_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/moalog';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 function summarize(label: string, samples: number[]): void {
-  const sorted = [...samples].sort((a, b) => a - b);
-  console.log(`${label.padEnd(34)} n=${samples.length}  p50=${percentile(sorted, 50).toFixed(2)} ms  p95=${percentile(sorted, 95).toFixed(2)} ms  max=${sorted.at(-1)!.toFixed(2)} ms`);
+  const sorted = sortedAscending(samples);
+  console.log(`${label.padEnd(34)} n=${samples.length}  p50=${percentileOfSorted(sorted, 50).toFixed(2)} ms  p95=${percentileOfSorted(sorted, 95).toFixed(2)} ms  max=${sorted.at(-1)!.toFixed(2)} ms`);
 }
 
-const login = await fetch(`${baseUrl}/api/auth/login/email`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ email: 'loadtest@moalog.me' }),
-  signal: AbortSignal.timeout(10_000),
-});
-const cookie = login.headers.getSetCookie().find((c) => c.startsWith('access_token='));
-if (login.status !== 200 || !cookie) throw new Error(`login failed: ${login.status}`);
-const token = cookie.slice('access_token='.length, cookie.indexOf(';'));
+const token = await loadtestAccessToken((path, init) => fetch(`${baseUrl}${path}`, init));
 
 const deadline = Date.now() + 5 * 60_000;
 const gateway: number[] = [];
@@ -57,9 +48,9 @@ await conn.end();
 
 summarize('gateway GET /api/v1/retro-rooms', gateway);
 summarize('same query straight on MySQL', direct);
-const g = [...gateway].sort((a, b) => a - b);
-const d = [...direct].sort((a, b) => a - b);
-console.log(`ratio gateway/direct: p50 ${(percentile(g, 50) / percentile(d, 50)).toFixed(1)}x, p95 ${(percentile(g, 95) / percentile(d, 95)).toFixed(1)}x`);
+const g = sortedAscending(gateway);
+const d = sortedAscending(direct);
+console.log(`ratio gateway/direct: p50 ${(percentileOfSorted(g, 50) / percentileOfSorted(d, 50)).toFixed(1)}x, p95 ${(percentileOfSorted(g, 95) / percentileOfSorted(d, 95)).toFixed(1)}x`);
 
 let totalKb = 0;
 for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {

@@ -19,6 +19,7 @@ import { RateLimiter, slidingWindow, type RateLimitOutcome } from '@moalog/ratel
 import { testServers } from '@moalog/test-support';
 import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { miniflareWorkerOptions } from '../packages/test-support/src/workers.js';
+import { percentile } from './lib/latency-stats.js';
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
@@ -38,12 +39,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function checkDeadline(): void {
   if (Date.now() > DEADLINE) throw new Error('benchmark ran past its 5-minute bound');
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? NaN;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;

@@ -10,14 +10,12 @@
 // api → PlanetScale face → MySQL). Loopback only; bounded by count and time.
 // Usage: npx tsx scripts/bench-metrics.ts [count=400]
 import { platformBindings, startPlatform, startSharedServices, type Platform } from '../test/e2e/metrics-platform.js';
+import { percentileOfSorted, sortedAscending } from './lib/latency-stats.js';
+import { loadtestAccessToken } from './lib/loadtest-login.js';
 
 const count = Math.min(Math.max(Number(process.argv[2] ?? 400), 10), 5_000);
 const warmup = 30;
 const deadline = Date.now() + 5 * 60_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 const services = await startSharedServices('bench_metrics', { cloudInChildProcess: true });
 const platforms: Array<{ name: string; platform: Platform }> = [];
@@ -35,15 +33,8 @@ try {
     if (!/^http:\/\/127\.0\.0\.1:\d+\/$/.test(platform.url.href)) throw new Error(`not a loopback address: ${platform.url.href}`);
   }
 
-  const login = await platforms[0]!.platform.fetch('/api/auth/login/email', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'loadtest@moalog.me' }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('access_token='));
-  if (login.status !== 200 || !cookie) throw new Error(`login failed: ${login.status}`);
-  const token = cookie.slice('access_token='.length, cookie.indexOf(';'));
+  const firstPlatform = platforms[0]!.platform;
+  const token = await loadtestAccessToken((path, init) => firstPlatform.fetch(path, init));
 
   const routes = [
     { label: 'GET /health', path: '/health', init: {} as RequestInit },
@@ -87,13 +78,13 @@ try {
 
   console.log(`gateway latency, metrics off vs on, ${done} interleaved requests per copy and route (after ${warmup} warm-up rounds), Node ${process.version}`);
   for (const route of routes) {
-    const off = [...(samples.get(key('off', route.label)) ?? [])].sort((a, b) => a - b);
+    const off = sortedAscending(samples.get(key('off', route.label)) ?? []);
     for (const { name } of platforms) {
-      const sorted = [...(samples.get(key(name, route.label)) ?? [])].sort((a, b) => a - b);
+      const sorted = sortedAscending(samples.get(key(name, route.label)) ?? []);
       if (sorted.length === 0) continue;
-      const p50 = percentile(sorted, 50);
-      const p95 = percentile(sorted, 95);
-      const delta = name === 'off' ? '' : `  Δp50 ${(p50 - percentile(off, 50)).toFixed(2)} ms  Δp95 ${(p95 - percentile(off, 95)).toFixed(2)} ms`;
+      const p50 = percentileOfSorted(sorted, 50);
+      const p95 = percentileOfSorted(sorted, 95);
+      const delta = name === 'off' ? '' : `  Δp50 ${(p50 - percentileOfSorted(off, 50)).toFixed(2)} ms  Δp95 ${(p95 - percentileOfSorted(off, 95)).toFixed(2)} ms`;
       console.log(`${route.label.padEnd(24)} ${name.padEnd(8)} n=${sorted.length}  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms${delta}`);
     }
   }
