@@ -1,24 +1,16 @@
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { metricsFromEnv } from './config.js';
 import { forwardedRouteTemplate, httpMetrics, ROUTE_HEADER } from './hono.js';
 import { resetMetricsRegistry } from './metrics.js';
+import { useLocalCloud } from './test-fixtures.js';
 
-let cloud: LocalCloud;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ ...configFromEnv(), port: 0 });
-});
-
-afterAll(async () => {
-  await cloud?.close();
-});
+const cloud = useLocalCloud();
 
 beforeEach(async () => {
   resetMetricsRegistry();
-  await fetch(`${cloud.url}/otlp/__control`, { method: 'POST', body: '{"reset":true}' });
+  await cloud.otlpControl({ reset: true });
 });
 
 class Ctx {

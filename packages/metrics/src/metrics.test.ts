@@ -1,24 +1,16 @@
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Metrics, type MetricsOptions } from './metrics.js';
 import { otlpType } from './otlp-schema.node.js';
+import { useLocalCloud } from './test-fixtures.js';
 
-let cloud: LocalCloud;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ ...configFromEnv(), port: 0 });
-});
-
-afterAll(async () => {
-  await cloud?.close();
-});
+const cloud = useLocalCloud();
 
 beforeEach(async () => {
   await control({ reset: true });
 });
 
 async function control(body: unknown): Promise<void> {
-  const res = await fetch(`${cloud.url}/otlp/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await cloud.otlpControl(body);
   expect(res.status).toBe(200);
 }
 

@@ -1,27 +1,16 @@
 import { gzipSync } from 'node:zlib';
 import { Aggregator, encodeOtlpJson, encodeOtlpProtobuf, type ExportRequest } from '@moalog/metrics';
 import { otlpType } from '@moalog/metrics/otlp-schema';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useLocalCloud } from '../../../metrics/src/test-fixtures.js';
 
-let cloud: LocalCloud;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ ...configFromEnv(), port: 0 });
-});
-
-afterAll(async () => {
-  await cloud?.close();
-});
+const cloud = useLocalCloud();
 
 beforeEach(async () => {
   await control({ reset: true });
 });
 
-async function control(body: unknown): Promise<Response> {
-  return fetch(`${cloud.url}/otlp/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
+const control = (body: unknown): Promise<Response> => cloud.otlpControl(body);
 
 async function post(body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const res = await fetch(`${cloud.url}/otlp/v1/metrics`, { method: 'POST', headers, body: body as BodyInit });
