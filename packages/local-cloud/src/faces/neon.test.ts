@@ -385,7 +385,11 @@ describe('Neon face robustness', () => {
     socket.on('error', () => undefined);
     socket.send(Buffer.from('this is not the postgres protocol at all, just garbage bytes'));
     socket.send('and a text frame too');
-    expect(await closed).toEqual({ code: 1000, reason: 'TCP connection is closed' });
+    // Postgres drops the connection; whether our second frame meets a closed socket (1000) or a reset
+    // one (1011, ECONNRESET) depends on timing. Either way the tunnel closes and the process stays up.
+    const { code, reason } = await closed;
+    expect([1000, 1011]).toContain(code);
+    expect(reason).toMatch(code === 1000 ? /^TCP connection is closed$/ : /ECONNRESET|EPIPE|closed/);
     expect((await fetch(`${cloud.url}/health`)).status).toBe(200);
     expect((await pool.query('SELECT 2 AS n')).rows[0].n).toBe(2);
   });
