@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { localServiceBindings } from './packages/test-support/src/bindings.js';
 import { miniflareWorkerOptions, type WorkerName } from './packages/test-support/src/workers.js';
 
 /**
@@ -7,27 +8,11 @@ import { miniflareWorkerOptions, type WorkerName } from './packages/test-support
  * for it and passes their addresses in TEST_* variables; the worker projects bind them in place
  * of the wrangler.toml defaults, so tests never touch the dev databases.
  */
-const localCloud = process.env.TEST_LOCAL_CLOUD_URL ?? 'http://127.0.0.1:1';
-const testBindings = {
-  MOALOG_DATABASE_URL: process.env.TEST_MOALOG_DATABASE_URL ?? 'http://moalog_test_unset:x@127.0.0.1:1',
-  FLUXPAY_DATABASE_URL: process.env.TEST_FLUXPAY_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:1/moalog_test_unset',
-  LOCAL_CLOUD_URL: localCloud,
-  UPSTASH_REDIS_REST_URL: `${localCloud}/redis`,
-  UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token',
-  UPSTASH_KAFKA_REST_URL: `${localCloud}/kafka`,
-  UPSTASH_KAFKA_REST_USERNAME: 'local',
-  UPSTASH_KAFKA_REST_PASSWORD: 'local-kafka-password',
-  TOSS_API_URL: `${localCloud}/toss`,
-  OPENAI_BASE_URL: `${localCloud}/openai/v1`,
-  KAKAO_TOKEN_URL: `${localCloud}/oauth/kakao/oauth/token`,
-  KAKAO_USERINFO_URL: `${localCloud}/oauth/kakao/v2/user/me`,
-  GOOGLE_TOKEN_URL: `${localCloud}/oauth/google/token`,
-  GOOGLE_USERINFO_URL: `${localCloud}/oauth/google/userinfo`,
-  OTLP_ENDPOINT: `${localCloud}/otlp`,
-  JWT_SECRET: 'test-secret-for-moalog-edge-tests',
-  ENABLE_DEV_LOGIN: 'true',
-  COOKIE_SECURE: 'true',
-};
+const testBindings = localServiceBindings({
+  cloudUrl: process.env.TEST_LOCAL_CLOUD_URL ?? 'http://127.0.0.1:1',
+  moalogDatabaseUrl: process.env.TEST_MOALOG_DATABASE_URL ?? 'http://moalog_test_unset:x@127.0.0.1:1',
+  fluxpayDatabaseUrl: process.env.TEST_FLUXPAY_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:1/moalog_test_unset',
+});
 
 /** The workers a worker's service bindings reach, running as real bundles beside the tested one. */
 const boundWorkers: Record<WorkerName, WorkerName[]> = { gateway: ['api', 'payment'], api: ['payment'], payment: [] };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, testServers, type TempDatabase } from '@moalog/test-support';
+import { localServiceBindings } from '@moalog/test-support/bindings';
 import { miniflareWorkerOptions, repoRoot, type WorkerName } from '@moalog/test-support/workers';
 import { Miniflare } from 'miniflare';
 
@@ -98,26 +99,12 @@ export async function startSharedServices(label: string, options: { cloudInChild
 
 /** What the worker test projects bind (vitest.config.ts), pointed at these services. */
 export function platformBindings(services: SharedServices): Record<string, string> {
-  const cloud = services.cloud.url;
   return {
-    MOALOG_DATABASE_URL: `http://${services.mysql.name}:test@127.0.0.1:${services.cloud.port}`,
-    FLUXPAY_DATABASE_URL: services.postgres.url,
-    LOCAL_CLOUD_URL: cloud,
-    UPSTASH_REDIS_REST_URL: `${cloud}/redis`,
-    UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token',
-    UPSTASH_KAFKA_REST_URL: `${cloud}/kafka`,
-    UPSTASH_KAFKA_REST_USERNAME: 'local',
-    UPSTASH_KAFKA_REST_PASSWORD: 'local-kafka-password',
-    TOSS_API_URL: `${cloud}/toss`,
-    OPENAI_BASE_URL: `${cloud}/openai/v1`,
-    KAKAO_TOKEN_URL: `${cloud}/oauth/kakao/oauth/token`,
-    KAKAO_USERINFO_URL: `${cloud}/oauth/kakao/v2/user/me`,
-    GOOGLE_TOKEN_URL: `${cloud}/oauth/google/token`,
-    GOOGLE_USERINFO_URL: `${cloud}/oauth/google/userinfo`,
-    OTLP_ENDPOINT: `${cloud}/otlp`,
-    JWT_SECRET: 'test-secret-for-moalog-edge-tests',
-    ENABLE_DEV_LOGIN: 'true',
-    COOKIE_SECURE: 'true',
+    ...localServiceBindings({
+      cloudUrl: services.cloud.url,
+      moalogDatabaseUrl: `http://${services.mysql.name}:test@127.0.0.1:${services.cloud.port}`,
+      fluxpayDatabaseUrl: services.postgres.url,
+    }),
     RATE_LIMITER_ENABLED: 'false',
   };
 }

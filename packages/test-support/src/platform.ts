@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
+import { localServiceBindings } from './bindings.js';
 
 /**
  * The whole platform for end-to-end tests: the gateway, api and payment workers in one Miniflare, wired by
@@ -30,26 +31,12 @@ function requiredEnv(name: string): string {
 
 /** The bindings every worker gets: the test run's services, dev login on, the gateway's rate limiter off. */
 export function platformBindings(): Record<string, string> {
-  const cloud = requiredEnv('TEST_LOCAL_CLOUD_URL');
   return {
-    MOALOG_DATABASE_URL: requiredEnv('TEST_MOALOG_DATABASE_URL'),
-    FLUXPAY_DATABASE_URL: requiredEnv('TEST_FLUXPAY_DATABASE_URL'),
-    LOCAL_CLOUD_URL: cloud,
-    UPSTASH_REDIS_REST_URL: `${cloud}/redis`,
-    UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token',
-    UPSTASH_KAFKA_REST_URL: `${cloud}/kafka`,
-    UPSTASH_KAFKA_REST_USERNAME: 'local',
-    UPSTASH_KAFKA_REST_PASSWORD: 'local-kafka-password',
-    TOSS_API_URL: `${cloud}/toss`,
-    OPENAI_BASE_URL: `${cloud}/openai/v1`,
-    KAKAO_TOKEN_URL: `${cloud}/oauth/kakao/oauth/token`,
-    KAKAO_USERINFO_URL: `${cloud}/oauth/kakao/v2/user/me`,
-    GOOGLE_TOKEN_URL: `${cloud}/oauth/google/token`,
-    GOOGLE_USERINFO_URL: `${cloud}/oauth/google/userinfo`,
-    OTLP_ENDPOINT: `${cloud}/otlp`,
-    JWT_SECRET: 'test-secret-for-moalog-edge-tests',
-    ENABLE_DEV_LOGIN: 'true',
-    COOKIE_SECURE: 'true',
+    ...localServiceBindings({
+      cloudUrl: requiredEnv('TEST_LOCAL_CLOUD_URL'),
+      moalogDatabaseUrl: requiredEnv('TEST_MOALOG_DATABASE_URL'),
+      fluxpayDatabaseUrl: requiredEnv('TEST_FLUXPAY_DATABASE_URL'),
+    }),
     RATE_LIMITER_ENABLED: 'false',
   };
 }
