@@ -1,13 +1,12 @@
 import type { MoalogDb } from '@moalog/db/clients';
 import { memberResponses, memberRetros, members, responses, retroRooms, type Retrospect } from '@moalog/db/moalog-schema';
 import { asc, eq } from 'drizzle-orm';
+import { kstDate, kstTime } from '../lib/kst.js';
 import type { RetrospectReport } from './retrospect-pdf.js';
 
-const KST_OFFSET_MS = 9 * 3600_000;
-
 /** `YYYY-MM-DD HH:mm` of an instant in Korea's wall clock. */
-export function kstDateTime(value: Date): string {
-  return new Date(value.getTime() + KST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+function kstMinute(value: Date): string {
+  return `${kstDate(value)} ${kstTime(value)}`;
 }
 
 /**
@@ -53,11 +52,11 @@ export async function loadRetrospectReport(db: MoalogDb, retrospect: Retrospect,
     projectName: retrospect.title,
     roomName: roomRows[0]?.title ?? '',
     method: retrospect.retrospectMethod,
-    startsAt: kstDateTime(retrospect.startTime),
+    startsAt: kstMinute(retrospect.startTime),
     participants: participantRows.map((p) => p.nickname || 'Unknown'),
     insight: retrospect.insight,
     questions,
-    generatedAt: kstDateTime(now),
+    generatedAt: kstMinute(now),
   };
 }
 

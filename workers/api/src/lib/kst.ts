@@ -51,3 +51,9 @@ export function kstDateTime(value: Date): string {
 export function utcDateTime(value: Date): string {
   return value.toISOString().slice(0, 19);
 }
+
+/** The instant the current month began in Korea (UTC+9, no daylight saving): monthly quotas reset then. */
+export function kstMonthStart(now: Date = new Date()): Date {
+  const kst = new Date(now.getTime() + KST_OFFSET_MS);
+  return new Date(Date.UTC(kst.getUTCFullYear(), kst.getUTCMonth(), 1) - KST_OFFSET_MS);
+}

@@ -5,6 +5,7 @@ import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { loadRetrospectReport } from '../../export/load-report.js';
 import { renderRetrospectReport } from '../../export/retrospect-pdf.js';
+import { kstDateTime } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import { requireRetrospectMember } from '../../services/retro-access.js';
 
@@ -31,7 +32,7 @@ const route = createRoute({
 
 /** `YYYYmmdd_HHMMSS` in Korea's wall clock, as the original's file names. */
 function fileStamp(now: Date): string {
-  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '_');
+  return kstDateTime(now).replace(/[-:]/g, '').replace('T', '_');
 }
 
 export const retrospectsExportRoutes = newRouter().openapi(route, async (c) => {

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { memberRetroRooms, memberRetros, members, responseComments, responseLikes, responses, retrospects } from '@moalog/db/moalog-schema';
-import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { memberRetros, members, responseComments, responseLikes, responses } from '@moalog/db/moalog-schema';
+import { envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
+import { asc, count, eq, inArray } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
+import { kstDate } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
+import { requireRetrospectMember } from '../../services/retro-access.js';
 
 const retrospectDetail = z
   .object({
@@ -36,27 +38,11 @@ const route = createRoute({
   },
 });
 
-/** KST wall-clock date of a stored start time (stored as UTC). */
-function kstDate(value: Date): string {
-  return new Date(value.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
-}
-
 export const retrospectsGetRoutes = newRouter().openapi(route, async (c) => {
   const { db, memberId } = c.var;
   const { retrospectId } = c.req.valid('param');
 
-  const [found] = await db
-    .select({ retrospect: retrospects, membershipId: memberRetroRooms.id })
-    .from(retrospects)
-    .leftJoin(
-      memberRetroRooms,
-      and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, memberId)),
-    )
-    .where(eq(retrospects.retrospectId, retrospectId))
-    .limit(1);
-  if (!found) throw new AppError('RETRO4041');
-  if (found.membershipId === null) throw new AppError('RETRO4031');
-  const { retrospect } = found;
+  const { retrospect } = await requireRetrospectMember(db, retrospectId, memberId, { hideFromNonMembers: false });
 
   const [participants, responseRows] = await Promise.all([
     db

@@ -23,10 +23,4 @@ export async function currentPlan(db: MoalogDb, memberId: number): Promise<PlanN
   return 'FREE';
 }
 
-const KST_OFFSET_MS = 9 * 3_600_000;
-
-/** The instant the current month began in Korea (UTC+9, no daylight saving): quotas reset then. */
-export function kstMonthStart(now: Date = new Date()): Date {
-  const kst = new Date(now.getTime() + KST_OFFSET_MS);
-  return new Date(Date.UTC(kst.getUTCFullYear(), kst.getUTCMonth(), 1) - KST_OFFSET_MS);
-}
+export { kstMonthStart } from '../../lib/kst.js';
