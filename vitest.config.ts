@@ -47,7 +47,13 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'load-tests/**/*.test.ts', 'workers/**/*.node.test.ts'],
+          include: [
+            'packages/**/*.test.ts',
+            'test/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'load-tests/**/*.test.ts',
+            'workers/**/*.node.test.ts',
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -15,7 +15,9 @@ const mysqlUrl = process.env.MOALOG_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mo
 
 function summarize(label: string, samples: number[]): void {
   const sorted = sortedAscending(samples);
-  console.log(`${label.padEnd(34)} n=${samples.length}  p50=${percentileOfSorted(sorted, 50).toFixed(2)} ms  p95=${percentileOfSorted(sorted, 95).toFixed(2)} ms  max=${sorted.at(-1)!.toFixed(2)} ms`);
+  console.log(
+    `${label.padEnd(34)} n=${samples.length}  p50=${percentileOfSorted(sorted, 50).toFixed(2)} ms  p95=${percentileOfSorted(sorted, 95).toFixed(2)} ms  max=${sorted.at(-1)!.toFixed(2)} ms`,
+  );
 }
 
 const token = await loadtestAccessToken((path, init) => fetch(`${baseUrl}${path}`, init));
@@ -50,7 +52,9 @@ summarize('gateway GET /api/v1/retro-rooms', gateway);
 summarize('same query straight on MySQL', direct);
 const g = sortedAscending(gateway);
 const d = sortedAscending(direct);
-console.log(`ratio gateway/direct: p50 ${(percentileOfSorted(g, 50) / percentileOfSorted(d, 50)).toFixed(1)}x, p95 ${(percentileOfSorted(g, 95) / percentileOfSorted(d, 95)).toFixed(1)}x`);
+console.log(
+  `ratio gateway/direct: p50 ${(percentileOfSorted(g, 50) / percentileOfSorted(d, 50)).toFixed(1)}x, p95 ${(percentileOfSorted(g, 95) / percentileOfSorted(d, 95)).toFixed(1)}x`,
+);
 
 let totalKb = 0;
 for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {

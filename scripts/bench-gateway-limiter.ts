@@ -14,17 +14,17 @@
 // uses a unique key prefix and deletes its keys at the end.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import { RateLimiter, slidingWindow, type RateLimitOutcome } from '@moalog/ratelimit';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { RateLimiter, type RateLimitOutcome, slidingWindow } from '@moalog/ratelimit';
 import { testServers } from '@moalog/test-support';
 import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
-import { miniflareWorkerOptions } from '../packages/test-support/src/workers.js';
-import { percentile } from './lib/latency-stats.js';
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { Miniflare } from 'miniflare';
 import { isUpstashRedisFace, type UpstashRedisFace } from '../packages/local-cloud/src/faces/upstash-redis.js';
+import { miniflareWorkerOptions } from '../packages/test-support/src/workers.js';
+import { percentile } from './lib/latency-stats.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '500' } } });
 const REQUESTS = Math.min(Math.max(Number(values.requests) || 500, 50), 5_000);
@@ -53,7 +53,13 @@ function nextIp(): string {
 // local-cloud, with the Upstash face's requests counted
 // ---------------------------------------------------------------------------------------------
 
-const cloud: LocalCloud = await startLocalCloud({ ...configFromEnv(), host: '127.0.0.1', port: 0, redisUrl: testServers.redisUrl, upstashToken: token });
+const cloud: LocalCloud = await startLocalCloud({
+  ...configFromEnv(),
+  host: '127.0.0.1',
+  port: 0,
+  redisUrl: testServers.redisUrl,
+  upstashToken: token,
+});
 const foundFace = cloud.faces.find(isUpstashRedisFace);
 if (!foundFace) throw new Error('local-cloud has no upstash-redis face');
 const face: UpstashRedisFace = foundFace;
@@ -215,7 +221,16 @@ async function compareAlgorithms(): Promise<void> {
     ]);
   }
   printTable(
-    ['algorithm', '150 at once, 60 s window', 'first 429 says wait', '150 at once, 2 s window', '2 s: advertised / real wait', 'most admitted in one true 2 s window (edge attack)', 'round trips allowed / denied', 'Redis memory per client at its limit'],
+    [
+      'algorithm',
+      '150 at once, 60 s window',
+      'first 429 says wait',
+      '150 at once, 2 s window',
+      '2 s: advertised / real wait',
+      'most admitted in one true 2 s window (edge attack)',
+      'round trips allowed / denied',
+      'Redis memory per client at its limit',
+    ],
     rows,
   );
 }
@@ -308,7 +323,11 @@ async function benchGateway(): Promise<void> {
     await series(on, 100, () => blockedIp);
     const beforeBlocked = faceRequests;
     const blocked = await series(on, Math.min(REQUESTS, 500), () => blockedIp);
-    row('limiter on, blocked (429)', blocked, `${((faceRequests - beforeBlocked) / blocked.samples.length).toFixed(3)} per request (${faceRequests - beforeBlocked} in all)`);
+    row(
+      'limiter on, blocked (429)',
+      blocked,
+      `${((faceRequests - beforeBlocked) / blocked.samples.length).toFixed(3)} per request (${faceRequests - beforeBlocked} in all)`,
+    );
 
     face.setOutage('error');
     row('Redis face answering 503', await series(on, 100, () => nextIp()));
@@ -319,7 +338,9 @@ async function benchGateway(): Promise<void> {
     cloudClosed = true;
     row('local-cloud stopped', await series(on, 100, () => nextIp()));
 
-    console.log(`\n## 2. Gateway (+api +payment) in Miniflare: sequential GET ${LIMITED_PATH} (api answers 401), X-Forwarded-For trusted\n`);
+    console.log(
+      `\n## 2. Gateway (+api +payment) in Miniflare: sequential GET ${LIMITED_PATH} (api answers 401), X-Forwarded-For trusted\n`,
+    );
     printTable(['case', 'requests', 'p50', 'p95', 'statuses', 'Redis round trips (at the face)'], rows);
   } finally {
     await mf.dispose();

@@ -9,7 +9,7 @@
 // GET /health (answered by the gateway itself) and GET /api/v1/retro-rooms with a token (gateway →
 // api → PlanetScale face → MySQL). Loopback only; bounded by count and time.
 // Usage: npx tsx scripts/bench-metrics.ts [count=400]
-import { platformBindings, startPlatform, startSharedServices, type Platform } from '../test/e2e/metrics-platform.js';
+import { type Platform, platformBindings, startPlatform, startSharedServices } from '../test/e2e/metrics-platform.js';
 import { percentileOfSorted, sortedAscending } from './lib/latency-stats.js';
 import { loadtestAccessToken } from './lib/loadtest-login.js';
 
@@ -38,7 +38,11 @@ try {
 
   const routes = [
     { label: 'GET /health', path: '/health', init: {} as RequestInit },
-    { label: 'GET /api/v1/retro-rooms', path: '/api/v1/retro-rooms', init: { headers: { authorization: `Bearer ${token}` } } as RequestInit },
+    {
+      label: 'GET /api/v1/retro-rooms',
+      path: '/api/v1/retro-rooms',
+      init: { headers: { authorization: `Bearer ${token}` } } as RequestInit,
+    },
   ];
   const samples = new Map<string, number[]>();
   const key = (variant: string, route: string) => `${variant}|${route}`;
@@ -76,7 +80,9 @@ try {
     .filter((l) => l.startsWith('http_server_request_duration_seconds_count{') && l.includes('service_name="moalog-gateway"'))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 
-  console.log(`gateway latency, metrics off vs on, ${done} interleaved requests per copy and route (after ${warmup} warm-up rounds), Node ${process.version}`);
+  console.log(
+    `gateway latency, metrics off vs on, ${done} interleaved requests per copy and route (after ${warmup} warm-up rounds), Node ${process.version}`,
+  );
   for (const route of routes) {
     const off = sortedAscending(samples.get(key('off', route.label)) ?? []);
     for (const { name } of platforms) {
@@ -84,13 +90,20 @@ try {
       if (sorted.length === 0) continue;
       const p50 = percentileOfSorted(sorted, 50);
       const p95 = percentileOfSorted(sorted, 95);
-      const delta = name === 'off' ? '' : `  Δp50 ${(p50 - percentileOfSorted(off, 50)).toFixed(2)} ms  Δp95 ${(p95 - percentileOfSorted(off, 95)).toFixed(2)} ms`;
-      console.log(`${route.label.padEnd(24)} ${name.padEnd(8)} n=${sorted.length}  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms${delta}`);
+      const delta =
+        name === 'off'
+          ? ''
+          : `  Δp50 ${(p50 - percentileOfSorted(off, 50)).toFixed(2)} ms  Δp95 ${(p95 - percentileOfSorted(off, 95)).toFixed(2)} ms`;
+      console.log(
+        `${route.label.padEnd(24)} ${name.padEnd(8)} n=${sorted.length}  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms${delta}`,
+      );
     }
   }
   // The `on` copy flushes every 10 s, so its last partial batch may still be in its isolate.
   const sentToExporting = 2 * (warmup + done) * routes.length;
-  console.log(`gateway requests counted on local-cloud's /metrics: ${gatewayCounted} of ${sentToExporting} sent to the two exporting copies (+1 login)`);
+  console.log(
+    `gateway requests counted on local-cloud's /metrics: ${gatewayCounted} of ${sentToExporting} sent to the two exporting copies (+1 login)`,
+  );
 } finally {
   for (const { platform } of platforms) await platform.close().catch(() => undefined);
   await services.close();

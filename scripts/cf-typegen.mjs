@@ -5,7 +5,19 @@ const workers = { gateway: 'GatewayBindings', api: 'ApiBindings', payment: 'Paym
 for (const [name, iface] of Object.entries(workers)) {
   execFileSync(
     'npx',
-    ['wrangler', 'types', '-c', `workers/${name}/wrangler.toml`, '--env-interface', iface, '--include-runtime', 'false', '--strict-vars', 'false', `workers/${name}/worker-configuration.d.ts`],
+    [
+      'wrangler',
+      'types',
+      '-c',
+      `workers/${name}/wrangler.toml`,
+      '--env-interface',
+      iface,
+      '--include-runtime',
+      'false',
+      '--strict-vars',
+      'false',
+      `workers/${name}/worker-configuration.d.ts`,
+    ],
     { stdio: 'inherit' },
   );
 }

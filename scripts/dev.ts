@@ -24,8 +24,26 @@ console.log(`local-cloud on ${cloud.url}`);
 
 const wrangler = spawn(
   join(root, 'node_modules/.bin/wrangler'),
-  ['dev', '-c', 'wrangler.toml', '-c', 'workers/api/wrangler.toml', '-c', 'workers/payment/wrangler.toml', '--ip', '127.0.0.1', '--port', port, '--show-interactive-dev-session=false'],
-  { cwd: root, stdio: 'inherit', detached: true, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' } },
+  [
+    'dev',
+    '-c',
+    'wrangler.toml',
+    '-c',
+    'workers/api/wrangler.toml',
+    '-c',
+    'workers/payment/wrangler.toml',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--show-interactive-dev-session=false',
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
+  },
 );
 
 let stopping = false;

@@ -2,9 +2,24 @@
 import { Socket } from 'node:net';
 
 const services = [
-  { name: 'PostgreSQL', host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' },
-  { name: 'MariaDB/MySQL', host: process.env.MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.MYSQL_PORT ?? 3306), start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd' },
-  { name: 'Redis', host: '127.0.0.1', port: 6379, start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no' },
+  {
+    name: 'PostgreSQL',
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
+    start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  },
+  {
+    name: 'MariaDB/MySQL',
+    host: process.env.MYSQL_HOST ?? '127.0.0.1',
+    port: Number(process.env.MYSQL_PORT ?? 3306),
+    start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+  },
+  {
+    name: 'Redis',
+    host: '127.0.0.1',
+    port: 6379,
+    start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
+  },
 ];
 
 function reachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {

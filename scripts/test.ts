@@ -49,7 +49,9 @@ try {
   await seedMoalog(mysqlDb.url, { population: 1000 });
   await migrateFluxpay(pgDb.url);
   cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: redisDb.url });
-  console.log(`test databases ${mysqlDb.name} (MySQL) and ${pgDb.name} (Postgres) ready in ${Date.now() - started} ms; local-cloud at ${cloud.url}`);
+  console.log(
+    `test databases ${mysqlDb.name} (MySQL) and ${pgDb.name} (Postgres) ready in ${Date.now() - started} ms; local-cloud at ${cloud.url}`,
+  );
 
   const env = {
     ...process.env,
@@ -62,7 +64,14 @@ try {
   };
   const vitest = spawn(
     process.execPath,
-    [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportPath}`, ...process.argv.slice(2)],
+    [
+      join(root, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${reportPath}`,
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit', env, cwd: root },
   );
   const forward = (signal: NodeJS.Signals) => vitest.kill(signal);
@@ -78,7 +87,12 @@ try {
 
 let summary = '0 passed, 1 failed';
 try {
-  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
   const failed = report.numFailedTests + (exitCode !== 0 && report.numFailedTests === 0 ? 1 : 0);
   summary = `${report.numPassedTests} passed, ${failed} failed, ${report.numPendingTests + report.numTodoTests} skipped`;
 } catch {

@@ -8,7 +8,7 @@ import { testServers } from '@moalog/test-support';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platformBindings, startPlatform, startSharedServices, type Platform, type SharedServices } from './metrics-platform.js';
+import { type Platform, platformBindings, type SharedServices, startPlatform, startSharedServices } from './metrics-platform.js';
 
 const OPENAI_KEY = `sk-business-metrics-${crypto.randomUUID()}`;
 const MODEL = 'gpt-4o-mini';
@@ -56,7 +56,11 @@ interface Answer {
 async function send(path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await platform.fetch(path, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const res = await platform.fetch(path, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
@@ -74,12 +78,21 @@ async function member(label: string): Promise<Record<string, string>> {
   const email = `${nickname}@metrics.moalog.me`;
   const connection = await mysql.createConnection(services.mysql.url);
   try {
-    await connection.execute('INSERT INTO member (member_id, email, nickname, social_type) VALUES (?, ?, ?, ?)', [memberId, email, nickname, 'KAKAO']);
+    await connection.execute('INSERT INTO member (member_id, email, nickname, social_type) VALUES (?, ?, ?, ?)', [
+      memberId,
+      email,
+      nickname,
+      'KAKAO',
+    ]);
   } finally {
     await connection.end();
   }
   memberIds.push(memberId);
-  const res = await platform.fetch('/api/auth/login/email', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+  const res = await platform.fetch('/api/auth/login/email', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email }),
+  });
   await res.arrayBuffer();
   expect(res.status).toBe(200);
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('access_token='));
@@ -109,7 +122,11 @@ function samples(text: string): Sample[] {
 /** The sum over the series of `name` whose labels match; `null` means the label must be absent. */
 function total(all: Sample[], name: string, match: Record<string, string | null>): number {
   return all
-    .filter((s) => s.name === name && Object.entries(match).every(([label, value]) => (value === null ? !(label in s.labels) : s.labels[label] === value)))
+    .filter(
+      (s) =>
+        s.name === name &&
+        Object.entries(match).every(([label, value]) => (value === null ? !(label in s.labels) : s.labels[label] === value)),
+    )
     .reduce((sum, s) => sum + s.value, 0);
 }
 
@@ -120,14 +137,56 @@ const REPLAYS = 'moalog_idempotency_replays_total';
 
 /** What the scenario must leave on /metrics: [metric, labels, count]. */
 const EXPECTED: Array<[string, Record<string, string | null>, number]> = [
-  [AI_CALLS, { service_name: 'moalog-api', moalog_ai_feature: 'guide', gen_ai_request_model: MODEL, gen_ai_provider_name: 'openai', gen_ai_operation_name: 'chat', error_type: null }, 1],
+  [
+    AI_CALLS,
+    {
+      service_name: 'moalog-api',
+      moalog_ai_feature: 'guide',
+      gen_ai_request_model: MODEL,
+      gen_ai_provider_name: 'openai',
+      gen_ai_operation_name: 'chat',
+      error_type: null,
+    },
+    1,
+  ],
   [AI_CALLS, { service_name: 'moalog-api', moalog_ai_feature: 'analysis', gen_ai_request_model: MODEL, error_type: null }, 1],
   [AI_CALLS, { service_name: 'moalog-api', moalog_ai_feature: 'analysis', gen_ai_request_model: MODEL, error_type: 'rate_limited' }, 1],
-  [LIMIT_DECISIONS, { service_name: 'moalog-api', moalog_rate_limit_rule: 'ai:guide', moalog_rate_limit_decision: 'allowed', moalog_rate_limit_reason: 'redis' }, 1],
-  [LIMIT_DECISIONS, { service_name: 'moalog-api', moalog_rate_limit_rule: 'ai:analysis', moalog_rate_limit_decision: 'allowed', moalog_rate_limit_reason: 'redis' }, 2],
+  [
+    LIMIT_DECISIONS,
+    {
+      service_name: 'moalog-api',
+      moalog_rate_limit_rule: 'ai:guide',
+      moalog_rate_limit_decision: 'allowed',
+      moalog_rate_limit_reason: 'redis',
+    },
+    1,
+  ],
+  [
+    LIMIT_DECISIONS,
+    {
+      service_name: 'moalog-api',
+      moalog_rate_limit_rule: 'ai:analysis',
+      moalog_rate_limit_decision: 'allowed',
+      moalog_rate_limit_reason: 'redis',
+    },
+    2,
+  ],
   // Before every OpenAI call: the guide's, the failed analysis's (a 429 is not retried) and the successful one's.
-  [LIMIT_DECISIONS, { service_name: 'moalog-api', moalog_rate_limit_rule: 'ai:openai', moalog_rate_limit_decision: 'allowed', moalog_rate_limit_reason: 'redis' }, 3],
-  ['moalog_rate_limit_duration_seconds_count', { service_name: 'moalog-api', moalog_rate_limit_rule: 'ai:openai', moalog_rate_limit_decision: 'allowed' }, 3],
+  [
+    LIMIT_DECISIONS,
+    {
+      service_name: 'moalog-api',
+      moalog_rate_limit_rule: 'ai:openai',
+      moalog_rate_limit_decision: 'allowed',
+      moalog_rate_limit_reason: 'redis',
+    },
+    3,
+  ],
+  [
+    'moalog_rate_limit_duration_seconds_count',
+    { service_name: 'moalog-api', moalog_rate_limit_rule: 'ai:openai', moalog_rate_limit_decision: 'allowed' },
+    3,
+  ],
   [PAYMENTS, { service_name: 'moalog-payment', moalog_payment_outcome: 'confirmed' }, 1],
   [PAYMENTS, { service_name: 'moalog-payment', moalog_payment_outcome: 'refunded' }, 1],
   [PAYMENTS, { service_name: 'moalog-payment', moalog_payment_outcome: 'failed' }, 1],
@@ -149,8 +208,18 @@ const keyed = (body: unknown, key = crypto.randomUUID()) => ({ method: 'POST', h
 /** Order → payment → approved with `paymentKey`; answers the payment id. */
 async function approvedPayment(userId: string, paymentKey: string): Promise<string> {
   const order = (await expectStatus(send('/pay/api/v1/orders', keyed(orderBody(userId))), 201, 'create order')).data;
-  const payment = (await expectStatus(send('/pay/api/v1/payments', keyed({ orderId: order.orderId, amount: 9900, currency: 'KRW' })), 201, 'create payment')).data;
-  await expectStatus(send(`/pay/api/v1/payments/${payment.paymentId}/approve`, { method: 'POST', body: { paymentMethod: 'CARD', paymentKey } }), 200, 'approve');
+  const payment = (
+    await expectStatus(
+      send('/pay/api/v1/payments', keyed({ orderId: order.orderId, amount: 9900, currency: 'KRW' })),
+      201,
+      'create payment',
+    )
+  ).data;
+  await expectStatus(
+    send(`/pay/api/v1/payments/${payment.paymentId}/approve`, { method: 'POST', body: { paymentMethod: 'CARD', paymentKey } }),
+    200,
+    'approve',
+  );
   return payment.paymentId;
 }
 
@@ -160,32 +229,69 @@ describe('business metrics end to end: AI and payment hooks → OTLP → local-c
     const [owner, mate] = await Promise.all([member('bmown'), member('bmmate')]);
 
     // AI: one guide while drafting, then an analysis OpenAI refuses (429) and one that succeeds.
-    const room = (await expectStatus(send('/api/v1/retro-rooms', { method: 'POST', headers: owner, body: { title: 'metrics room', description: 'e2e' } }), 200, 'room')).result;
-    await expectStatus(send('/api/v1/retro-rooms/join', { method: 'POST', headers: mate, body: { inviteUrl: `https://moalog.me/invite?code=${room.inviteCode}` } }), 200, 'join');
+    const room = (
+      await expectStatus(
+        send('/api/v1/retro-rooms', { method: 'POST', headers: owner, body: { title: 'metrics room', description: 'e2e' } }),
+        200,
+        'room',
+      )
+    ).result;
+    await expectStatus(
+      send('/api/v1/retro-rooms/join', {
+        method: 'POST',
+        headers: mate,
+        body: { inviteUrl: `https://moalog.me/invite?code=${room.inviteCode}` },
+      }),
+      200,
+      'join',
+    );
     const retrospectDate = new Date(Date.now() + 9 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
     const { retrospectId } = (
       await expectStatus(
         send('/api/v1/retrospects', {
           method: 'POST',
           headers: owner,
-          body: { retroRoomId: room.retroRoomId, projectName: 'metrics sprint', retrospectDate, retrospectTime: '19:30', retrospectMethod: 'KPT', referenceUrls: [] },
+          body: {
+            retroRoomId: room.retroRoomId,
+            projectName: 'metrics sprint',
+            retrospectDate,
+            retrospectTime: '19:30',
+            retrospectMethod: 'KPT',
+            referenceUrls: [],
+          },
         }),
         200,
         'retrospect',
       )
     ).result;
-    for (const who of [owner, mate]) await expectStatus(send(`/api/v1/retrospects/${retrospectId}/participants`, { method: 'POST', headers: who }), 200, 'participate');
-    await expectStatus(send(`/api/v1/retrospects/${retrospectId}/questions/1/assistant`, { method: 'POST', headers: owner, body: {} }), 200, 'guide');
+    for (const who of [owner, mate])
+      await expectStatus(send(`/api/v1/retrospects/${retrospectId}/participants`, { method: 'POST', headers: who }), 200, 'participate');
+    await expectStatus(
+      send(`/api/v1/retrospects/${retrospectId}/questions/1/assistant`, { method: 'POST', headers: owner, body: {} }),
+      200,
+      'guide',
+    );
     for (const [who, label] of [
       [owner, 'owner'],
       [mate, 'mate'],
     ] as const) {
       const answers = [1, 2, 3, 4, 5].map((questionNumber) => ({ questionNumber, content: `${label}: answer ${questionNumber}` }));
-      await expectStatus(send(`/api/v1/retrospects/${retrospectId}/submit`, { method: 'POST', headers: who, body: { answers } }), 200, 'submit');
+      await expectStatus(
+        send(`/api/v1/retrospects/${retrospectId}/submit`, { method: 'POST', headers: who, body: { answers } }),
+        200,
+        'submit',
+      );
     }
-    const control = await fetch(`${services.cloud.url}/openai/__control`, { method: 'POST', body: JSON.stringify({ key: OPENAI_KEY, failNext: { status: 429 } }) });
+    const control = await fetch(`${services.cloud.url}/openai/__control`, {
+      method: 'POST',
+      body: JSON.stringify({ key: OPENAI_KEY, failNext: { status: 429 } }),
+    });
     expect(control.status).toBe(200);
-    const refused = await expectStatus(send(`/api/v1/retrospects/${retrospectId}/analysis`, { method: 'POST', headers: owner }), 503, 'analysis refused');
+    const refused = await expectStatus(
+      send(`/api/v1/retrospects/${retrospectId}/analysis`, { method: 'POST', headers: owner }),
+      503,
+      'analysis refused',
+    );
     expect(refused.code).toBe('AI5031');
     await expectStatus(send(`/api/v1/retrospects/${retrospectId}/analysis`, { method: 'POST', headers: owner }), 200, 'analysis');
 
@@ -195,14 +301,22 @@ describe('business metrics end to end: AI and payment hooks → OTLP → local-c
     const created = await expectStatus(send('/pay/api/v1/orders', keyed(orderBody(userId), replayKey)), 201, 'order');
     expect(await expectStatus(send('/pay/api/v1/orders', keyed(orderBody(userId), replayKey)), 201, 'order replayed')).toEqual(created);
     const paid = await approvedPayment(userId, `pk-${crypto.randomUUID()}`);
-    expect((await expectStatus(send(`/pay/api/v1/payments/${paid}/confirm`, { method: 'POST' }), 200, 'confirm')).data.status).toBe('CONFIRMED');
+    expect((await expectStatus(send(`/pay/api/v1/payments/${paid}/confirm`, { method: 'POST' }), 200, 'confirm')).data.status).toBe(
+      'CONFIRMED',
+    );
     await expectStatus(send('/pay/api/v1/refunds', keyed({ paymentId: paid, amount: 9900, currency: 'KRW' })), 201, 'refund');
     expect((await expectStatus(send(`/pay/api/v1/payments/${paid}`), 200, 'refunded payment')).data.status).toBe('REFUNDED');
     // One Toss declines, and one order is cancelled before it is paid.
     const declined = await approvedPayment(`${userId}-2`, `decline-${crypto.randomUUID()}`);
-    expect((await expectStatus(send(`/pay/api/v1/payments/${declined}/confirm`, { method: 'POST' }), 400, 'declined')).error.code).toBe('PAY_002');
+    expect((await expectStatus(send(`/pay/api/v1/payments/${declined}/confirm`, { method: 'POST' }), 400, 'declined')).error.code).toBe(
+      'PAY_002',
+    );
     const unpaid = (await expectStatus(send('/pay/api/v1/orders', keyed(orderBody(`${userId}-3`))), 201, 'order to cancel')).data;
-    await expectStatus(send(`/pay/api/v1/orders/${unpaid.orderId}/cancel`, { method: 'PUT', headers: { 'x-idempotency-key': crypto.randomUUID() } }), 200, 'cancel');
+    await expectStatus(
+      send(`/pay/api/v1/orders/${unpaid.orderId}/cancel`, { method: 'PUT', headers: { 'x-idempotency-key': crypto.randomUUID() } }),
+      200,
+      'cancel',
+    );
 
     // Each worker exports after its response (waitUntil): wait until everything expected has landed.
     const reached = (all: Sample[]) => EXPECTED.every(([name, labels, count]) => total(all, name, labels) >= count);

@@ -20,7 +20,9 @@ export async function startDocsPlatform(): Promise<DocsPlatform> {
   const localCloud = process.env.TEST_LOCAL_CLOUD_URL;
   const bindings: Record<string, string> = {
     RATE_LIMIT_KEY_PREFIX: `docs-e2e-${crypto.randomUUID().slice(0, 8)}`,
-    ...(localCloud ? { LOCAL_CLOUD_URL: localCloud, UPSTASH_REDIS_REST_URL: `${localCloud}/redis`, OTLP_ENDPOINT: `${localCloud}/otlp` } : {}),
+    ...(localCloud
+      ? { LOCAL_CLOUD_URL: localCloud, UPSTASH_REDIS_REST_URL: `${localCloud}/redis`, OTLP_ENDPOINT: `${localCloud}/otlp` }
+      : {}),
   };
   const mf = new Miniflare({
     host: '127.0.0.1',

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import { createTempMysqlDatabase, createTempPostgresDatabase, testServers, type TempDatabase } from '@moalog/test-support';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { localServiceBindings } from '@moalog/test-support/bindings';
 import { miniflareWorkerOptions, repoRoot, type WorkerName } from '@moalog/test-support/workers';
 import { Miniflare } from 'miniflare';
@@ -34,10 +34,14 @@ export interface SharedServices {
  * share the measuring process's event loop (the benchmark's case).
  */
 async function startCloudProcess(): Promise<CloudHandle> {
-  const child = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), join(repoRoot, 'packages/local-cloud/src/main.ts')], {
-    env: { ...process.env, LOCAL_CLOUD_PORT: '0', REDIS_URL: testServers.redisUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), join(repoRoot, 'packages/local-cloud/src/main.ts')],
+    {
+      env: { ...process.env, LOCAL_CLOUD_PORT: '0', REDIS_URL: testServers.redisUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`local-cloud did not start: ${output}`)), 30_000);
@@ -117,7 +121,10 @@ export interface Platform {
 }
 
 /** One copy of the platform; `perWorker` bindings go on top of `bindings` for that worker only. */
-export async function startPlatform(bindings: Record<string, string>, perWorker: Partial<Record<WorkerName, Record<string, string>>> = {}): Promise<Platform> {
+export async function startPlatform(
+  bindings: Record<string, string>,
+  perWorker: Partial<Record<WorkerName, Record<string, string>>> = {},
+): Promise<Platform> {
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,

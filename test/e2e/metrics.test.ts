@@ -1,6 +1,6 @@
 import { otlpType } from '@moalog/metrics/otlp-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platformBindings, startPlatform, startSharedServices, type Platform, type SharedServices } from './metrics-platform.js';
+import { type Platform, platformBindings, type SharedServices, startPlatform, startSharedServices } from './metrics-platform.js';
 
 /**
  * N requests through the gateway (its own /health, 401s, 404s, logins, malformed bodies, payment's
@@ -27,7 +27,11 @@ afterAll(async () => {
   await services?.close();
 });
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 
 interface Case {
   count: number;
@@ -50,8 +54,20 @@ const CASES: Case[] = [
     api: 'GET /api/v1/retro-rooms/:retroRoomId/members 401',
   },
   { count: 6, path: '/api/v1/no-such-thing/42', gateway: 'GET (none) 404', api: 'GET (none) 404' },
-  { count: 5, path: '/api/auth/login/email', init: json({ email: 'loadtest@moalog.me' }), gateway: 'POST /api/auth/login/email 200', api: 'POST /api/auth/login/email 200' },
-  { count: 3, path: '/api/auth/login/email', init: json('{"email":'), gateway: 'POST /api/auth/login/email 400', api: 'POST /api/auth/login/email 400' },
+  {
+    count: 5,
+    path: '/api/auth/login/email',
+    init: json({ email: 'loadtest@moalog.me' }),
+    gateway: 'POST /api/auth/login/email 200',
+    api: 'POST /api/auth/login/email 200',
+  },
+  {
+    count: 3,
+    path: '/api/auth/login/email',
+    init: json('{"email":'),
+    gateway: 'POST /api/auth/login/email 400',
+    api: 'POST /api/auth/login/email 400',
+  },
   { count: 4, path: '/pay/health', gateway: 'GET /pay/health 200', payment: 'GET /health 200' },
   {
     count: 2,
@@ -131,13 +147,20 @@ describe('metrics end to end: gateway → workers → OTLP → local-cloud /metr
     }
     for (const [key, seen] of Object.entries(statuses)) {
       const status = Number(key.split(' ').at(-1));
-      expect(seen.every((s) => s === status), `${key}: ${seen.join(',')}`).toBe(true);
+      expect(
+        seen.every((s) => s === status),
+        `${key}: ${seen.join(',')}`,
+      ).toBe(true);
     }
 
     // Exports leave after each response (in waitUntil); wait until the last ones have landed.
     const deadline = Date.now() + 20_000;
     let text = await scrape();
-    while (Date.now() < deadline && (total(byRouteAndStatus(durationSeries(text, 'moalog-gateway'))) < N || total(byRouteAndStatus(durationSeries(text, 'moalog-api'))) < total(expected('api')))) {
+    while (
+      Date.now() < deadline &&
+      (total(byRouteAndStatus(durationSeries(text, 'moalog-gateway'))) < N ||
+        total(byRouteAndStatus(durationSeries(text, 'moalog-api'))) < total(expected('api')))
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       text = await scrape();
     }
@@ -179,7 +202,9 @@ describe('metrics end to end: gateway → workers → OTLP → local-cloud /metr
       if (payload.contentType === 'application/x-protobuf') {
         const message = type.decode(body);
         expect(type.verify(message)).toBeNull();
-        const object = type.toObject(message, { longs: String, enums: Number }) as { resourceMetrics: Array<{ resource: { attributes: Array<{ key: string }> } }> };
+        const object = type.toObject(message, { longs: String, enums: Number }) as {
+          resourceMetrics: Array<{ resource: { attributes: Array<{ key: string }> } }>;
+        };
         expect(object.resourceMetrics[0]!.resource.attributes.map((a) => a.key)).toContain('service.name');
       } else {
         expect(payload.contentType).toBe('application/json');

@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDocsPlatform, type DocsPlatform } from './docs-platform.js';
+import { type DocsPlatform, startDocsPlatform } from './docs-platform.js';
 
 /**
  * Both OpenAPI documents as a client gets them through the gateway, checked by an OpenAPI 3.x

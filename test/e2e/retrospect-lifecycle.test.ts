@@ -4,7 +4,7 @@
  * a retrospect is scheduled, both take part, save drafts and submit, the answers are read page by page,
  * commented on and liked, found by search and in storage, exported as a PDF, and finally deleted.
  */
-import { startPlatform, type Platform } from '@moalog/test-support/platform';
+import { type Platform, startPlatform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,10 +32,11 @@ async function insertMember(label: string): Promise<Omit<Member, 'auth'>> {
   const email = `${nickname}@e2e.moalog.me`;
   const connection = await mysql.createConnection(process.env.TEST_MOALOG_MYSQL_URL ?? '');
   try {
-    const [result] = await connection.execute<mysql.ResultSetHeader>(
-      'INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)',
-      [email, nickname, 'KAKAO'],
-    );
+    const [result] = await connection.execute<mysql.ResultSetHeader>('INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)', [
+      email,
+      nickname,
+      'KAKAO',
+    ]);
     return { memberId: result.insertId, email, nickname };
   } finally {
     await connection.end();
@@ -111,7 +112,11 @@ describe('a retrospect from start to end, through the gateway', () => {
 
     // The owner creates a room and shares its invite link.
     const room = await ok(owner, 'POST', '/api/v1/retro-rooms', { title: `room-${token}`, description: 'end-to-end' });
-    expect(room).toEqual({ retroRoomId: expect.any(Number), title: `room-${token}`, inviteCode: expect.stringMatching(/^INV-\d{4}-\d{4}$/) });
+    expect(room).toEqual({
+      retroRoomId: expect.any(Number),
+      title: `room-${token}`,
+      inviteCode: expect.stringMatching(/^INV-\d{4}-\d{4}$/),
+    });
     const inviteUrl = `https://moalog.me/invite?from=share&code=${room.inviteCode}`;
 
     // The teammate joins by the link.
@@ -122,7 +127,9 @@ describe('a retrospect from start to end, through the gateway', () => {
       [owner.memberId, 'OWNER'],
       [teammate.memberId, 'MEMBER'],
     ]);
-    expect(await ok(teammate, 'GET', '/api/v1/retro-rooms')).toEqual([{ retroRoomId: room.retroRoomId, retroRoomName: room.title, orderIndex: 1 }]);
+    expect(await ok(teammate, 'GET', '/api/v1/retro-rooms')).toEqual([
+      { retroRoomId: room.retroRoomId, retroRoomName: room.title, orderIndex: 1 },
+    ]);
 
     // The owner schedules a retrospect for tomorrow evening (Korean time).
     const retrospectDate = kstTomorrow();
@@ -136,17 +143,36 @@ describe('a retrospect from start to end, through the gateway', () => {
     });
     const { retrospectId } = created;
     expect(await ok(teammate, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/retrospects`)).toEqual([
-      { retrospectId, projectName: `${token} 스프린트`, retrospectMethod: 'KPT', retrospectDate, retrospectTime: '19:30', participantCount: 0 },
+      {
+        retrospectId,
+        projectName: `${token} 스프린트`,
+        retrospectMethod: 'KPT',
+        retrospectDate,
+        retrospectTime: '19:30',
+        participantCount: 0,
+      },
     ]);
     expect(await ok(teammate, 'GET', `/api/v1/retrospects/${retrospectId}/references`)).toEqual([
-      { referenceId: expect.any(Number), urlName: 'https://github.com/moalog/moalog/pull/1', url: 'https://github.com/moalog/moalog/pull/1' },
+      {
+        referenceId: expect.any(Number),
+        urlName: 'https://github.com/moalog/moalog/pull/1',
+        url: 'https://github.com/moalog/moalog/pull/1',
+      },
     ]);
 
     // Both take part.
-    expect(await ok(owner, 'POST', `/api/v1/retrospects/${retrospectId}/participants`)).toMatchObject({ memberId: owner.memberId, nickname: owner.nickname });
+    expect(await ok(owner, 'POST', `/api/v1/retrospects/${retrospectId}/participants`)).toMatchObject({
+      memberId: owner.memberId,
+      nickname: owner.nickname,
+    });
     expect(await ok(teammate, 'POST', `/api/v1/retrospects/${retrospectId}/participants`)).toMatchObject({ memberId: teammate.memberId });
     const detail = await ok(teammate, 'GET', `/api/v1/retrospects/${retrospectId}`);
-    expect(detail).toMatchObject({ retroRoomId: room.retroRoomId, title: `${token} 스프린트`, startTime: retrospectDate, retroCategory: 'KPT' });
+    expect(detail).toMatchObject({
+      retroRoomId: room.retroRoomId,
+      title: `${token} 스프린트`,
+      startTime: retrospectDate,
+      retroCategory: 'KPT',
+    });
     expect(detail.members).toEqual([
       { memberId: owner.memberId, userName: owner.nickname },
       { memberId: teammate.memberId, userName: teammate.nickname },
@@ -155,10 +181,21 @@ describe('a retrospect from start to end, through the gateway', () => {
 
     // Drafts first, then the final answers.
     await ok(owner, 'PUT', `/api/v1/retrospects/${retrospectId}/drafts`, { drafts: [{ questionNumber: 1, content: 'thinking…' }] });
-    await ok(teammate, 'PUT', `/api/v1/retrospects/${retrospectId}/drafts`, { drafts: [{ questionNumber: 2, content: 'draft' }, { questionNumber: 3 }] });
-    expect(await ok(owner, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=ALL`)).toEqual({ responses: [], hasNext: false, nextCursor: null });
-    expect(await ok(owner, 'POST', `/api/v1/retrospects/${retrospectId}/submit`, { answers: answers('owner') })).toMatchObject({ retrospectId, status: 'SUBMITTED' });
-    expect(await ok(teammate, 'POST', `/api/v1/retrospects/${retrospectId}/submit`, { answers: answers('mate') })).toMatchObject({ status: 'SUBMITTED' });
+    await ok(teammate, 'PUT', `/api/v1/retrospects/${retrospectId}/drafts`, {
+      drafts: [{ questionNumber: 2, content: 'draft' }, { questionNumber: 3 }],
+    });
+    expect(await ok(owner, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=ALL`)).toEqual({
+      responses: [],
+      hasNext: false,
+      nextCursor: null,
+    });
+    expect(await ok(owner, 'POST', `/api/v1/retrospects/${retrospectId}/submit`, { answers: answers('owner') })).toMatchObject({
+      retrospectId,
+      status: 'SUBMITTED',
+    });
+    expect(await ok(teammate, 'POST', `/api/v1/retrospects/${retrospectId}/submit`, { answers: answers('mate') })).toMatchObject({
+      status: 'SUBMITTED',
+    });
 
     // The answers, page by page, newest first.
     const listed: Array<{ responseId: number; userName: string; content: string }> = [];
@@ -188,25 +225,56 @@ describe('a retrospect from start to end, through the gateway', () => {
     expect(comment).toMatchObject({ responseId: ownersFirst, content: '좋은 회고였어요!' });
     const thread = await ok(owner, 'GET', `/api/v1/responses/${ownersFirst}/comments`);
     expect(thread).toEqual({
-      comments: [{ commentId: comment.commentId, memberId: teammate.memberId, userName: teammate.nickname, content: '좋은 회고였어요!', createdAt: comment.createdAt }],
+      comments: [
+        {
+          commentId: comment.commentId,
+          memberId: teammate.memberId,
+          userName: teammate.nickname,
+          content: '좋은 회고였어요!',
+          createdAt: comment.createdAt,
+        },
+      ],
       hasNext: false,
       nextCursor: null,
     });
 
     // A like, toggled twice.
-    expect(await ok(teammate, 'POST', `/api/v1/responses/${ownersFirst}/likes`)).toEqual({ responseId: ownersFirst, isLiked: true, totalLikes: 1 });
-    expect(await ok(teammate, 'POST', `/api/v1/responses/${ownersFirst}/likes`)).toEqual({ responseId: ownersFirst, isLiked: false, totalLikes: 0 });
+    expect(await ok(teammate, 'POST', `/api/v1/responses/${ownersFirst}/likes`)).toEqual({
+      responseId: ownersFirst,
+      isLiked: true,
+      totalLikes: 1,
+    });
+    expect(await ok(teammate, 'POST', `/api/v1/responses/${ownersFirst}/likes`)).toEqual({
+      responseId: ownersFirst,
+      isLiked: false,
+      totalLikes: 0,
+    });
     const totals = await ok(owner, 'GET', `/api/v1/retrospects/${retrospectId}`);
     expect(totals).toMatchObject({ totalLikeCount: 0, totalCommentCount: 1 });
 
     // Found by search, and in both members' storage.
     expect(await ok(teammate, 'GET', `/api/v1/retrospects/search?keyword=${encodeURIComponent(`  ${token.toUpperCase()} `)}`)).toEqual([
-      { retrospectId, projectName: `${token} 스프린트`, retroRoomName: room.title, retrospectMethod: 'KPT', retrospectDate, retrospectTime: '19:30' },
+      {
+        retrospectId,
+        projectName: `${token} 스프린트`,
+        retroRoomName: room.title,
+        retrospectMethod: 'KPT',
+        retrospectDate,
+        retrospectTime: '19:30',
+      },
     ]);
     for (const member of [owner, teammate]) {
       const storage = await ok(member, 'GET', '/api/v1/retrospects/storage?range=3_MONTHS');
       const items = storage.years.flatMap((year: { retrospects: unknown[] }) => year.retrospects);
-      expect(items).toEqual([{ retrospectId, displayDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), title: `${token} 스프린트`, retrospectMethod: 'KPT', memberCount: 2 }]);
+      expect(items).toEqual([
+        {
+          retrospectId,
+          displayDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+          title: `${token} 스프린트`,
+          retrospectMethod: 'KPT',
+          memberCount: 2,
+        },
+      ]);
       expect(storage.years[0].yearLabel).toBe(`${Number(items[0].displayDate.slice(0, 4))}년`);
     }
 
@@ -214,7 +282,9 @@ describe('a retrospect from start to end, through the gateway', () => {
     const exported = await platform.fetch(`/api/v1/retrospects/${retrospectId}/export`, { headers: teammate.auth });
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toBe('application/pdf; charset=utf-8');
-    expect(exported.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="retrospect_report_${retrospectId}_\\d{8}_\\d{6}\\.pdf"$`));
+    expect(exported.headers.get('content-disposition')).toMatch(
+      new RegExp(`^attachment; filename="retrospect_report_${retrospectId}_\\d{8}_\\d{6}\\.pdf"$`),
+    );
     const pdf = new Uint8Array(await exported.arrayBuffer());
     expect(new TextDecoder().decode(pdf.subarray(0, 5))).toBe('%PDF-');
     const text = await pdfText(pdf);

@@ -5,7 +5,7 @@
  * payment-concurrency and mixed-load scenarios accept. Sending each key again replays its answer (never 201).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSubscriptionPlatform, subscriptionRows, type SubscriptionPlatform } from './subscriptions-support.js';
+import { type SubscriptionPlatform, startSubscriptionPlatform, subscriptionRows } from './subscriptions-support.js';
 
 let env: SubscriptionPlatform;
 
@@ -22,16 +22,25 @@ describe('POST /api/v1/subscriptions under concurrency', () => {
     const [member] = await env.newMembers(1);
     const keys = Array.from({ length: 200 }, () => crypto.randomUUID());
     const answers = await Promise.all(
-      keys.map((key) => env.call(member!, 'POST', '/api/v1/subscriptions', { body: { planName: 'PRO' }, headers: { 'Idempotency-Key': key } })),
+      keys.map((key) =>
+        env.call(member!, 'POST', '/api/v1/subscriptions', { body: { planName: 'PRO' }, headers: { 'Idempotency-Key': key } }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
-    expect(statuses.filter((s) => s !== 200), JSON.stringify(answers.find((a) => a.status !== 200)?.body)).toEqual([]);
+    expect(
+      statuses.filter((s) => s !== 200),
+      JSON.stringify(answers.find((a) => a.status !== 200)?.body),
+    ).toEqual([]);
     expect(new Set(answers.map((a) => a.body.result.checkout.orderId)).size).toBe(1);
     expect(new Set(answers.map((a) => a.body.result.subscriptionId)).size).toBe(1);
 
     const orders = await env.postgres.query('SELECT id, status, exclusive_key FROM orders WHERE user_id = $1', [String(member!.memberId)]);
     expect(orders.rows).toHaveLength(1);
-    expect(orders.rows[0]).toMatchObject({ id: answers[0]!.body.result.checkout.orderId, status: 'PENDING', exclusive_key: `subscription:${member!.memberId}:PRO` });
+    expect(orders.rows[0]).toMatchObject({
+      id: answers[0]!.body.result.checkout.orderId,
+      status: 'PENDING',
+      exclusive_key: `subscription:${member!.memberId}:PRO`,
+    });
     const payments = await env.postgres.query('SELECT status FROM payments WHERE order_id = $1', [orders.rows[0].id]);
     expect(payments.rows).toEqual([{ status: 'READY' }]);
 
@@ -44,7 +53,11 @@ describe('POST /api/v1/subscriptions under concurrency', () => {
 
     // The k6 scenario's second call with the same key: the stored answer again, never 201.
     const replays = await Promise.all(
-      keys.slice(0, 50).map((key) => env.call(member!, 'POST', '/api/v1/subscriptions', { body: { planName: 'PRO' }, headers: { 'Idempotency-Key': key } })),
+      keys
+        .slice(0, 50)
+        .map((key) =>
+          env.call(member!, 'POST', '/api/v1/subscriptions', { body: { planName: 'PRO' }, headers: { 'Idempotency-Key': key } }),
+        ),
     );
     for (const [i, replay] of replays.entries()) {
       expect(replay.status).toBe(200);

@@ -8,7 +8,15 @@
  * nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inBatches, sleep, startSubscriptionPlatform, subscriptionRows, tossKey, waitFor, type SubscriptionPlatform } from './subscriptions-support.js';
+import {
+  inBatches,
+  type SubscriptionPlatform,
+  sleep,
+  startSubscriptionPlatform,
+  subscriptionRows,
+  tossKey,
+  waitFor,
+} from './subscriptions-support.js';
 
 const MEMBERS = 100;
 const OUTAGE_MS = 60_000;
@@ -40,7 +48,10 @@ describe('a 60 s Kafka outage while 100 members confirm', () => {
     const members = await env.newMembers(MEMBERS);
     const memberIds = members.map((m) => m.memberId);
     const pending = await inBatches(members, 10, async (member) => {
-      const answer = await env.call(member, 'POST', '/api/v1/subscriptions', { body: { planName: 'PRO' }, headers: { 'Idempotency-Key': crypto.randomUUID() } });
+      const answer = await env.call(member, 'POST', '/api/v1/subscriptions', {
+        body: { planName: 'PRO' },
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+      });
       expect(answer.status).toBe(200);
       return { member, orderId: answer.body.result.checkout.orderId as string };
     });
@@ -88,21 +99,33 @@ describe('a 60 s Kafka outage while 100 members confirm', () => {
     );
     const eventIds = confirmedEvents.rows.map((r) => r.event_id);
     expect(eventIds).toHaveLength(MEMBERS);
-    const [processed] = (await env.mysql.query('SELECT event_id FROM processed_event WHERE event_id IN (?)', [eventIds])) as unknown as [Array<{ event_id: string }>];
+    const [processed] = (await env.mysql.query('SELECT event_id FROM processed_event WHERE event_id IN (?)', [eventIds])) as unknown as [
+      Array<{ event_id: string }>,
+    ];
     expect(new Set(processed.map((r) => r.event_id))).toEqual(new Set(eventIds));
 
-    await waitFor(async () => ((await unpublished()) === 0 ? true : undefined), 30_000, async () => {
-      await env.platform.scheduled('payment');
-      await sleep(500);
-    });
+    await waitFor(
+      async () => ((await unpublished()) === 0 ? true : undefined),
+      30_000,
+      async () => {
+        await env.platform.scheduled('payment');
+        await sleep(500);
+      },
+    );
 
     // Every event once more, as after a relay that died before marking its rows: duplicates change nothing.
     const activatedAt = new Map(rows.filter((r) => r.plan_name === 'PRO').map((r) => [r.subscription_id, r.started_at.getTime()]));
-    await env.postgres.query("UPDATE outbox_events SET status = 'PENDING', next_attempt_at = now() - interval '1 second', published_at = NULL");
-    await waitFor(async () => ((await unpublished()) === 0 ? true : undefined), 30_000, async () => {
-      await env.platform.scheduled('payment');
-      await sleep(250);
-    });
+    await env.postgres.query(
+      "UPDATE outbox_events SET status = 'PENDING', next_attempt_at = now() - interval '1 second', published_at = NULL",
+    );
+    await waitFor(
+      async () => ((await unpublished()) === 0 ? true : undefined),
+      30_000,
+      async () => {
+        await env.platform.scheduled('payment');
+        await sleep(250);
+      },
+    );
     // The api's consumer reads up to where the duplicates end.
     const written = await env.kafkaPositions();
     await waitFor(
@@ -118,7 +141,9 @@ describe('a 60 s Kafka outage while 100 members confirm', () => {
       [...activatedAt].map(([id, at]) => [id, 'ACTIVE', at]),
     );
     expect(replayed.filter((r) => r.plan_name === 'FREE' && r.status === 'CANCELLED')).toHaveLength(MEMBERS);
-    const [again] = (await env.mysql.query('SELECT count(*) AS n FROM processed_event WHERE event_id IN (?)', [eventIds])) as unknown as [Array<{ n: number }>];
+    const [again] = (await env.mysql.query('SELECT count(*) AS n FROM processed_event WHERE event_id IN (?)', [eventIds])) as unknown as [
+      Array<{ n: number }>,
+    ];
     expect(Number(again[0]!.n)).toBe(MEMBERS);
     expect(await unpublished()).toBe(0);
   }, 180_000);

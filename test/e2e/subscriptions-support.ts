@@ -7,9 +7,9 @@
  * shared with other local-clouds; each platform reads them with a consumer group of its own.
  */
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import { createTempMysqlDatabase, createTempPostgresDatabase, testServers, type TempDatabase } from '@moalog/test-support';
-import { startPlatform, type Platform, type PlatformOptions } from '@moalog/test-support/platform';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
+import { type Platform, type PlatformOptions, startPlatform } from '@moalog/test-support/platform';
 import { Redis as IORedis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -40,7 +40,12 @@ export interface SubscriptionPlatform {
   mysql: mysql.Pool;
   postgres: pg.Pool;
   kafkaGroup: string;
-  call(member: Member | null, method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Answer>;
+  call(
+    member: Member | null,
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<Answer>;
   /** `count` new members, each with an ACTIVE FREE subscription, logged in through the gateway. */
   newMembers(count: number): Promise<Member[]>;
   setKafkaOutage(outage: boolean): Promise<void>;
@@ -79,7 +84,11 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * Calls `check` until it answers something other than undefined, at most `timeoutMs` (and 1000 rounds),
  * running `between` after each miss.
  */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, between: () => Promise<unknown> = () => sleep(250)): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  between: () => Promise<unknown> = () => sleep(250),
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (let round = 0; round < 1_000; round++) {
@@ -169,7 +178,11 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
   const call: SubscriptionPlatform['call'] = async (member, method, path, callOptions = {}) => {
     const headers: Record<string, string> = { ...(member?.headers ?? {}), ...callOptions.headers };
     if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await started.fetch(path, { method, headers, body: callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body) });
+    const res = await started.fetch(path, {
+      method,
+      headers,
+      body: callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body),
+    });
     const text = await res.text();
     let body: Envelope;
     try {
@@ -181,13 +194,23 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
   };
 
   const newMembers = async (count: number): Promise<Member[]> => {
-    const ids = await inBatches(Array.from({ length: count }, (_, i) => i), 10, async () => {
-      const nickname = `sub${crypto.randomUUID().replace(/-/g, '').slice(0, 14)}`;
-      const email = `${nickname}@e2e.moalog.me`;
-      const [inserted] = await pool.execute<mysql.ResultSetHeader>('INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)', [email, nickname, 'KAKAO']);
-      await pool.execute("INSERT INTO member_subscription (member_id, plan_name, status) VALUES (?, 'FREE', 'ACTIVE')", [inserted.insertId]);
-      return { memberId: inserted.insertId, email };
-    });
+    const ids = await inBatches(
+      Array.from({ length: count }, (_, i) => i),
+      10,
+      async () => {
+        const nickname = `sub${crypto.randomUUID().replace(/-/g, '').slice(0, 14)}`;
+        const email = `${nickname}@e2e.moalog.me`;
+        const [inserted] = await pool.execute<mysql.ResultSetHeader>('INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)', [
+          email,
+          nickname,
+          'KAKAO',
+        ]);
+        await pool.execute("INSERT INTO member_subscription (member_id, plan_name, status) VALUES (?, 'FREE', 'ACTIVE')", [
+          inserted.insertId,
+        ]);
+        return { memberId: inserted.insertId, email };
+      },
+    );
     return inBatches(ids, 10, async (member) => {
       const res = await started.fetch('/api/auth/login/email', {
         method: 'POST',
@@ -215,7 +238,10 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
       const kafka = async (path: string) => {
         const res = await fetch(`${cloudUrl}/kafka/${path}`, {
           method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from('local:local-kafka-password').toString('base64')}`, 'content-type': 'application/json' },
+          headers: {
+            authorization: `Basic ${Buffer.from('local:local-kafka-password').toString('base64')}`,
+            'content-type': 'application/json',
+          },
           body: JSON.stringify(partitions),
         });
         if (res.status !== 200) throw new Error(`Kafka face ${path} answered ${res.status}: ${await res.text()}`);
@@ -223,7 +249,10 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
       };
       const [latest, committed] = await Promise.all([kafka('offsets/latest'), kafka(`committed/${kafkaGroup}/api`)]);
       return Object.fromEntries(
-        PAYMENT_TOPICS.map((topic) => [topic, { latest: latest.find((o) => o.topic === topic)?.offset ?? 0, committed: committed.find((o) => o.topic === topic)?.offset ?? -1 }]),
+        PAYMENT_TOPICS.map((topic) => [
+          topic,
+          { latest: latest.find((o) => o.topic === topic)?.offset ?? 0, committed: committed.find((o) => o.topic === topic)?.offset ?? -1 },
+        ]),
       );
     },
     async setKafkaOutage(outage) {
@@ -242,7 +271,20 @@ export function tossKey(kind: 'ok' | 'decline' | 'slow' = 'ok', slowMs = 5_000):
   return `decline-${unique}`;
 }
 
-export async function subscriptionRows(pool: mysql.Pool, memberIds: readonly number[]): Promise<Array<{ subscription_id: number; member_id: number; plan_name: string; status: string; started_at: Date; cancelled_at: Date | null; fluxpay_order_id: string | null }>> {
+export async function subscriptionRows(
+  pool: mysql.Pool,
+  memberIds: readonly number[],
+): Promise<
+  Array<{
+    subscription_id: number;
+    member_id: number;
+    plan_name: string;
+    status: string;
+    started_at: Date;
+    cancelled_at: Date | null;
+    fluxpay_order_id: string | null;
+  }>
+> {
   if (memberIds.length === 0) return [];
   const [rows] = await pool.query(
     'SELECT subscription_id, member_id, plan_name, status, started_at, cancelled_at, fluxpay_order_id FROM member_subscription WHERE member_id IN (?) ORDER BY subscription_id',

@@ -6,7 +6,7 @@
  * alone must deliver.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSubscriptionPlatform, subscriptionRows, tossKey, waitFor, type SubscriptionPlatform } from './subscriptions-support.js';
+import { type SubscriptionPlatform, startSubscriptionPlatform, subscriptionRows, tossKey, waitFor } from './subscriptions-support.js';
 
 for (const transport of ['kafka', 'queues'] as const) {
   describe(`subscribe → confirm → ACTIVE over ${transport}`, () => {
@@ -22,7 +22,10 @@ for (const transport of ['kafka', 'queues'] as const) {
 
     it('activates PRO and cancels FREE exactly once, and publishes the whole outbox', async () => {
       const [member] = await env.newMembers(1);
-      const subscribed = await env.call(member!, 'POST', '/api/v1/subscriptions', { body: { planName: 'PRO' }, headers: { 'Idempotency-Key': crypto.randomUUID() } });
+      const subscribed = await env.call(member!, 'POST', '/api/v1/subscriptions', {
+        body: { planName: 'PRO' },
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+      });
       expect(subscribed.status).toBe(200);
       const { orderId, amount } = subscribed.body.result.checkout;
       expect(amount).toBe(9900);
@@ -49,9 +52,14 @@ for (const transport of ['kafka', 'queues'] as const) {
       ]);
       const payment = await env.postgres.query('SELECT id, status, pg_payment_key FROM payments WHERE order_id = $1', [orderId]);
       expect(payment.rows[0]).toMatchObject({ status: 'CONFIRMED', pg_payment_key: paymentKey });
-      const events = await env.postgres.query("SELECT event_id FROM outbox_events WHERE aggregate_id = $1 AND event_type = 'payment.confirmed'", [payment.rows[0].id]);
+      const events = await env.postgres.query(
+        "SELECT event_id FROM outbox_events WHERE aggregate_id = $1 AND event_type = 'payment.confirmed'",
+        [payment.rows[0].id],
+      );
       expect(events.rows).toHaveLength(1);
-      const [processed] = await env.mysql.query('SELECT event_id, event_type FROM processed_event WHERE event_id = ?', [events.rows[0].event_id]);
+      const [processed] = await env.mysql.query('SELECT event_id, event_type FROM processed_event WHERE event_id = ?', [
+        events.rows[0].event_id,
+      ]);
       expect(processed).toEqual([{ event_id: events.rows[0].event_id, event_type: 'payment.confirmed' }]);
 
       await waitFor(async () => {

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@moalog/test-support/workers';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDocsPlatform, type DocsPlatform } from './docs-platform.js';
+import { type DocsPlatform, startDocsPlatform } from './docs-platform.js';
 
 /**
  * Swagger UI as a person sees it: Debian's chromium, headless, opens both UI pages through the gateway
@@ -23,7 +23,16 @@ describe.skipIf(!hasChromium)('Swagger UI in headless chromium', () => {
     platform = await startDocsPlatform();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 120_000);
 
@@ -33,8 +42,18 @@ describe.skipIf(!hasChromium)('Swagger UI in headless chromium', () => {
   });
 
   it.each([
-    { page: '/swagger-ui', title: 'Moalog API', paths: ['/api/v1/retrospects/{retrospectId}', '/api/v1/retro-rooms', '/health'], shot: 'swagger-ui-api.png' },
-    { page: '/pay/swagger-ui.html', title: 'FluxPay API', paths: ['/api/v1/orders', '/api/v1/orders/{orderId}'], shot: 'swagger-ui-pay.png' },
+    {
+      page: '/swagger-ui',
+      title: 'Moalog API',
+      paths: ['/api/v1/retrospects/{retrospectId}', '/api/v1/retro-rooms', '/health'],
+      shot: 'swagger-ui-api.png',
+    },
+    {
+      page: '/pay/swagger-ui.html',
+      title: 'FluxPay API',
+      paths: ['/api/v1/orders', '/api/v1/orders/{orderId}'],
+      shot: 'swagger-ui-pay.png',
+    },
   ])('$page shows $title with its operations', async ({ page: pagePath, title, paths, shot }) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
     const page = await context.newPage();

@@ -6,6 +6,7 @@ import {
   createMetrics,
   httpMetrics,
   INSTRUMENTS,
+  type MetricName,
   prometheusLabelName,
   prometheusNameOf,
   recordAiCall,
@@ -15,7 +16,6 @@ import {
   recordPayment,
   recordRateLimitDecision,
   resetMetricsRegistry,
-  type MetricName,
 } from '@moalog/metrics';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
@@ -92,10 +92,51 @@ async function exportedVocabulary(): Promise<{ metrics: Set<string>; labels: Set
 }
 
 const PROMQL_WORDS = new Set([
-  'sum', 'avg', 'min', 'max', 'count', 'topk', 'bottomk', 'quantile', 'stddev', 'stdvar', 'group', 'count_values',
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset',
-  'rate', 'irate', 'increase', 'delta', 'idelta', 'histogram_quantile', 'absent', 'absent_over_time', 'clamp_min', 'clamp_max',
-  'sum_over_time', 'avg_over_time', 'max_over_time', 'min_over_time', 'label_replace', 'vector', 'scalar', 'time', 'abs', 'round', 'inf', 'nan',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count',
+  'topk',
+  'bottomk',
+  'quantile',
+  'stddev',
+  'stdvar',
+  'group',
+  'count_values',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'idelta',
+  'histogram_quantile',
+  'absent',
+  'absent_over_time',
+  'clamp_min',
+  'clamp_max',
+  'sum_over_time',
+  'avg_over_time',
+  'max_over_time',
+  'min_over_time',
+  'label_replace',
+  'vector',
+  'scalar',
+  'time',
+  'abs',
+  'round',
+  'inf',
+  'nan',
 ]);
 
 /** The metric names and label names a PromQL expression uses. */
@@ -107,7 +148,11 @@ function promqlNames(expr: string): { metrics: string[]; labels: string[] } {
     return ' ';
   });
   rest = rest.replace(/\b(by|without|on|ignoring)\s*\(([^)]*)\)/g, (_, _kw: string, list: string) => {
-    for (const name of list.split(',').map((s) => s.trim()).filter(Boolean)) labels.push(name);
+    for (const name of list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      labels.push(name);
     return ' ';
   });
   rest = rest.replace(/"(?:[^"\\]|\\.)*"/g, ' ').replace(/\[[^\]]*\]/g, ' ');
@@ -132,7 +177,8 @@ function dashboardQueries(): Array<{ where: string; expr: string }> {
     templating: { list: Array<{ name: string; query: { query: string } }> };
   };
   const queries: Array<{ where: string; expr: string }> = [];
-  for (const panel of dashboard.panels) for (const target of panel.targets ?? []) queries.push({ where: `panel "${panel.title}"`, expr: target.expr });
+  for (const panel of dashboard.panels)
+    for (const target of panel.targets ?? []) queries.push({ where: `panel "${panel.title}"`, expr: target.expr });
   for (const variable of dashboard.templating.list) {
     const match = /^label_values\(([^,]+),\s*([^)]+)\)$/.exec(variable.query.query);
     expect(match, `variable ${variable.name}`).not.toBeNull();
@@ -142,7 +188,9 @@ function dashboardQueries(): Array<{ where: string; expr: string }> {
 }
 
 function alertQueries(): Array<{ where: string; expr: string }> {
-  const rules = parseYaml(read('observability/prometheus/alert-rules.yml')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+  const rules = parseYaml(read('observability/prometheus/alert-rules.yml')) as {
+    groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+  };
   return rules.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })));
 }
 
@@ -159,7 +207,8 @@ describe('observability — queries name only what the workers export', () => {
         expect(vocabulary.metrics.has(metric), `${where} names ${metric}, which no worker exports`).toBe(true);
         usedMetrics.add(metric);
       }
-      for (const label of names.labels) expect(vocabulary.labels.has(label), `${where} uses label ${label}, which no worker exports`).toBe(true);
+      for (const label of names.labels)
+        expect(vocabulary.labels.has(label), `${where} uses label ${label}, which no worker exports`).toBe(true);
     }
     // Every business metric the issue lists is on the dashboard.
     for (const family of [
@@ -177,15 +226,22 @@ describe('observability — queries name only what the workers export', () => {
   });
 
   it('catches a query that names something the workers do not export', () => {
-    expect(promqlNames('sum(rate(axum_http_requests_total{status=~"5.."}[5m])) by (endpoint)')).toEqual({ metrics: ['axum_http_requests_total'], labels: ['status', 'endpoint'] });
+    expect(promqlNames('sum(rate(axum_http_requests_total{status=~"5.."}[5m])) by (endpoint)')).toEqual({
+      metrics: ['axum_http_requests_total'],
+      labels: ['status', 'endpoint'],
+    });
   });
 });
 
 describe('observability — the files fit together', () => {
   it('has a dashboard Grafana can load: unique panel ids, grid positions, the provisioned datasource', () => {
     const dashboard = JSON.parse(read('observability/grafana/dashboards/moalog-edge-overview.json')) as { uid: string; panels: Panel[] };
-    const datasource = parseYaml(read('observability/grafana/provisioning/datasources/prometheus.yml')) as { datasources: Array<{ uid: string; url: string }> };
-    const provider = parseYaml(read('observability/grafana/provisioning/dashboards/moalog.yml')) as { providers: Array<{ options: { path: string } }> };
+    const datasource = parseYaml(read('observability/grafana/provisioning/datasources/prometheus.yml')) as {
+      datasources: Array<{ uid: string; url: string }>;
+    };
+    const provider = parseYaml(read('observability/grafana/provisioning/dashboards/moalog.yml')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
     expect(dashboard.uid).toMatch(/^[a-z0-9-]{1,40}$/);
     const ids = dashboard.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -201,7 +257,9 @@ describe('observability — the files fit together', () => {
   });
 
   it('wires compose, collector and Prometheus to the same ports and files', () => {
-    const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, { profiles?: string[]; image: string; volumes?: string[]; ports?: string[] }> };
+    const compose = parseYaml(read('docker-compose.yml')) as {
+      services: Record<string, { profiles?: string[]; image: string; volumes?: string[]; ports?: string[] }>;
+    };
     const collector = parseYaml(read('observability/otel-collector.yaml')) as {
       receivers: Record<string, { protocols: { http: { endpoint: string } } }>;
       processors: Record<string, unknown>;
@@ -209,9 +267,16 @@ describe('observability — the files fit together', () => {
       extensions: Record<string, unknown>;
       service: { extensions: string[]; pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
     };
-    const prometheus = parseYaml(read('observability/prometheus/prometheus.yml')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>; rule_files: string[] };
+    const prometheus = parseYaml(read('observability/prometheus/prometheus.yml')) as {
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      rule_files: string[];
+    };
 
-    for (const [name, image] of [['mysql', 'mysql:8.0'], ['postgres', 'postgres:16'], ['redis', 'redis:7']] as const) {
+    for (const [name, image] of [
+      ['mysql', 'mysql:8.0'],
+      ['postgres', 'postgres:16'],
+      ['redis', 'redis:7'],
+    ] as const) {
       expect(compose.services[name]!.image).toBe(image);
       expect(compose.services[name]!.profiles).toBeUndefined();
     }

@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { neonConfig } from '@neondatabase/serverless';
-import ws from 'ws';
 import { and, asc, eq } from 'drizzle-orm';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import {
-  createTempMysqlDatabase,
-  createTempPostgresDatabase,
-  testServers,
-  type TempDatabase,
-} from '@moalog/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ws from 'ws';
 import { createFluxpayPool, createMoalogDb } from './clients.js';
-import { memberRetroRooms, members, retroRooms, subscriptionRequests } from './moalog/schema.js';
 import { orders, outboxEvents } from './fluxpay/schema.js';
+import { memberRetroRooms, members, retroRooms, subscriptionRequests } from './moalog/schema.js';
 import { migrateFluxpay, migrateMoalog } from './node/migrate.js';
 import { seedMoalog } from './node/seed.js';
 

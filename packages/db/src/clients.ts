@@ -2,12 +2,13 @@
  * Database clients for the Workers: moalog over PlanetScale's HTTP driver, FluxPay over Neon's WebSocket
  * Pool. Nothing here imports Node modules.
  */
+
+import { neonConfig, Pool } from '@neondatabase/serverless';
 import { Client } from '@planetscale/database';
-import { Pool, neonConfig } from '@neondatabase/serverless';
-import { drizzle as drizzlePlanetScale } from 'drizzle-orm/planetscale-serverless';
 import { drizzle as drizzleNeon } from 'drizzle-orm/neon-serverless';
-import * as moalogSchema from './moalog/schema.js';
+import { drizzle as drizzlePlanetScale } from 'drizzle-orm/planetscale-serverless';
 import * as fluxpaySchema from './fluxpay/schema.js';
+import * as moalogSchema from './moalog/schema.js';
 
 export interface MoalogDbConfig {
   /**

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { generateDrizzleJson, generateMigration, generateMySQLDrizzleJson, generateMySQLMigration } from 'drizzle-kit/api';
-import * as moalogSchema from './moalog/schema.js';
+import { describe, expect, it } from 'vitest';
 import * as fluxpaySchema from './fluxpay/schema.js';
+import * as moalogSchema from './moalog/schema.js';
 import { fluxpayMigrationsFolder, moalogMigrationsFolder } from './node/migrate.js';
 
 /** The snapshot drizzle-kit wrote with the newest committed migration. */

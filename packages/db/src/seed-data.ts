@@ -4,12 +4,12 @@
  * never meet rows that users create. Pure data, usable from Node and Workers alike.
  */
 import {
-  retrospectMethods,
   type NewMember,
   type NewMemberRetroRoom,
   type NewMemberSubscription,
   type NewRetroRoom,
   type NewRetrospect,
+  retrospectMethods,
 } from './moalog/schema.js';
 
 /** Every seeded timestamp (creation, invite code, retrospect start, subscription start). */

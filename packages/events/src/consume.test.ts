@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
 import { Kafka } from '@upstash/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,8 +101,8 @@ describe('pollKafka', () => {
     expect(seen[0]).toMatchObject({ eventType: 'order.created', topic, key: '__default__:order-0', transport: 'kafka', attempts: 1 });
 
     expect(await pollKafka(kafka, options)).toMatchObject({ received: 0, handled: 0, committed: [] });
-    expect(await kafka.consumer().committed({ consumerGroupId: group, instanceId: 'api', topicPartitions: [{ topic, partition: 0 }] })).toEqual([
-      { topic, partition: 0, offset: 4 },
-    ]);
+    expect(
+      await kafka.consumer().committed({ consumerGroupId: group, instanceId: 'api', topicPartitions: [{ topic, partition: 0 }] }),
+    ).toEqual([{ topic, partition: 0, offset: 4 }]);
   });
 });

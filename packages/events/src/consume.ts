@@ -1,6 +1,6 @@
 import type { Kafka, Message as KafkaMessage } from '@upstash/kafka';
 import { z } from 'zod';
-import { fluxpayEventTypeOf, type FluxpayCloudEvent, type FluxpayEventType } from './index.js';
+import { type FluxpayCloudEvent, type FluxpayEventType, fluxpayEventTypeOf } from './index.js';
 import type { QueueEventBody } from './transports/queues.js';
 
 /**
@@ -68,13 +68,21 @@ export interface ReceivedEvent {
 }
 
 export type EventHandler = (received: ReceivedEvent) => Promise<void>;
-export type InvalidMessageReporter = (error: InvalidEventError, where: { transport: 'kafka' | 'queues'; topic?: string; id: string }) => void;
+export type InvalidMessageReporter = (
+  error: InvalidEventError,
+  where: { transport: 'kafka' | 'queues'; topic?: string; id: string },
+) => void;
 
 const reportToConsole: InvalidMessageReporter = (error, where) => {
-  console.warn(`[events] skipping invalid ${where.transport} message ${where.id}${where.topic ? ` on ${where.topic}` : ''}: ${error.message}`);
+  console.warn(
+    `[events] skipping invalid ${where.transport} message ${where.id}${where.topic ? ` on ${where.topic}` : ''}: ${error.message}`,
+  );
 };
 
-function received(event: FluxpayCloudEvent, source: { topic: string; key: string; headers: Record<string, string>; transport: 'kafka' | 'queues'; attempts: number }): ReceivedEvent {
+function received(
+  event: FluxpayCloudEvent,
+  source: { topic: string; key: string; headers: Record<string, string>; transport: 'kafka' | 'queues'; attempts: number },
+): ReceivedEvent {
   return { event, eventType: fluxpayEventTypeOf(event.type) as FluxpayEventType, ...source };
 }
 
@@ -206,7 +214,11 @@ const queueBodySchema = z.looseObject({
  * when it threw, ack and report messages that are not FluxPay events. Configure the consumer with a high
  * `max_retries` and a dead-letter queue so that a long outage of the consumer's database loses nothing.
  */
-export async function handleQueueBatch(batch: QueueBatchLike, handle: EventHandler, options: QueueBatchOptions = {}): Promise<QueueBatchResult> {
+export async function handleQueueBatch(
+  batch: QueueBatchLike,
+  handle: EventHandler,
+  options: QueueBatchOptions = {},
+): Promise<QueueBatchResult> {
   const onInvalid = options.onInvalid ?? reportToConsole;
   const delayFor = options.retryDelaySeconds ?? ((attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1)));
   const result: QueueBatchResult = { handled: 0, invalid: 0, retried: 0, errors: [] };
@@ -226,7 +238,9 @@ export async function handleQueueBatch(batch: QueueBatchLike, handle: EventHandl
       continue;
     }
     try {
-      await handle(received(event, { topic: body.topic, key: body.key, headers: body.headers, transport: 'queues', attempts: message.attempts }));
+      await handle(
+        received(event, { topic: body.topic, key: body.key, headers: body.headers, transport: 'queues', attempts: message.attempts }),
+      );
       message.ack();
       result.handled++;
     } catch (error) {

@@ -60,7 +60,16 @@ describe('topic and message key naming', () => {
   });
 
   it('maps every event type to its aggregate', () => {
-    expect(fluxpayEventTypes.map(aggregateTypeOf)).toEqual(['order', 'order', 'payment', 'payment', 'payment', 'payment', 'refund', 'refund']);
+    expect(fluxpayEventTypes.map(aggregateTypeOf)).toEqual([
+      'order',
+      'order',
+      'payment',
+      'payment',
+      'payment',
+      'payment',
+      'refund',
+      'refund',
+    ]);
   });
 });
 
@@ -97,7 +106,12 @@ describe('fluxpayOutboxEvent', () => {
     expect(row.payload.id).toBe(row.eventId);
     expect(row.payload.data.eventId).toBe(row.eventId);
     expect(row.payload.data.occurredAt).toBe('2026-03-01T00:00:00.000Z');
-    expect(row.payload).toMatchObject({ type: 'com.fluxpay.payment.confirmed', time: '2026-03-01T00:00:00.000Z', tenantid: '__default__', subject: 'pay-1' });
+    expect(row.payload).toMatchObject({
+      type: 'com.fluxpay.payment.confirmed',
+      time: '2026-03-01T00:00:00.000Z',
+      tenantid: '__default__',
+      subject: 'pay-1',
+    });
     expect(row.payload.data.metadata).toEqual({ subscriptionId: 7 });
     // The payload survives a JSON round trip unchanged (it is stored as JSONB and sent as JSON).
     expect(JSON.parse(JSON.stringify(row.payload))).toEqual(row.payload);
@@ -105,7 +119,13 @@ describe('fluxpayOutboxEvent', () => {
 });
 
 describe('parseFluxpayCloudEvent', () => {
-  const valid = () => fluxpayOutboxEvent({ eventType: 'order.created', tenantId: 't', aggregateId: 'o', data: { orderId: 'o', userId: 'u', totalAmount: 1, currency: 'KRW', exclusiveKey: null, metadata: null } }).payload;
+  const valid = () =>
+    fluxpayOutboxEvent({
+      eventType: 'order.created',
+      tenantId: 't',
+      aggregateId: 'o',
+      data: { orderId: 'o', userId: 'u', totalAmount: 1, currency: 'KRW', exclusiveKey: null, metadata: null },
+    }).payload;
 
   it('accepts what fluxpayOutboxEvent produced, after JSON', () => {
     const event = parseFluxpayCloudEvent(JSON.parse(JSON.stringify(valid())));

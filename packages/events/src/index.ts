@@ -233,7 +233,14 @@ export function fluxpayOutboxEvent<K extends FluxpayEventType>(input: FluxpayEve
     eventType: input.eventType,
     topic: topicFor(aggregateType),
     messageKey: messageKeyFor(input.tenantId, input.aggregateId),
-    payload: cloudEvent({ id: eventId, type: input.eventType, tenantId: input.tenantId, time: occurredAt, subject: input.aggregateId, data }),
+    payload: cloudEvent({
+      id: eventId,
+      type: input.eventType,
+      tenantId: input.tenantId,
+      time: occurredAt,
+      subject: input.aggregateId,
+      data,
+    }),
   };
 }
 

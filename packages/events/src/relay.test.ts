@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { FluxpayDb } from '@moalog/db/clients';
 import { fluxpaySchema, outboxEvents } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
 import { migrateFluxpay } from '@moalog/db/node';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import { createTempPostgresDatabase, testServers, type TempDatabase } from '@moalog/test-support';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { Kafka } from '@upstash/kafka';
 import { asc, eq, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fluxpayOutboxEvent } from './index.js';
 import { deleteKafkaKeys, setKafkaOutage } from './kafka-test-support.js';
-import { drainOutbox, relayOutbox, type OutboxDb } from './relay.js';
+import { drainOutbox, type OutboxDb, relayOutbox } from './relay.js';
 import { KAFKA_MAX_MESSAGE_BYTES, KafkaTransport } from './transports/kafka.js';
 import type { EventMessage, EventTransport } from './transports/transport.js';
 
@@ -80,7 +80,10 @@ async function deliveredIds(topic: string): Promise<string[]> {
 }
 
 async function rowsByStatus(): Promise<Record<string, number>> {
-  const rows = await db.select({ status: outboxEvents.status, n: sql<number>`count(*)::int` }).from(outboxEvents).groupBy(outboxEvents.status);
+  const rows = await db
+    .select({ status: outboxEvents.status, n: sql<number>`count(*)::int` })
+    .from(outboxEvents)
+    .groupBy(outboxEvents.status);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
@@ -106,7 +109,11 @@ describe('relayOutbox', () => {
     const first = messages[0];
     expect(first?.key).toBe('__default__:order-0');
     expect(first?.headers).toEqual([{ key: 'content-type', value: 'application/cloudevents+json; charset=UTF-8' }]);
-    expect(JSON.parse(first?.value ?? '{}')).toMatchObject({ specversion: '1.0', type: 'com.fluxpay.order.created', data: { orderId: 'order-0' } });
+    expect(JSON.parse(first?.value ?? '{}')).toMatchObject({
+      specversion: '1.0',
+      type: 'com.fluxpay.order.created',
+      data: { orderId: 'order-0' },
+    });
 
     const rows = await db.select().from(outboxEvents).orderBy(asc(outboxEvents.id));
     expect(rows.map((r) => [r.status, r.publishedAt?.getTime(), r.lockedUntil, r.retryCount])).toEqual(
@@ -178,8 +185,14 @@ describe('relayOutbox', () => {
     const ids = await insertEvents(topic, 3);
     const now = new Date();
     const [first, second, third] = await db.select().from(outboxEvents).orderBy(asc(outboxEvents.id));
-    await db.update(outboxEvents).set({ status: 'PROCESSING', lockedUntil: new Date(now.getTime() - 1) }).where(eq(outboxEvents.id, first?.id ?? 0));
-    await db.update(outboxEvents).set({ status: 'PROCESSING', lockedUntil: new Date(now.getTime() + 30_000) }).where(eq(outboxEvents.id, second?.id ?? 0));
+    await db
+      .update(outboxEvents)
+      .set({ status: 'PROCESSING', lockedUntil: new Date(now.getTime() - 1) })
+      .where(eq(outboxEvents.id, first?.id ?? 0));
+    await db
+      .update(outboxEvents)
+      .set({ status: 'PROCESSING', lockedUntil: new Date(now.getTime() + 30_000) })
+      .where(eq(outboxEvents.id, second?.id ?? 0));
     const result = await relayOutbox(db, transport, { now: () => now });
     expect(result).toMatchObject({ claimed: 2, published: 2 });
     expect(await deliveredIds(topic)).toEqual([first?.eventId, third?.eventId]);
@@ -219,7 +232,10 @@ describe('relayOutbox', () => {
     const result = await relayOutbox(db, transport);
     expect(result).toMatchObject({ claimed: 3, published: 2, rejected: 1, failed: 0 });
     expect(await deliveredIds(topic)).toEqual([ids[0], ids[2]]);
-    const [parked] = await db.select().from(outboxEvents).where(eq(outboxEvents.id, middle?.id ?? 0));
+    const [parked] = await db
+      .select()
+      .from(outboxEvents)
+      .where(eq(outboxEvents.id, middle?.id ?? 0));
     expect(parked?.status).toBe('FAILED');
     expect(parked?.errorMessage).toMatch(/larger than Kafka/);
     expect((await relayOutbox(db, transport)).claimed).toBe(0);

@@ -1,5 +1,5 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { CLOUDEVENTS_JSON_CONTENT_TYPE, MessagesRejectedError, type EventMessage, type EventTransport } from './transports/transport.js';
+import { type SQL, sql } from 'drizzle-orm';
+import { CLOUDEVENTS_JSON_CONTENT_TYPE, type EventMessage, type EventTransport, MessagesRejectedError } from './transports/transport.js';
 
 /**
  * The outbox relay: moves `outbox_events` rows (written by FluxPay in the transaction of each state change)
@@ -87,7 +87,11 @@ function messageOf(error: unknown): string {
   return text.length > MAX_ERROR_MESSAGE_LENGTH ? `${text.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : text;
 }
 
-const idList = (ids: readonly number[]): SQL => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+const idList = (ids: readonly number[]): SQL =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
 
 function toMessage(row: ClaimedRow): EventMessage {
   const value = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
@@ -120,13 +124,15 @@ export async function relayOutbox(db: OutboxDb, transport: EventTransport, optio
       WHERE o.id = due.id
       RETURNING o.id, o.event_id, o.topic, o.message_key, o.payload`),
   )
-    .map((row): ClaimedRow => ({
-      id: Number(row.id),
-      eventId: String(row.event_id),
-      topic: String(row.topic),
-      messageKey: String(row.message_key),
-      payload: row.payload,
-    }))
+    .map(
+      (row): ClaimedRow => ({
+        id: Number(row.id),
+        eventId: String(row.event_id),
+        topic: String(row.topic),
+        messageKey: String(row.message_key),
+        payload: row.payload,
+      }),
+    )
     .sort((a, b) => a.id - b.id);
 
   const result: RelayResult = { claimed: claimed.length, published: 0, failed: 0, rejected: 0, oldestLagMs: 0 };

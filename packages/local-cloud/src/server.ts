@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalCloudConfig } from './config.js';
-import { sendJson, type Face } from './face.js';
+import { type Face, sendJson } from './face.js';
 import { createFaces } from './faces/index.js';
 
 export interface LocalCloud {

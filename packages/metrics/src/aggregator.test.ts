@@ -15,7 +15,13 @@ describe('Aggregator', () => {
     const payments = batch.metrics.find((m) => m.name === 'moalog.payments')!;
     expect(payments.descriptor.unit).toBe('{payment}');
     expect(payments.counterPoints.map((p) => [p.attributes, p.value])).toEqual([
-      [[['moalog.payment.outcome', 'confirmed'], ['x', 1]], 3],
+      [
+        [
+          ['moalog.payment.outcome', 'confirmed'],
+          ['x', 1],
+        ],
+        3,
+      ],
       [[['moalog.payment.outcome', 'failed']], 1],
     ]);
   });

@@ -88,7 +88,14 @@ export class Aggregator {
     const bounds = instrument.descriptor.boundaries ?? [];
     let point = series.histogram;
     if (!point) {
-      point = { attributes: series.attributes, count: 0, sum: 0, min: value, max: value, bucketCounts: new Array<number>(bounds.length + 1).fill(0) };
+      point = {
+        attributes: series.attributes,
+        count: 0,
+        sum: 0,
+        min: value,
+        max: value,
+        bucketCounts: new Array<number>(bounds.length + 1).fill(0),
+      };
       series.histogram = point;
     }
     let bucket = 0;
@@ -124,7 +131,13 @@ export class Aggregator {
     return n;
   }
 
-  private series(name: string, kind: InstrumentKind, attributes: Attributes, descriptor?: InstrumentDescriptor, beyondCap = false): Series | undefined {
+  private series(
+    name: string,
+    kind: InstrumentKind,
+    attributes: Attributes,
+    descriptor?: InstrumentDescriptor,
+    beyondCap = false,
+  ): Series | undefined {
     let instrument = this.instruments.get(name);
     if (!instrument) {
       const chosen = descriptor && descriptor.kind === kind ? descriptor : descriptorFor(name, kind);

@@ -32,7 +32,11 @@ export function recordRateLimitDecision(kind: RateLimitDecisionKind, details: { 
     'moalog.rate_limit.rule': rule,
   });
   if (details.durationMs !== undefined && mapped.reason !== 'cache') {
-    histogram(METRIC.rateLimitDuration, { 'moalog.rate_limit.rule': rule, 'moalog.rate_limit.decision': mapped.decision }, details.durationMs / 1000);
+    histogram(
+      METRIC.rateLimitDuration,
+      { 'moalog.rate_limit.rule': rule, 'moalog.rate_limit.decision': mapped.decision },
+      details.durationMs / 1000,
+    );
   }
 }
 

@@ -13,7 +13,10 @@ describe('metrics configuration', () => {
 
   it('reads OTLP_HEADERS as key=value pairs with percent-decoded values', () => {
     expect(parseOtlpHeaders('')).toEqual({});
-    expect(parseOtlpHeaders('Authorization=Basic%20abc%3D%3D, x-scope-orgid=moalog,')).toEqual({ authorization: 'Basic abc==', 'x-scope-orgid': 'moalog' });
+    expect(parseOtlpHeaders('Authorization=Basic%20abc%3D%3D, x-scope-orgid=moalog,')).toEqual({
+      authorization: 'Basic abc==',
+      'x-scope-orgid': 'moalog',
+    });
     expect(() => parseOtlpHeaders('novalue')).toThrow(MetricsConfigError);
     expect(() => parseOtlpHeaders('bad key=1')).toThrow(MetricsConfigError);
     expect(() => parseOtlpHeaders('k=%E0%A4%A')).toThrow(MetricsConfigError);
@@ -29,12 +32,16 @@ describe('metrics configuration', () => {
     });
     expect(parseMetricsSettings({}).enabled).toBe(false);
     expect(parseMetricsSettings({ OTLP_ENDPOINT: 'http://x/otlp', METRICS_ENABLED: 'false' }).enabled).toBe(false);
-    expect(parseMetricsSettings({ OTLP_ENDPOINT: 'http://x/otlp', OTLP_PROTOCOL: 'http/json', METRICS_FLUSH_INTERVAL_MS: '0' })).toMatchObject({ protocol: 'json', flushIntervalMs: 0 });
+    expect(
+      parseMetricsSettings({ OTLP_ENDPOINT: 'http://x/otlp', OTLP_PROTOCOL: 'http/json', METRICS_FLUSH_INTERVAL_MS: '0' }),
+    ).toMatchObject({ protocol: 'json', flushIntervalMs: 0 });
   });
 
   it('refuses values it cannot use', () => {
     expect(() => parseMetricsSettings({ OTLP_ENDPOINT: 'http://x', METRICS_FLUSH_INTERVAL_MS: '-1' })).toThrow(/METRICS_FLUSH_INTERVAL_MS/);
-    expect(() => parseMetricsSettings({ OTLP_ENDPOINT: 'http://x', METRICS_FLUSH_INTERVAL_MS: '1.5' })).toThrow(/METRICS_FLUSH_INTERVAL_MS/);
+    expect(() => parseMetricsSettings({ OTLP_ENDPOINT: 'http://x', METRICS_FLUSH_INTERVAL_MS: '1.5' })).toThrow(
+      /METRICS_FLUSH_INTERVAL_MS/,
+    );
     expect(() => parseMetricsSettings({ OTLP_ENDPOINT: 'http://x', OTLP_PROTOCOL: 'grpc' })).toThrow(/OTLP_PROTOCOL/);
     expect(() => parseMetricsSettings({ OTLP_ENDPOINT: 'http://x', METRICS_ENABLED: 'yes' })).toThrow(/METRICS_ENABLED/);
   });

@@ -71,10 +71,12 @@ function protocolOf(raw: string): OtlpProtocol {
 export function parseMetricsSettings(env: unknown): MetricsSettings {
   const vars = (env ?? {}) as Record<string, unknown>;
   const enabledRaw = text(vars, 'METRICS_ENABLED').toLowerCase();
-  if (!['', 'true', 'false', '1', '0'].includes(enabledRaw)) throw new MetricsConfigError(`METRICS_ENABLED must be true or false, got "${enabledRaw}"`);
+  if (!['', 'true', 'false', '1', '0'].includes(enabledRaw))
+    throw new MetricsConfigError(`METRICS_ENABLED must be true or false, got "${enabledRaw}"`);
   const intervalRaw = text(vars, 'METRICS_FLUSH_INTERVAL_MS');
   const interval = intervalRaw === '' ? DEFAULT_FLUSH_INTERVAL_MS : Number(intervalRaw);
-  if (!Number.isInteger(interval) || interval < 0) throw new MetricsConfigError(`METRICS_FLUSH_INTERVAL_MS must be an integer ≥ 0, got "${intervalRaw}"`);
+  if (!Number.isInteger(interval) || interval < 0)
+    throw new MetricsConfigError(`METRICS_FLUSH_INTERVAL_MS must be an integer ≥ 0, got "${intervalRaw}"`);
   const endpointRaw = text(vars, 'OTLP_ENDPOINT');
   const enabled = enabledRaw !== 'false' && enabledRaw !== '0' && endpointRaw !== '';
   return {
@@ -101,7 +103,14 @@ export function metricsFromEnv(serviceName: string, env: unknown): Metrics {
   try {
     settings = parseMetricsSettings(env);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'metrics disabled: bad configuration', service: serviceName, error: String((error as Error).message ?? error) }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'metrics disabled: bad configuration',
+        service: serviceName,
+        error: String((error as Error).message ?? error),
+      }),
+    );
     settings = { enabled: false };
   }
   const metrics = createMetrics({ serviceName, ...settings });

@@ -1,24 +1,39 @@
-export { Aggregator, attributeEntries, type AttributeValue, type Attributes, type MetricBatch } from './aggregator.js';
+export { Aggregator, type Attributes, type AttributeValue, attributeEntries, type MetricBatch } from './aggregator.js';
 export {
+  type RateLimitDecisionKind,
   recordAiCall,
   recordEventConsumed,
   recordIdempotentReplay,
   recordOutboxRelay,
   recordPayment,
   recordRateLimitDecision,
-  type RateLimitDecisionKind,
 } from './business.js';
-export { metricsFromEnv, otlpMetricsUrl, parseMetricsSettings, parseOtlpHeaders, MetricsConfigError, type MetricsEnv, type MetricsSettings } from './config.js';
-export { forwardedRouteTemplate, httpMetrics, matchedRouteTemplate, ROUTE_HEADER, type HttpMetricsOptions, type RouteResolver } from './hono.js';
+export {
+  MetricsConfigError,
+  type MetricsEnv,
+  type MetricsSettings,
+  metricsFromEnv,
+  otlpMetricsUrl,
+  parseMetricsSettings,
+  parseOtlpHeaders,
+} from './config.js';
+export {
+  forwardedRouteTemplate,
+  type HttpMetricsOptions,
+  httpMetrics,
+  matchedRouteTemplate,
+  ROUTE_HEADER,
+  type RouteResolver,
+} from './hono.js';
 export {
   HTTP_DURATION_BOUNDARIES,
   INSTRUMENTS,
+  type InstrumentDescriptor,
   METRIC,
+  type MetricName,
   prometheusLabelName,
   prometheusName,
   prometheusNameOf,
-  type InstrumentDescriptor,
-  type MetricName,
 } from './instruments.js';
 export {
   activeMetrics,
@@ -27,10 +42,10 @@ export {
   flushMetricsIfDue,
   histogram,
   Metrics,
-  resetMetricsRegistry,
-  SCOPE,
   type MetricsOptions,
   type OtlpProtocol,
+  resetMetricsRegistry,
+  SCOPE,
   type WaitUntil,
 } from './metrics.js';
-export { encodeOtlpJson, encodeOtlpProtobuf, OTLP_JSON_CONTENT_TYPE, OTLP_PROTOBUF_CONTENT_TYPE, type ExportRequest } from './otlp.js';
+export { type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf, OTLP_JSON_CONTENT_TYPE, OTLP_PROTOBUF_CONTENT_TYPE } from './otlp.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INSTRUMENTS, METRIC, prometheusLabelName, prometheusName, prometheusNameOf, type MetricName } from './instruments.js';
+import { INSTRUMENTS, METRIC, type MetricName, prometheusLabelName, prometheusName, prometheusNameOf } from './instruments.js';
 
 describe('Prometheus names', () => {
   it('translates as the collector does: unit words, _total on counters, _ratio on unit-1 gauges', () => {

@@ -59,7 +59,9 @@ async function scrape(): Promise<string> {
 }
 
 async function receivedPayloads(): Promise<Array<{ body: Buffer; contentType: string; status: number }>> {
-  const json = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as { payloads: Array<{ body: string; contentType: string; status: number }> };
+  const json = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as {
+    payloads: Array<{ body: string; contentType: string; status: number }>;
+  };
   return json.payloads.map((p) => ({ ...p, body: Buffer.from(p.body, 'base64') }));
 }
 
@@ -128,11 +130,19 @@ describe('Metrics — delta batches', () => {
     const sent: Sent[] = [];
     const metrics = newMetrics({ sent, protocol: 'protobuf' });
     const type = otlpType('exportRequest');
-    metrics.histogram('http.server.request.duration', { 'http.route': '/health', 'http.request.method': 'GET', 'http.response.status_code': 200 }, 0.002);
+    metrics.histogram(
+      'http.server.request.duration',
+      { 'http.route': '/health', 'http.request.method': 'GET', 'http.response.status_code': 200 },
+      0.002,
+    );
     metrics.counter('moalog.payments', { 'moalog.payment.outcome': 'confirmed' });
     await metrics.flush();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    metrics.histogram('http.server.request.duration', { 'http.route': '/health', 'http.request.method': 'GET', 'http.response.status_code': 200 }, 0.3);
+    metrics.histogram(
+      'http.server.request.duration',
+      { 'http.route': '/health', 'http.request.method': 'GET', 'http.response.status_code': 200 },
+      0.3,
+    );
     await metrics.flush();
 
     expect(sent).toHaveLength(2);
@@ -140,7 +150,8 @@ describe('Metrics — delta batches', () => {
     const windows = sent.map((s) => {
       const decoded = type.toObject(type.decode(s.body), { longs: String }) as any;
       expect(decoded.resourceMetrics[0].resource.attributes.map((kv: any) => kv.key)).toEqual(['service.name', 'service.instance.id']);
-      const point = decoded.resourceMetrics[0].scopeMetrics[0].metrics.find((m: any) => m.name === 'http.server.request.duration').histogram.dataPoints[0];
+      const point = decoded.resourceMetrics[0].scopeMetrics[0].metrics.find((m: any) => m.name === 'http.server.request.duration').histogram
+        .dataPoints[0];
       return { start: BigInt(point.startTimeUnixNano), end: BigInt(point.timeUnixNano) };
     });
     const [first, second] = windows as [{ start: bigint; end: bigint }, { start: bigint; end: bigint }];
@@ -151,7 +162,9 @@ describe('Metrics — delta batches', () => {
     const text = await scrape();
     expect(total(text, 'http_server_request_duration_seconds_count{')).toBe(2);
     expect(total(text, 'http_server_request_duration_seconds_bucket{') > 0).toBe(true);
-    expect(text).toContain(`http_server_request_duration_seconds_bucket{http_request_method="GET",http_response_status_code="200",http_route="/health",instance="${metrics.instanceId}",job="moalog-test",service_instance_id="${metrics.instanceId}",service_name="moalog-test",le="0.005"} 1`);
+    expect(text).toContain(
+      `http_server_request_duration_seconds_bucket{http_request_method="GET",http_response_status_code="200",http_route="/health",instance="${metrics.instanceId}",job="moalog-test",service_instance_id="${metrics.instanceId}",service_name="moalog-test",le="0.005"} 1`,
+    );
     expect(total(text, 'moalog_payments_total{')).toBe(1);
   });
 

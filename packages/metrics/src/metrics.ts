@@ -1,6 +1,6 @@
-import { Aggregator, type AttributeValue, type Attributes, type MetricBatch } from './aggregator.js';
-import { METRIC, type InstrumentDescriptor } from './instruments.js';
-import { encodeOtlpJson, encodeOtlpProtobuf, OTLP_JSON_CONTENT_TYPE, OTLP_PROTOBUF_CONTENT_TYPE, type ExportRequest } from './otlp.js';
+import { Aggregator, type Attributes, type AttributeValue, type MetricBatch } from './aggregator.js';
+import { type InstrumentDescriptor, METRIC } from './instruments.js';
+import { type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf, OTLP_JSON_CONTENT_TYPE, OTLP_PROTOBUF_CONTENT_TYPE } from './otlp.js';
 
 /** What `waitUntil` needs: the Workers ExecutionContext, or anything that keeps a promise alive. */
 export interface WaitUntil {
@@ -41,7 +41,9 @@ const MAX_ROUNDS_PER_RUN = 4;
 export const SCOPE = { name: '@moalog/metrics', version: '1.0.0' } as const;
 
 function newInstanceId(): string {
-  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 /**
@@ -54,7 +56,8 @@ function newInstanceId(): string {
 export class Metrics {
   readonly serviceName: string;
   readonly instanceId = newInstanceId();
-  private options: Required<Omit<MetricsOptions, 'endpoint' | 'serviceVersion' | 'fetch'>> & Pick<MetricsOptions, 'endpoint' | 'serviceVersion' | 'fetch'>;
+  private options: Required<Omit<MetricsOptions, 'endpoint' | 'serviceVersion' | 'fetch'>> &
+    Pick<MetricsOptions, 'endpoint' | 'serviceVersion' | 'fetch'>;
   private aggregator: Aggregator;
   private lastFlushMs = Date.now();
   private inFlight: Promise<void> | undefined;
@@ -196,7 +199,12 @@ export class Metrics {
     let failure: string | undefined;
     try {
       const { body, headers } = this.encode(request);
-      const res = await (this.options.fetch ?? fetch)(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.exportTimeoutMs) });
+      const res = await (this.options.fetch ?? fetch)(endpoint, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.options.exportTimeoutMs),
+      });
       // The answer's content does not change what happens next (nothing is retried); release it.
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) failure = String(res.status);
@@ -209,7 +217,9 @@ export class Metrics {
     this.aggregator.count(METRIC.pointsDropped, { reason: 'export_failed' }, request.batch.pointCount, undefined, true);
     if (!this.warnedAboutFailure) {
       this.warnedAboutFailure = true;
-      console.warn(JSON.stringify({ level: 'warn', msg: 'metrics export failed; batch dropped', service: this.serviceName, endpoint, error: failure }));
+      console.warn(
+        JSON.stringify({ level: 'warn', msg: 'metrics export failed; batch dropped', service: this.serviceName, endpoint, error: failure }),
+      );
     }
     return false;
   }

@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 /** The .proto subset of opentelemetry-proto this package writes (Node only: tests and local-cloud). */

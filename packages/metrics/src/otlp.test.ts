@@ -1,15 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from './aggregator.js';
-import { encodeOtlpJson, encodeOtlpProtobuf, type ExportRequest } from './otlp.js';
+import { type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf } from './otlp.js';
 import { otlpType } from './otlp-schema.node.js';
 
 /** A batch exercising every value shape the writer has: negative, big and fractional numbers, bools, non-ASCII. */
 function sampleRequest(seriesPerMetric = 3): ExportRequest {
   const a = new Aggregator(100_000);
   for (let i = 0; i < seriesPerMetric; i++) {
-    a.count('moalog.rate_limit.decisions', { 'moalog.rate_limit.decision': i % 2 ? 'allowed' : 'denied', 'moalog.rate_limit.rule': `ip:${i}` }, i + 1);
-    a.record('http.server.request.duration', { 'http.route': `/api/v1/x/:id${i}`, 'http.response.status_code': 200 + i, 'http.request.method': 'GET' }, 0.001 * (i + 1));
-    a.record('http.server.request.duration', { 'http.route': `/api/v1/x/:id${i}`, 'http.response.status_code': 200 + i, 'http.request.method': 'GET' }, 42);
+    a.count(
+      'moalog.rate_limit.decisions',
+      { 'moalog.rate_limit.decision': i % 2 ? 'allowed' : 'denied', 'moalog.rate_limit.rule': `ip:${i}` },
+      i + 1,
+    );
+    a.record(
+      'http.server.request.duration',
+      { 'http.route': `/api/v1/x/:id${i}`, 'http.response.status_code': 200 + i, 'http.request.method': 'GET' },
+      0.001 * (i + 1),
+    );
+    a.record(
+      'http.server.request.duration',
+      { 'http.route': `/api/v1/x/:id${i}`, 'http.response.status_code': 200 + i, 'http.request.method': 'GET' },
+      42,
+    );
   }
   a.count('big.counter', { negative: -7, ratio: 0.5, flag: true, name: '회고 ✓' }, 2 ** 40 + 3);
   a.count('fraction.counter', {}, 0.25);
@@ -62,7 +74,12 @@ describe('OTLP protobuf writer', () => {
     const big = metrics.find((m) => m.name === 'big.counter');
     expect(big.sum.dataPoints[0].asInt).toBe(String(2 ** 40 + 3));
     const attrs = Object.fromEntries(big.sum.dataPoints[0].attributes.map((kv: any) => [kv.key, kv.value]));
-    expect(attrs).toEqual({ negative: { intValue: '-7' }, ratio: { doubleValue: 0.5 }, flag: { boolValue: true }, name: { stringValue: '회고 ✓' } });
+    expect(attrs).toEqual({
+      negative: { intValue: '-7' },
+      ratio: { doubleValue: 0.5 },
+      flag: { boolValue: true },
+      name: { stringValue: '회고 ✓' },
+    });
     expect(metrics.find((m) => m.name === 'fraction.counter').sum.dataPoints[0].asDouble).toBe(0.25);
     const duration = metrics.find((m) => m.name === 'http.server.request.duration');
     expect(duration.unit).toBe('s');

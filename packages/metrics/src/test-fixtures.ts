@@ -1,4 +1,4 @@
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { afterAll, beforeAll } from 'vitest';
 
 export interface LocalCloudFixture {
@@ -26,6 +26,10 @@ export function useLocalCloud(): LocalCloudFixture {
       return running().url;
     },
     otlpControl: (body) =>
-      fetch(`${running().url}/otlp/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      fetch(`${running().url}/otlp/__control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
   };
 }

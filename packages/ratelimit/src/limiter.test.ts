@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
 import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUpstashRedisFace, type UpstashRedisFace } from '../../local-cloud/src/faces/upstash-redis.js';
 import { BlockedClientCache } from './blocked-clients.js';
-import { RateLimiter, type RateLimitEvent, type ScriptRunner } from './limiter.js';
+import { type RateLimitEvent, RateLimiter, type ScriptRunner } from './limiter.js';
 import { createLimiterRedis } from './redis.js';
 import { gcra, slidingWindow } from './rules.js';
 
@@ -223,7 +223,10 @@ describe('failing open', () => {
     const limiter = newLimiter({ onDecision: (e) => events.push(e) });
     face.setOutage('error');
     try {
-      expect(await limiter.limit(uniqueId(), slidingWindow('ip:down', 1, 60_000))).toMatchObject({ decision: 'fail-open-error', allowed: true });
+      expect(await limiter.limit(uniqueId(), slidingWindow('ip:down', 1, 60_000))).toMatchObject({
+        decision: 'fail-open-error',
+        allowed: true,
+      });
     } finally {
       face.setOutage('none');
     }
@@ -233,7 +236,10 @@ describe('failing open', () => {
       prefix,
       onDecision: (e) => events.push(e),
     });
-    expect(await wrongToken.limit(uniqueId(), slidingWindow('ip:down', 1, 60_000))).toMatchObject({ decision: 'fail-open-error', allowed: true });
+    expect(await wrongToken.limit(uniqueId(), slidingWindow('ip:down', 1, 60_000))).toMatchObject({
+      decision: 'fail-open-error',
+      allowed: true,
+    });
     expect(events.map((e) => e.decision)).toEqual(['fail-open-error', 'fail-open-error']);
     expect(events[0]?.error).toBeInstanceOf(Error);
   });

@@ -1,5 +1,5 @@
-import { BlockedClientCache } from './blocked-clients.js';
-import { ruleLimit, type RateLimitRule } from './rules.js';
+import type { BlockedClientCache } from './blocked-clients.js';
+import { type RateLimitRule, ruleLimit } from './rules.js';
 import { GCRA_SCRIPT, SLIDING_LOG_SCRIPT, scriptSha1 } from './scripts.js';
 
 /**
@@ -78,7 +78,8 @@ export class RateLimiter {
   private readonly now: () => number;
 
   constructor(options: RateLimiterOptions) {
-    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new RangeError(`timeoutMs must be positive, got ${options.timeoutMs}`);
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)
+      throw new RangeError(`timeoutMs must be positive, got ${options.timeoutMs}`);
     this.redis = options.redis;
     this.timeoutMs = options.timeoutMs;
     this.prefix = options.prefix ?? 'rl';

@@ -69,7 +69,9 @@ describe('LocalGcra', () => {
       time.advance(step);
       const fromRedis = (await redis.eval(script, 1, key, analysis.intervalMs, analysis.burst, time.now())) as number[];
       const fromMemory = local.limit('m', analysis);
-      expect([fromMemory.allowed ? 1 : 0, fromMemory.remaining, fromMemory.retryAfterMs, fromMemory.resetMs], `after +${step} ms`).toEqual(fromRedis);
+      expect([fromMemory.allowed ? 1 : 0, fromMemory.remaining, fromMemory.retryAfterMs, fromMemory.resetMs], `after +${step} ms`).toEqual(
+        fromRedis,
+      );
     }
   });
 });

@@ -34,7 +34,12 @@ export class LocalGcra {
     const tat = stored === undefined || stored < now ? now : stored;
     const allowAt = tat + rule.intervalMs - rule.burst * rule.intervalMs;
     if (now < allowAt) {
-      return { allowed: false, remaining: 0, retryAfterMs: Math.max(1, Math.ceil(allowAt - now)), resetMs: Math.max(1, Math.ceil(tat - now)) };
+      return {
+        allowed: false,
+        remaining: 0,
+        retryAfterMs: Math.max(1, Math.ceil(allowAt - now)),
+        resetMs: Math.max(1, Math.ceil(tat - now)),
+      };
     }
     const newTat = tat + rule.intervalMs;
     // Re-inserting keeps the Map in order of last use, so eviction drops the stalest key.

@@ -61,9 +61,9 @@ const shaCache = new Map<string, Promise<string>>();
 export function scriptSha1(script: string): Promise<string> {
   let sha = shaCache.get(script);
   if (!sha) {
-    sha = crypto.subtle.digest('SHA-1', new TextEncoder().encode(script)).then((digest) =>
-      Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join(''),
-    );
+    sha = crypto.subtle
+      .digest('SHA-1', new TextEncoder().encode(script))
+      .then((digest) => Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join(''));
     shaCache.set(script, sha);
   }
   return sha;

@@ -1,6 +1,6 @@
-import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
-import { AppError, errorCatalog, type ErrorCode } from './errors.js';
+import type { Context } from 'hono';
+import { AppError, type ErrorCode, errorCatalog } from './errors.js';
 
 /** moalog-server's response envelope (reference §2.1). */
 export interface SuccessEnvelope<T> {

@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError } from './errors.js';
 import { errorResponse } from './envelope.js';
+import { AppError } from './errors.js';
 
 /** Every thrown error becomes an enveloped answer; nothing leaks framework text or stack traces. */
 export const envelopeErrorHandler: ErrorHandler = (err, c) => {
@@ -15,7 +15,9 @@ export const envelopeErrorHandler: ErrorHandler = (err, c) => {
       return errorResponse(new AppError('COMMON400', /json/i.test(detail) ? `JSON 파싱 실패: ${detail}` : `잘못된 요청입니다: ${detail}`));
     }
   }
-  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+  console.error(
+    JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: String(err), stack: (err as Error)?.stack }),
+  );
   return errorResponse(new AppError('COMMON500'));
 };
 
@@ -26,9 +28,11 @@ export const envelopeNotFound: NotFoundHandler = (c: Context) =>
  * `defaultHook` for @hono/zod-openapi: validation failures answer the enveloped COMMON400
  * (or a route-chosen code) instead of the library's default shape.
  */
-export function validationHook(
-  result: { success: boolean; error?: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }; target?: string },
-): Response | undefined {
+export function validationHook(result: {
+  success: boolean;
+  error?: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+  target?: string;
+}): Response | undefined {
   if (result.success) return undefined;
   const issue = result.error?.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';

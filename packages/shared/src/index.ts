@@ -1,5 +1,5 @@
-export * from './errors.js';
-export * from './envelope.js';
 export * from './config.js';
+export * from './envelope.js';
+export * from './errors.js';
 export * from './hono-errors.js';
 export * from './openapi.js';

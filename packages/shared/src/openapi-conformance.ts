@@ -191,9 +191,10 @@ export function exampleRequest(
   const operation = item?.[method.toLowerCase()];
   if (!isObject(operation)) throw new Error(`no operation ${operationKey(method, path)} in the document`);
   const missing: string[] = [];
-  const parameters = [...(Array.isArray(item?.parameters) ? item.parameters : []), ...(Array.isArray(operation.parameters) ? operation.parameters : [])].map(
-    (p) => resolveRef(document, p) as unknown as ParameterObject,
-  );
+  const parameters = [
+    ...(Array.isArray(item?.parameters) ? item.parameters : []),
+    ...(Array.isArray(operation.parameters) ? operation.parameters : []),
+  ].map((p) => resolveRef(document, p) as unknown as ParameterObject);
 
   let url = path;
   const query = new URLSearchParams();
@@ -222,7 +223,8 @@ export function exampleRequest(
     const jsonType = Object.keys(requestBody.content).find((type) => /^application\/([a-z.+-]+\+)?json/i.test(type));
     const media = jsonType === undefined ? undefined : requestBody.content[jsonType];
     if (jsonType === undefined || !isObject(media)) {
-      if (requestBody.required === true) missing.push(`request body (${Object.keys(requestBody.content).join(', ')}: only JSON bodies are sent)`);
+      if (requestBody.required === true)
+        missing.push(`request body (${Object.keys(requestBody.content).join(', ')}: only JSON bodies are sent)`);
     } else {
       const bodyMissing: string[] = [];
       const namedExample = isObject(media.examples) ? Object.values(media.examples)[0] : undefined;
@@ -242,7 +244,15 @@ export function exampleRequest(
 
   const security = Array.isArray(operation.security) ? operation.security : undefined;
   const secured = security !== undefined && security.length > 0 && !security.some((s) => isObject(s) && Object.keys(s).length === 0);
-  return { operation: operationKey(method, path), method: method.toUpperCase(), url, headers, ...(body === undefined ? {} : { body }), secured, missing };
+  return {
+    operation: operationKey(method, path),
+    method: method.toUpperCase(),
+    url,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    secured,
+    missing,
+  };
 }
 
 interface ZodLike {
@@ -256,14 +266,23 @@ export interface DocumentedResponse {
   jsonSchema?: ZodLike;
 }
 
-type RouteDefinition = { method: string; path: string; responses?: Record<string, { content?: Record<string, { schema?: unknown }> } | undefined> };
+type RouteDefinition = {
+  method: string;
+  path: string;
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }> } | undefined>;
+};
 
 /**
  * The response a route definition of `app` declares for `status` (or its `default`), with the zod
  * schema that built the document — so answers are checked against the very schema the document shows.
  * `undefined` when the status is not documented.
  */
-export function documentedResponse(app: OpenAPIHono<any, any, any>, method: string, path: string, status: number): DocumentedResponse | undefined {
+export function documentedResponse(
+  app: OpenAPIHono<any, any, any>,
+  method: string,
+  path: string,
+  status: number,
+): DocumentedResponse | undefined {
   const definition = app.openAPIRegistry.definitions.find(
     (d) => d.type === 'route' && d.route.method.toUpperCase() === method.toUpperCase() && d.route.path === path,
   ) as { route: RouteDefinition } | undefined;
@@ -301,5 +320,7 @@ export async function answerProblems(app: OpenAPIHono<any, any, any>, method: st
   }
   const parsed = documented.jsonSchema.safeParse(body);
   if (parsed.success) return [];
-  return (parsed.error?.issues ?? []).map((i) => `status ${res.status}: ${i.path.map(String).join('.') || '(body)'}: ${i.message} — body ${text.slice(0, 300)}`);
+  return (parsed.error?.issues ?? []).map(
+    (i) => `status ${res.status}: ${i.path.map(String).join('.') || '(body)'}: ${i.message} — body ${text.slice(0, 300)}`,
+  );
 }

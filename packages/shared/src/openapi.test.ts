@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { envelopeSchema, errorEnvelopeSchema } from './envelope.js';
 import { errorCatalog } from './errors.js';
 import { validationHook } from './hono-errors.js';
 import {
+  type ApiDocsOptions,
   apiDocsRoutePaths,
   errorCodeList,
   errorCodeTable,
@@ -15,7 +16,6 @@ import {
   moalogApiDocs,
   mountApiDocs,
   relativeUrl,
-  type ApiDocsOptions,
 } from './openapi.js';
 import { answerProblems, documentedOperations, exampleRequest, openApiPath, servedOperations } from './openapi-conformance.js';
 
@@ -66,12 +66,16 @@ function sampleApp(options: ApiDocsOptions = moalogApiDocs) {
       const { roomId } = c.req.valid('param');
       if (roomId === '404') return c.json({ isSuccess: false as const, code: 'COMMON404', message: 'none', result: null }, 404);
       // A deliberately wrong answer for one id, so answerProblems has something to find.
-      if (roomId === '13') return c.json({ isSuccess: true, code: 'COMMON200', message: 'ok', result: { roomId: 'thirteen' } } as never, 200);
+      if (roomId === '13')
+        return c.json({ isSuccess: true, code: 'COMMON200', message: 'ok', result: { roomId: 'thirteen' } } as never, 200);
       return c.json({ isSuccess: true as const, code: 'COMMON200', message: 'ok', result: { roomId: Number(roomId), title: 't' } }, 200);
     })
     .openapi(createRoom, (c) => {
       const key = c.req.valid('header')['Idempotency-Key'] ?? 'none';
-      return c.json({ isSuccess: true as const, code: 'COMMON200', message: key, result: { roomId: 1, title: c.req.valid('json').title } }, 200);
+      return c.json(
+        { isSuccess: true as const, code: 'COMMON200', message: key, result: { roomId: 1, title: c.req.valid('json').title } },
+        200,
+      );
     });
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use('*', async (_c, next) => next());
@@ -106,7 +110,12 @@ describe('error-code catalog in the document', () => {
 
   it('renders a Markdown table, escaping pipes in messages', () => {
     const table = errorCodeTable({ A1: { status: 400, message: 'left | right' }, B2: { status: 500, message: 'x' } });
-    expect(table.split('\n')).toEqual(['| code | HTTP status | default message |', '|---|---|---|', '| `A1` | 400 | left \\| right |', '| `B2` | 500 | x |']);
+    expect(table.split('\n')).toEqual([
+      '| code | HTTP status | default message |',
+      '|---|---|---|',
+      '| `A1` | 400 | left \\| right |',
+      '| `B2` | 500 | x |',
+    ]);
   });
 });
 
@@ -218,8 +227,12 @@ describe('route list against the document', () => {
     const app = new OpenAPIHono();
     app.get('/plain/:id', (c) => c.text('x'));
     app.use('/plain/:id', async (_c, next) => next());
-    app.openapi({ ...createRoom, hide: true }, (c) => c.json({ isSuccess: true as const, code: 'COMMON200', message: '', result: { roomId: 1, title: '' } }, 200));
-    app.openapi(getRoom, (c) => c.json({ isSuccess: true as const, code: 'COMMON200', message: '', result: { roomId: 1, title: '' } }, 200));
+    app.openapi({ ...createRoom, hide: true }, (c) =>
+      c.json({ isSuccess: true as const, code: 'COMMON200', message: '', result: { roomId: 1, title: '' } }, 200),
+    );
+    app.openapi(getRoom, (c) =>
+      c.json({ isSuccess: true as const, code: 'COMMON200', message: '', result: { roomId: 1, title: '' } }, 200),
+    );
     const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
     const served = servedOperations(inspectRoutes(app), []);
     expect(served).toEqual(['GET /api/v1/rooms/{roomId}', 'GET /plain/{id}', 'POST /api/v1/rooms']);
@@ -232,10 +245,21 @@ describe('example requests and documented answers', () => {
     const app = sampleApp();
     const doc = await json(await app.request('/api-docs/openapi.json'));
     const get = exampleRequest(doc, 'GET', '/api/v1/rooms/{roomId}');
-    expect(get).toEqual({ operation: 'GET /api/v1/rooms/{roomId}', method: 'GET', url: '/api/v1/rooms/7?verbose=yes', headers: {}, secured: true, missing: [] });
+    expect(get).toEqual({
+      operation: 'GET /api/v1/rooms/{roomId}',
+      method: 'GET',
+      url: '/api/v1/rooms/7?verbose=yes',
+      headers: {},
+      secured: true,
+      missing: [],
+    });
     const post = exampleRequest(doc, 'POST', '/api/v1/rooms', (name) => `fresh-${name}`);
     expect(post.missing).toEqual([]);
-    expect(post.headers).toEqual({ 'Idempotency-Key': 'fresh-Idempotency-Key', 'X-Idempotency-Key': 'fresh-X-Idempotency-Key', 'content-type': 'application/json' });
+    expect(post.headers).toEqual({
+      'Idempotency-Key': 'fresh-Idempotency-Key',
+      'X-Idempotency-Key': 'fresh-X-Idempotency-Key',
+      'content-type': 'application/json',
+    });
     expect(JSON.parse(post.body!)).toEqual({ title: 'sprint 12', tags: ['team'] });
     const res = await app.request(post.url, { method: post.method, headers: post.headers, body: post.body! });
     expect(await answerProblems(app, 'POST', '/api/v1/rooms', res)).toEqual([]);
@@ -258,7 +282,13 @@ describe('example requests and documented answers', () => {
         },
       },
       components: {
-        schemas: { Body: { type: 'object', required: ['a', 'b'], properties: { a: { type: 'string', example: 'A' }, b: { type: 'integer' }, c: { type: 'string' } } } },
+        schemas: {
+          Body: {
+            type: 'object',
+            required: ['a', 'b'],
+            properties: { a: { type: 'string', example: 'A' }, b: { type: 'integer' }, c: { type: 'string' } },
+          },
+        },
       },
     };
     const request = exampleRequest(doc, 'post', '/x/{id}');
@@ -269,13 +299,22 @@ describe('example requests and documented answers', () => {
   it('reports undocumented statuses and bodies the documented schema rejects', async () => {
     const app = sampleApp();
     const token = { authorization: 'Bearer x' };
-    expect(await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', await app.request('/api/v1/rooms/7', { headers: token }))).toEqual([]);
-    expect(await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', await app.request('/api/v1/rooms/404', { headers: token }))).toEqual([]);
+    expect(await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', await app.request('/api/v1/rooms/7', { headers: token }))).toEqual(
+      [],
+    );
+    expect(await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', await app.request('/api/v1/rooms/404', { headers: token }))).toEqual(
+      [],
+    );
     const wrongBody = await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', await app.request('/api/v1/rooms/13'));
     expect(wrongBody.join('\n')).toMatch(/result\.roomId/);
     const undocumented = await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', await app.request('/api/v1/rooms/abc'));
     expect(undocumented).toEqual([expect.stringMatching(/^status 400 is not documented/)]);
-    const html = await answerProblems(app, 'GET', '/api/v1/rooms/{roomId}', new Response('<p>hi</p>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    const html = await answerProblems(
+      app,
+      'GET',
+      '/api/v1/rooms/{roomId}',
+      new Response('<p>hi</p>', { status: 200, headers: { 'content-type': 'text/html' } }),
+    );
     expect(html).toEqual(['content type text/html is not among the documented application/json']);
   });
 });

@@ -1,5 +1,5 @@
 import { swaggerUI } from '@hono/swagger-ui';
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { errorCatalog } from './errors.js';
 

@@ -1,6 +1,7 @@
 /// <reference path="./swagger-ui-dist.d.ts" />
-import bundleJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
+
 import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
+import bundleJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
 import type { SwaggerUiAssets } from './openapi.js';
 
 /**

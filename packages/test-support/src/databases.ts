@@ -116,9 +116,7 @@ export async function dropLeftoverTestDatabases(olderThanMs = 3 * 3600_000): Pro
   const pgc = new pg.Client({ ...testServers.postgres, database: 'postgres' });
   await pgc.connect();
   try {
-    const { rows } = await pgc.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DATABASE_PREFIX}%'`,
-    );
+    const { rows } = await pgc.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DATABASE_PREFIX}%'`);
     for (const { datname } of rows) {
       if (!stale(datname)) continue;
       await pgc.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);

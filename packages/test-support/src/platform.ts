@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
 import { localServiceBindings } from './bindings.js';
+import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
 
 /**
  * The whole platform for end-to-end tests: the gateway, api and payment workers in one Miniflare, wired by
@@ -25,7 +25,8 @@ export interface Platform {
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run end-to-end tests with \`npm test\`, which makes the run's databases and local-cloud`);
+  if (!value)
+    throw new Error(`${name} is not set: run end-to-end tests with \`npm test\`, which makes the run's databases and local-cloud`);
   return value;
 }
 

@@ -107,14 +107,22 @@ describe('api documented examples', () => {
     expect(example.missing, `${operation} lacks examples for`).toEqual([]);
     const headers: Record<string, string> = { ...example.headers };
     if (example.secured) Object.assign(headers, bearer(await tokenFor(example.method)));
-    const res = await app.request(example.url, { method: example.method, headers, ...(example.body === undefined ? {} : { body: example.body }) }, env);
+    const res = await app.request(
+      example.url,
+      { method: example.method, headers, ...(example.body === undefined ? {} : { body: example.body }) },
+      env,
+    );
     expect(await answerProblems(app, method, path, res), `${example.method} ${example.url} → ${res.status}`).toEqual([]);
   });
 });
 
 describe('api validation failures keep the envelope', () => {
   it('answers a bad body with the enveloped COMMON400, not the validator library shape', async () => {
-    const res = await app.request('/api/auth/login/email', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"not-an-email"}' }, env);
+    const res = await app.request(
+      '/api/auth/login/email',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"not-an-email"}' },
+      env,
+    );
     expect(res.status).toBe(400);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ isSuccess: false, code: 'COMMON400', result: null });

@@ -7,7 +7,11 @@ export { app, env };
 export const TEST_JWT_SECRET = env.JWT_SECRET as string;
 
 export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
-  return { method, headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) };
+  return {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
 }
 
 /** Logs in through the dev login route and returns the access token from its cookie. */
@@ -66,7 +70,11 @@ export function socialCode(provider: SocialProvider, name: string, kind: 'user' 
   return `${provider.toLowerCase()}-${kind}-${name}~${crypto.randomUUID().slice(0, 8)}`;
 }
 
-export async function socialLogin(provider: SocialProvider, code: string, redirectUri = 'http://localhost:5173/oauth/callback'): Promise<Response> {
+export async function socialLogin(
+  provider: SocialProvider,
+  code: string,
+  redirectUri = 'http://localhost:5173/oauth/callback',
+): Promise<Response> {
   return app.request('/api/v1/auth/social-login', jsonRequest('POST', { provider, code, redirectUri }), env);
 }
 
@@ -92,7 +100,14 @@ export async function signUpMember(provider: SocialProvider = 'KAKAO', name = un
   const refreshToken = cookieValue(res, 'refresh_token');
   if (res.status !== 200 || !accessToken || !refreshToken) throw new Error(`signup of ${name} failed: ${res.status} ${await res.text()}`);
   const { result } = await envelope(res);
-  return { memberId: result.memberId, email: `${name}@${provider.toLowerCase()}.test`, nickname: name, provider, accessToken, refreshToken };
+  return {
+    memberId: result.memberId,
+    email: `${name}@${provider.toLowerCase()}.test`,
+    nickname: name,
+    provider,
+    accessToken,
+    refreshToken,
+  };
 }
 
 /**

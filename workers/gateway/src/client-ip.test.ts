@@ -24,7 +24,8 @@ describe('clientKey', () => {
 describe('normalizeIp', () => {
   it('accepts canonical IPv4 only', () => {
     expect(normalizeIp(' 10.1.2.3 ')).toBe('10.1.2.3');
-    for (const bad of ['10.1.2', '10.1.2.3.4', '256.1.1.1', '010.1.1.1', '1.2.3.4:80', '1.2.3.a', '']) expect(normalizeIp(bad), bad).toBeUndefined();
+    for (const bad of ['10.1.2', '10.1.2.3.4', '256.1.1.1', '010.1.1.1', '1.2.3.4:80', '1.2.3.a', ''])
+      expect(normalizeIp(bad), bad).toBeUndefined();
   });
 
   it('keys IPv6 by its /64 and maps IPv4-mapped addresses to IPv4', () => {
@@ -38,6 +39,7 @@ describe('normalizeIp', () => {
   });
 
   it('refuses malformed IPv6', () => {
-    for (const bad of ['1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', 'g::1', '1:2:3:4:5:6:7::8', ':']) expect(normalizeIp(bad), bad).toBeUndefined();
+    for (const bad of ['1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', 'g::1', '1:2:3:4:5:6:7::8', ':'])
+      expect(normalizeIp(bad), bad).toBeUndefined();
   });
 });

@@ -53,7 +53,10 @@ function ipv6Key(text: string): string | undefined {
     const [hi = 0, lo = 0] = hextets.slice(6);
     return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
   }
-  return `${hextets.slice(0, 4).map((h) => h.toString(16)).join(':')}::/64`;
+  return `${hextets
+    .slice(0, 4)
+    .map((h) => h.toString(16))
+    .join(':')}::/64`;
 }
 
 function parseIpv6(text: string): number[] | undefined {

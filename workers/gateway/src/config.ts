@@ -1,5 +1,5 @@
+import { parseRate, type SlidingWindowRule, slidingWindow } from '@moalog/ratelimit';
 import { booleanVar, configParser, integerVar, listVar } from '@moalog/shared';
-import { parseRate, slidingWindow, type SlidingWindowRule } from '@moalog/ratelimit';
 import { z } from 'zod';
 
 /** moalog-server's CORS origins (reference §2.1), used when ALLOWED_ORIGINS is unset or empty. */
@@ -72,7 +72,11 @@ export const parseRateLimitConfig = configParser(
     .superRefine((env, ctx) => {
       if (!env.RATE_LIMITER_ENABLED) return;
       if (!env.UPSTASH_REDIS_REST_URL || !/^https?:\/\/\S+$/.test(env.UPSTASH_REDIS_REST_URL)) {
-        ctx.addIssue({ code: 'custom', path: ['UPSTASH_REDIS_REST_URL'], message: 'an http(s) URL is required while the rate limiter is enabled' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['UPSTASH_REDIS_REST_URL'],
+          message: 'an http(s) URL is required while the rate limiter is enabled',
+        });
       }
       if (!env.UPSTASH_REDIS_REST_TOKEN) {
         ctx.addIssue({ code: 'custom', path: ['UPSTASH_REDIS_REST_TOKEN'], message: 'required while the rate limiter is enabled' });
@@ -87,7 +91,10 @@ export const parseRateLimitConfig = configParser(
       };
       return {
         enabled: env.RATE_LIMITER_ENABLED,
-        rules: { api: ruleFor('api', env.RATE_LIMIT_API), pay: ruleFor('pay', env.RATE_LIMIT_PAY) } satisfies Record<RouteGroup, SlidingWindowRule | null>,
+        rules: { api: ruleFor('api', env.RATE_LIMIT_API), pay: ruleFor('pay', env.RATE_LIMIT_PAY) } satisfies Record<
+          RouteGroup,
+          SlidingWindowRule | null
+        >,
         timeoutMs: env.RATE_LIMIT_TIMEOUT_MS,
         keyPrefix: env.RATE_LIMIT_KEY_PREFIX ?? 'rl',
         redisUrl: env.UPSTASH_REDIS_REST_URL ?? '',

@@ -3,7 +3,7 @@ import { AppError, envelopeErrorHandler, errorResponse } from '@moalog/shared';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { parseGatewayConfig, type GatewayConfig } from './config.js';
+import { type GatewayConfig, parseGatewayConfig } from './config.js';
 import { isPaymentPath, PAYMENT_PREFIX, stripPaymentPrefix } from './forward.js';
 import type { GatewayEnv } from './hono-env.js';
 import { rateLimit } from './rate-limit.js';
@@ -62,14 +62,15 @@ app.use(
 // Exempt from the limiter.
 app.get('/health', (c) => c.json({ status: 'healthy' }));
 
-app.use('*', rateLimit({ onDecision: (event) => recordRateLimitDecision(event.decision, { rule: event.rule, durationMs: event.durationMs }) }));
+app.use(
+  '*',
+  rateLimit({ onDecision: (event) => recordRateLimitDecision(event.decision, { rule: event.rule, durationMs: event.durationMs }) }),
+);
 
 // After the limiter, so a blocked client's large body is never read.
 app.use(
   '*',
-  perConfig((config) =>
-    bodyLimit({ maxSize: config.maxBodyBytes, onError: () => errorResponse(new AppError('COMMON413')) }),
-  ),
+  perConfig((config) => bodyLimit({ maxSize: config.maxBodyBytes, onError: () => errorResponse(new AppError('COMMON413')) })),
 );
 
 app.all('*', async (c) => {

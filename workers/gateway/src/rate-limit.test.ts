@@ -85,7 +85,12 @@ describe('gateway rate limit: 100 requests / 60 s per IP', () => {
         expect(Number.isInteger(retryAfter)).toBe(true);
         expect(retryAfter).toBeGreaterThanOrEqual(1);
         expect(retryAfter).toBeLessThanOrEqual(60);
-        expect(await res.json()).toEqual({ isSuccess: false, code: 'RATE4291', message: '요청 한도를 초과했습니다. 잠시 후 다시 시도해주세요.', result: null });
+        expect(await res.json()).toEqual({
+          isSuccess: false,
+          code: 'RATE4291',
+          message: '요청 한도를 초과했습니다. 잠시 후 다시 시도해주세요.',
+          result: null,
+        });
       }
     }
     expect(statuses.filter((s) => s === 429)).toHaveLength(50);
@@ -128,18 +133,23 @@ describe('gateway rate limit: 100 requests / 60 s per IP', () => {
     const untrusted = testEnv({ RATE_LIMIT_DEFAULT: '2/60s', TRUST_FORWARDED_FOR: 'false' });
     const ip = uniqueIp();
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await send(LIMITED_PATH, { ip, env: untrusted, headers: { 'x-forwarded-for': uniqueIp() } })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await send(LIMITED_PATH, { ip, env: untrusted, headers: { 'x-forwarded-for': uniqueIp() } })).status);
     expect(statuses).toEqual([401, 401, 429]);
 
     const trusted = testEnv({ RATE_LIMIT_DEFAULT: '2/60s', TRUST_FORWARDED_FOR: 'true' });
     const proxy = uniqueIp();
     const spread = [];
-    for (let i = 0; i < 3; i++) spread.push((await send(LIMITED_PATH, { ip: proxy, env: trusted, headers: { 'x-forwarded-for': `${uniqueIp()}, ${proxy}` } })).status);
+    for (let i = 0; i < 3; i++)
+      spread.push(
+        (await send(LIMITED_PATH, { ip: proxy, env: trusted, headers: { 'x-forwarded-for': `${uniqueIp()}, ${proxy}` } })).status,
+      );
     expect(spread).toEqual([401, 401, 401]);
     // Trusted, the first X-Forwarded-For element is the key, whatever CF-Connecting-IP says.
     const client = uniqueIp();
     const keyed = [];
-    for (let i = 0; i < 3; i++) keyed.push((await send(LIMITED_PATH, { ip: uniqueIp(), env: trusted, headers: { 'x-forwarded-for': client } })).status);
+    for (let i = 0; i < 3; i++)
+      keyed.push((await send(LIMITED_PATH, { ip: uniqueIp(), env: trusted, headers: { 'x-forwarded-for': client } })).status);
     expect(keyed).toEqual([401, 401, 429]);
   });
 
@@ -333,7 +343,11 @@ describe('gateway body size limit', () => {
         else controller.close();
       },
     });
-    const streamed = await send('/pay/api/v1/orders', { env: testing(), init: { method: 'POST', body: stream }, headers: { 'content-type': 'application/json' } });
+    const streamed = await send('/pay/api/v1/orders', {
+      env: testing(),
+      init: { method: 'POST', body: stream },
+      headers: { 'content-type': 'application/json' },
+    });
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toEqual(envelope413);
   });
@@ -350,7 +364,11 @@ describe('gateway body size limit', () => {
 
   it('has a 1 MiB default', async () => {
     const body = new Uint8Array(1024 * 1024 + 1);
-    const res = await send('/api/auth/login/email', { env: testEnv({ RATE_LIMITER_ENABLED: 'false' }), init: { method: 'POST', body }, headers: { 'content-type': 'application/json' } });
+    const res = await send('/api/auth/login/email', {
+      env: testEnv({ RATE_LIMITER_ENABLED: 'false' }),
+      init: { method: 'POST', body },
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(413);
   });
 });

@@ -1,13 +1,13 @@
-import { AppError, errorResponse } from '@moalog/shared';
 import {
   BlockedClientCache,
   createLimiterRedis,
-  RateLimiter,
   type RateLimitEvent,
+  RateLimiter,
   type RateLimitOutcome,
   type ScriptRunner,
   type SlidingWindowRule,
 } from '@moalog/ratelimit';
+import { AppError, errorResponse } from '@moalog/shared';
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientKey } from './client-ip.js';
 import { parseGatewayConfig, parseRateLimitConfig, type RateLimitConfig, type RouteGroup } from './config.js';

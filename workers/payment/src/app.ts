@@ -5,9 +5,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { parsePaymentConfig } from './config.js';
 import { isDatabaseUnavailable, postgresError, RequestDatabase } from './db.js';
-import { errorEnvelope } from './envelope.js';
 import type { PaymentEnv } from './env.js';
-import { FluxpayError, fluxpayErrorCatalog, type FieldError } from './errors.js';
+import { errorEnvelope } from './envelope.js';
+import { type FieldError, FluxpayError, fluxpayErrorCatalog } from './errors.js';
 import { LeaseLostError } from './idempotency/store.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -47,11 +47,20 @@ export const fluxpayErrorHandler: ErrorHandler<PaymentEnv> = (err, c) => {
     return renderError(c, new FluxpayError('VAL_001', err.message || fluxpayErrorCatalog.VAL_001.message));
   }
   if (isDatabaseUnavailable(err)) {
-    console.error(JSON.stringify({ level: 'error', msg: 'database unavailable', path: c.req.path, traceId: c.var.traceId, error: String(err) }));
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'database unavailable', path: c.req.path, traceId: c.var.traceId, error: String(err) }),
+    );
     return renderError(c, new FluxpayError('SYS_002'));
   }
   console.error(
-    JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, traceId: c.var.traceId, error: String(err), stack: (err as Error)?.stack }),
+    JSON.stringify({
+      level: 'error',
+      msg: 'unhandled error',
+      path: c.req.path,
+      traceId: c.var.traceId,
+      error: String(err),
+      stack: (err as Error)?.stack,
+    }),
   );
   return renderError(c, new FluxpayError('SYS_001'));
 };
@@ -95,7 +104,12 @@ export function newApp() {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
-        renderError(c as Context<PaymentEnv>, new FluxpayError('VAL_001', fluxpayErrorCatalog.VAL_001.message, [{ field: 'body', message: `must be at most ${MAX_BODY_BYTES} bytes` }])),
+        renderError(
+          c as Context<PaymentEnv>,
+          new FluxpayError('VAL_001', fluxpayErrorCatalog.VAL_001.message, [
+            { field: 'body', message: `must be at most ${MAX_BODY_BYTES} bytes` },
+          ]),
+        ),
     }),
   );
   app.onError(fluxpayErrorHandler);

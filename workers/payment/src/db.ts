@@ -1,6 +1,5 @@
-import { createFluxpayPool, type FluxpayDb } from '@moalog/db';
-import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless';
-import { fluxpaySchema } from '@moalog/db';
+import { createFluxpayPool, type FluxpayDb, fluxpaySchema } from '@moalog/db';
+import { type NeonQueryFunction, neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle as drizzleHttp, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
 import type { PaymentConfig } from './config.js';
 
@@ -29,7 +28,14 @@ export class RequestDatabase {
       // An idle connection that drops (the socket closing after pool.end(), a server restart) is
       // reported on the pool; without a listener it would be an uncaught error of the isolate.
       this.#pool.pool.on('error', (err: Error) => {
-        if (!this.#closing) console.warn(JSON.stringify({ level: 'warn', msg: 'idle database connection failed', error: String((err as { message?: unknown }).message ?? err) }));
+        if (!this.#closing)
+          console.warn(
+            JSON.stringify({
+              level: 'warn',
+              msg: 'idle database connection failed',
+              error: String((err as { message?: unknown }).message ?? err),
+            }),
+          );
       });
     }
     return this.#pool.db;
@@ -65,9 +71,14 @@ export class RequestDatabase {
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let current = err, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (/^08/.test(code) || code === '53300' || code === '57P01' || code === '57P03' || code === 'ECONNREFUSED')) return true;
+    if (
+      typeof code === 'string' &&
+      (/^08/.test(code) || code === '53300' || code === '57P01' || code === '57P03' || code === 'ECONNREFUSED')
+    )
+      return true;
     const message = String((current as { message?: unknown }).message ?? '');
-    if (/connection (terminated|refused|error)|websocket|network connection lost|fetch failed|server error \(http status 5/i.test(message)) return true;
+    if (/connection (terminated|refused|error)|websocket|network connection lost|fetch failed|server error \(http status 5/i.test(message))
+      return true;
   }
   return false;
 }

@@ -1,15 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { orderStatuses, paymentStatuses, refundStatuses, type Order, type OrderLineItem, type Payment, type Refund } from '@moalog/db';
+import { type Order, type OrderLineItem, orderStatuses, type Payment, paymentStatuses, type Refund, refundStatuses } from '@moalog/db';
 import { amountFromDecimal, currencies, MAX_AMOUNT } from './domain/money.js';
 import { UUID_PATTERN } from './ids.js';
 
 /** Request and response bodies of the FluxPay API (reference §4.2) and the mappers from database rows. */
 
 export const uuidString = (name: string) =>
-  z
-    .string()
-    .regex(UUID_PATTERN, 'must be a UUID')
-    .openapi({ example: '0b7c2f4e-8d1a-4c3b-9e5f-6a7b8c9d0e1f', description: name });
+  z.string().regex(UUID_PATTERN, 'must be a UUID').openapi({ example: '0b7c2f4e-8d1a-4c3b-9e5f-6a7b8c9d0e1f', description: name });
 
 export const currencySchema = z.enum(currencies).openapi({ example: 'KRW' });
 

@@ -53,5 +53,8 @@ export function errorResponses<S extends number>(descriptions: Record<S, string>
     status,
     { description: description as string, content: { 'application/json': { schema: errorEnvelopeSchema } } },
   ]);
-  return Object.fromEntries(entries) as Record<S, { description: string; content: { 'application/json': { schema: typeof errorEnvelopeSchema } } }>;
+  return Object.fromEntries(entries) as Record<
+    S,
+    { description: string; content: { 'application/json': { schema: typeof errorEnvelopeSchema } } }
+  >;
 }

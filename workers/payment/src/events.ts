@@ -1,4 +1,4 @@
-import { drainOutbox, relayOutbox, type RelayResult } from '@moalog/events/relay';
+import { drainOutbox, type RelayResult, relayOutbox } from '@moalog/events/relay';
 import { createEventTransport, type EventTransport, type EventTransportEnv, type QueueProducer } from '@moalog/events/transports';
 import type { MiddlewareHandler } from 'hono';
 import { parsePaymentConfig } from './config.js';

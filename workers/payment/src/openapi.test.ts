@@ -42,10 +42,17 @@ describe('FluxPay OpenAPI document', () => {
 
   it("describes FluxPay's body, its error codes and the idempotency header", () => {
     expect(document['x-error-codes']).toEqual(errorCodeList(fluxpayErrorCatalog));
-    for (const [code, { status }] of Object.entries(fluxpayErrorCatalog)) expect(document.info.description).toContain(`| \`${code}\` | ${status} |`);
+    for (const [code, { status }] of Object.entries(fluxpayErrorCatalog))
+      expect(document.info.description).toContain(`| \`${code}\` | ${status} |`);
     expect(document.info.description).toContain('"fieldErrors"');
-    expect(document.components?.parameters?.FluxPayIdempotencyKey).toMatchObject({ name: 'X-Idempotency-Key', in: 'header', required: true });
-    const createOrder = document.paths?.['/api/v1/orders']?.post as { parameters?: Array<{ name?: string; $ref?: string; in?: string }> } | undefined;
+    expect(document.components?.parameters?.FluxPayIdempotencyKey).toMatchObject({
+      name: 'X-Idempotency-Key',
+      in: 'header',
+      required: true,
+    });
+    const createOrder = document.paths?.['/api/v1/orders']?.post as
+      | { parameters?: Array<{ name?: string; $ref?: string; in?: string }> }
+      | undefined;
     const headerNames = (createOrder?.parameters ?? []).map((p) => (p.$ref ? p.$ref.split('/').pop() : p.name?.toLowerCase()));
     expect(headerNames.some((name) => name === 'x-idempotency-key' || name === 'FluxPayIdempotencyKey')).toBe(true);
   });
@@ -78,7 +85,11 @@ describe('FluxPay documented examples', () => {
     const [method = '', path = ''] = operation.split(' ');
     const example = exampleRequest(document, method, path, freshIdempotencyKey);
     expect(example.missing, `${operation} lacks examples for`).toEqual([]);
-    const res = await send(example.url, { method: example.method, headers: example.headers, ...(example.body === undefined ? {} : { body: example.body }) });
+    const res = await send(example.url, {
+      method: example.method,
+      headers: example.headers,
+      ...(example.body === undefined ? {} : { body: example.body }),
+    });
     expect(await answerProblems(app, method, path, res), `${example.method} ${example.url} → ${res.status}`).toEqual([]);
   });
 });

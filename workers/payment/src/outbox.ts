@@ -1,5 +1,5 @@
-import { outboxEvents, type FluxpayDb, type Order, type Payment } from '@moalog/db';
-import { fluxpayOutboxEvent, type FluxpayEventInput, type FluxpayEventType, type OutboxEventRecord } from '@moalog/events';
+import { type FluxpayDb, type Order, outboxEvents, type Payment } from '@moalog/db';
+import { type FluxpayEventInput, type FluxpayEventType, fluxpayOutboxEvent, type OutboxEventRecord } from '@moalog/events';
 import { amountFromDecimal } from './domain/money.js';
 
 type Tx = Parameters<Parameters<FluxpayDb['transaction']>[0]>[0];

@@ -26,7 +26,8 @@ export interface CallOptions {
 /** One request to the payment worker's app, with an execution context whose waitUntil work is awaited. */
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
   if (options.key) headers['x-idempotency-key'] = options.key;
   const init: RequestInit = {
     method,
@@ -65,13 +66,18 @@ export async function createOrder(userId = uniqueUser(), amount = 9900, extra: R
 }
 
 export async function createPayment(order: Json): Promise<Json> {
-  const res = await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: order.currency } });
+  const res = await call('POST', '/api/v1/payments', {
+    key: newKey(),
+    body: { orderId: order.orderId, amount: order.totalAmount, currency: order.currency },
+  });
   if (res.status !== 201) throw new Error(`create payment: ${res.status} ${res.text}`);
   return res.body.data;
 }
 
 export async function approvePayment(payment: Json, paymentKey?: string): Promise<Json> {
-  const res = await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'CARD', ...(paymentKey ? { paymentKey } : {}) } });
+  const res = await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, {
+    body: { paymentMethod: 'CARD', ...(paymentKey ? { paymentKey } : {}) },
+  });
   if (res.status !== 200) throw new Error(`approve: ${res.status} ${res.text}`);
   return res.body.data;
 }
@@ -99,7 +105,11 @@ export async function withDb<T>(fn: (db: FluxpayDb) => Promise<T>): Promise<T> {
 
 /** Sends a switch to local-cloud's Toss face (`/toss/__control`). */
 export async function tossControl(command: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${env.LOCAL_CLOUD_URL}/toss/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) });
+  const res = await fetch(`${env.LOCAL_CLOUD_URL}/toss/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(command),
+  });
   if (res.status !== 200) throw new Error(`toss control: ${res.status} ${await res.text()}`);
 }
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
 import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, runSetup, setupConfigFromEnv } from './setup.js';
 
@@ -65,7 +65,9 @@ describe('setupConfigFromEnv', () => {
   });
 
   it('reads the environment and rejects a bad SEED_POPULATION', () => {
-    expect(setupConfigFromEnv({ MOALOG_MYSQL_URL: 'mysql://u@h/a', FLUXPAY_POSTGRES_URL: 'postgres://u@h/b', SEED_POPULATION: '25' })).toEqual({
+    expect(
+      setupConfigFromEnv({ MOALOG_MYSQL_URL: 'mysql://u@h/a', FLUXPAY_POSTGRES_URL: 'postgres://u@h/b', SEED_POPULATION: '25' }),
+    ).toEqual({
       mysqlUrl: 'mysql://u@h/a',
       postgresUrl: 'postgres://u@h/b',
       population: 25,

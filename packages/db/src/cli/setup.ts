@@ -7,11 +7,11 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SEED_POPULATION } from '../seed-data.js';
+import { redactUrl } from '../node/connections.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
 import { migrateFluxpay, migrateMoalog } from '../node/migrate.js';
 import { MAX_SEED_POPULATION, seedMoalog } from '../node/seed.js';
-import { redactUrl } from '../node/connections.js';
+import { DEFAULT_SEED_POPULATION } from '../seed-data.js';
 
 export const DEFAULT_MOALOG_MYSQL_URL = 'mysql://root@127.0.0.1:3306/moalog';
 export const DEFAULT_FLUXPAY_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/fluxpay';
@@ -44,8 +44,16 @@ export async function runSetup(config: SetupConfig, log: (line: string) => void 
   };
   log(`moalog  MySQL    ${redactUrl(config.mysqlUrl)}`);
   log(`fluxpay Postgres ${redactUrl(config.postgresUrl)}`);
-  await step('moalog database', () => ensureMysqlDatabase(config.mysqlUrl), (created) => (created ? 'created' : 'exists'));
-  await step('fluxpay database', () => ensurePostgresDatabase(config.postgresUrl), (created) => (created ? 'created' : 'exists'));
+  await step(
+    'moalog database',
+    () => ensureMysqlDatabase(config.mysqlUrl),
+    (created) => (created ? 'created' : 'exists'),
+  );
+  await step(
+    'fluxpay database',
+    () => ensurePostgresDatabase(config.postgresUrl),
+    (created) => (created ? 'created' : 'exists'),
+  );
   await step(
     'moalog migrations',
     () => migrateMoalog(config.mysqlUrl),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
 import { eq } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateFluxpay } from '../node/migrate.js';
 import * as schema from './schema.js';
 import { idempotencyKeys, orderLineItems, orders, outboxEvents, payments, refunds } from './schema.js';
@@ -60,7 +60,10 @@ describe('FluxPay schema constraints', () => {
   });
 
   it('keeps money exact as decimal strings and refreshes updated_at on update', async () => {
-    const [order] = await db.insert(orders).values(newOrder(null, { totalAmount: '12345678901234567.89' })).returning();
+    const [order] = await db
+      .insert(orders)
+      .values(newOrder(null, { totalAmount: '12345678901234567.89' }))
+      .returning();
     expect(order?.totalAmount).toBe('12345678901234567.89');
     await new Promise((resolve) => setTimeout(resolve, 5));
     const [updated] = await db.update(orders).set({ status: 'PAID' }).where(eq(orders.id, order!.id)).returning();
@@ -68,7 +71,9 @@ describe('FluxPay schema constraints', () => {
   });
 
   it('rejects unknown statuses and non-positive amounts', async () => {
-    expect(await pgError(client.query("INSERT INTO orders (user_id, total_amount, currency, status) VALUES ('1', 1, 'KRW', 'NOPE')"))).toMatchObject({
+    expect(
+      await pgError(client.query("INSERT INTO orders (user_id, total_amount, currency, status) VALUES ('1', 1, 'KRW', 'NOPE')")),
+    ).toMatchObject({
       code: '23514',
       constraint: 'orders_status_ck',
     });

@@ -97,10 +97,7 @@ export const orderLineItems = pgTable(
     unitPrice: money('unit_price').notNull(),
     totalPrice: money('total_price').notNull(),
   },
-  (t) => [
-    index('order_line_items_order_idx').on(t.orderId),
-    check('order_line_items_quantity_ck', sql`${t.quantity} >= 1`),
-  ],
+  (t) => [index('order_line_items_order_idx').on(t.orderId), check('order_line_items_quantity_ck', sql`${t.quantity} >= 1`)],
 );
 
 export const payments = pgTable(

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mysql from 'mysql2/promise';
+import { createTempMysqlDatabase, type TempDatabase } from '@moalog/test-support';
 import { and, eq } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
-import { createTempMysqlDatabase, type TempDatabase } from '@moalog/test-support';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateMoalog } from '../node/migrate.js';
 import * as schema from './schema.js';
 import {
@@ -78,7 +78,10 @@ describe('moalog schema', () => {
     expect(raw[0]?.text).toBe('2026-03-04 05:06:07.089000');
     expect(bob!.updatedAt.getTime()).toBeGreaterThanOrEqual(bob!.createdAt.getTime());
 
-    await db.update(members).set({ updatedAt: new Date('2020-01-01T00:00:00Z') }).where(eq(members.memberId, id));
+    await db
+      .update(members)
+      .set({ updatedAt: new Date('2020-01-01T00:00:00Z') })
+      .where(eq(members.memberId, id));
     await db.update(members).set({ insightCount: 1 }).where(eq(members.memberId, id));
     const [after] = await db.select().from(members).where(eq(members.memberId, id));
     expect(Math.abs(after!.updatedAt.getTime() - Date.now())).toBeLessThan(60_000);
@@ -91,7 +94,9 @@ describe('moalog schema', () => {
     expect(await mysqlErrno(db.insert(memberRetroRooms).values({ memberId, retroRoomId: roomId, role: 'MEMBER' }))).toBe(1062);
     expect(await mysqlErrno(newRoom('carol-room'))).toBe(1062);
 
-    const [retro] = await db.insert(retrospects).values({ title: 'r', retrospectMethod: 'KPT', startTime: new Date(), retroRoomId: roomId });
+    const [retro] = await db
+      .insert(retrospects)
+      .values({ title: 'r', retrospectMethod: 'KPT', startTime: new Date(), retroRoomId: roomId });
     await db.insert(memberRetros).values({ memberId, retrospectId: retro.insertId });
     const [response] = await db.insert(responses).values({ question: 'Q1', content: '', retrospectId: retro.insertId });
     await db.insert(responseLikes).values({ memberId, responseId: response.insertId });

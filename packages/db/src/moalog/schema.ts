@@ -122,9 +122,7 @@ export const memberRetroRooms = mysqlTable(
     uniqueIndex('member_retro_room_member_room_uq').on(t.memberId, t.retroRoomId),
     index('member_retro_room_member_order_idx').on(t.memberId, t.orderIndex),
     index('member_retro_room_room_idx').on(t.retroRoomId),
-    foreignKey({ name: 'member_retro_room_member_fk', columns: [t.memberId], foreignColumns: [members.memberId] }).onDelete(
-      'set null',
-    ),
+    foreignKey({ name: 'member_retro_room_member_fk', columns: [t.memberId], foreignColumns: [members.memberId] }).onDelete('set null'),
     foreignKey({
       name: 'member_retro_room_room_fk',
       columns: [t.retroRoomId],
@@ -149,9 +147,7 @@ export const retrospects = mysqlTable(
   },
   (t) => [
     index('retrospects_room_idx').on(t.retroRoomId),
-    foreignKey({ name: 'retrospects_room_fk', columns: [t.retroRoomId], foreignColumns: [retroRooms.retroRoomId] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ name: 'retrospects_room_fk', columns: [t.retroRoomId], foreignColumns: [retroRooms.retroRoomId] }).onDelete('cascade'),
   ],
 );
 
@@ -202,9 +198,7 @@ export const memberResponses = mysqlTable(
   (t) => [
     index('member_response_member_idx').on(t.memberId),
     index('member_response_response_idx').on(t.responseId),
-    foreignKey({ name: 'member_response_member_fk', columns: [t.memberId], foreignColumns: [members.memberId] }).onDelete(
-      'set null',
-    ),
+    foreignKey({ name: 'member_response_member_fk', columns: [t.memberId], foreignColumns: [members.memberId] }).onDelete('set null'),
     foreignKey({ name: 'member_response_response_fk', columns: [t.responseId], foreignColumns: [responses.responseId] }).onDelete(
       'cascade',
     ),
@@ -264,9 +258,7 @@ export const responseLikes = mysqlTable(
   (t) => [
     uniqueIndex('response_like_member_response_uq').on(t.memberId, t.responseId),
     index('response_like_response_idx').on(t.responseId),
-    foreignKey({ name: 'response_like_response_fk', columns: [t.responseId], foreignColumns: [responses.responseId] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ name: 'response_like_response_fk', columns: [t.responseId], foreignColumns: [responses.responseId] }).onDelete('cascade'),
   ],
 );
 
@@ -302,9 +294,7 @@ export const memberSubscriptions = mysqlTable(
     index('member_subscription_member_status_idx').on(t.memberId, t.status),
     // Payment events name the FluxPay order; the consumer finds the subscription by it.
     index('member_subscription_fluxpay_order_idx').on(t.fluxpayOrderId),
-    foreignKey({ name: 'member_subscription_member_fk', columns: [t.memberId], foreignColumns: [members.memberId] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ name: 'member_subscription_member_fk', columns: [t.memberId], foreignColumns: [members.memberId] }).onDelete('cascade'),
   ],
 );
 

@@ -1,4 +1,4 @@
-export { ensureMysqlDatabase, ensurePostgresDatabase } from './databases.js';
-export { migrateMoalog, migrateFluxpay, moalogMigrationsFolder, fluxpayMigrationsFolder, type MigrationResult } from './migrate.js';
-export { seedMoalog, SeedConflictError, MAX_SEED_POPULATION, type SeedOptions, type SeedResult } from './seed.js';
 export { databaseNameOf, redactUrl } from './connections.js';
+export { ensureMysqlDatabase, ensurePostgresDatabase } from './databases.js';
+export { fluxpayMigrationsFolder, type MigrationResult, migrateFluxpay, migrateMoalog, moalogMigrationsFolder } from './migrate.js';
+export { MAX_SEED_POPULATION, SeedConflictError, type SeedOptions, type SeedResult, seedMoalog } from './seed.js';

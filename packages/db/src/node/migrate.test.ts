@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateFluxpay, migrateMoalog } from './migrate.js';
 
 const moalogTables = [
@@ -48,9 +48,7 @@ async function pgSchemaDump(url: string): Promise<string[]> {
       `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS line
          FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`,
     );
-    const indexes = await client.query<{ line: string }>(
-      "SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
-    );
+    const indexes = await client.query<{ line: string }>("SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
     const constraints = await client.query<{ line: string }>(
       `SELECT conname || ' ' || pg_get_constraintdef(oid) AS line FROM pg_constraint
          WHERE connamespace = 'public'::regnamespace ORDER BY 1`,

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import type mysql from 'mysql2/promise';
-import type pg from 'pg';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
 import { migrate as migrateMysqlWith } from 'drizzle-orm/mysql2/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePgWith } from 'drizzle-orm/node-postgres/migrator';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
 import { databaseNameOf, openMysql, openPostgres } from './connections.js';
 
 export const moalogMigrationsFolder = fileURLToPath(new URL('../../migrations/moalog', import.meta.url));
@@ -29,10 +29,7 @@ export async function migrateMoalog(mysqlUrl: string): Promise<MigrationResult> 
   const connection = await openMysql(mysqlUrl);
   const lockName = `moalog:migrate:${databaseNameOf(mysqlUrl)}`.slice(0, 64);
   try {
-    const [lockRows] = await connection.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [
-      lockName,
-      LOCK_WAIT_SECONDS,
-    ]);
+    const [lockRows] = await connection.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [lockName, LOCK_WAIT_SECONDS]);
     if (Number(lockRows[0]?.acquired) !== 1) {
       throw new Error(`could not take the migration lock ${lockName} within ${LOCK_WAIT_SECONDS} s`);
     }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mysql from 'mysql2/promise';
 import { createTempMysqlDatabase, type TempDatabase } from '@moalog/test-support';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateMoalog } from './migrate.js';
 import { SeedConflictError, seedMoalog } from './seed.js';
 
@@ -67,19 +67,27 @@ describe('seedMoalog', () => {
   it('holds the original load-test rows exactly', async () => {
     await withConnection(db.url, async (connection) => {
       expect(
-        await rows(connection, 'SELECT member_id, email, nickname, insight_count, social_type FROM member WHERE member_id <= 2 ORDER BY member_id'),
+        await rows(
+          connection,
+          'SELECT member_id, email, nickname, insight_count, social_type FROM member WHERE member_id <= 2 ORDER BY member_id',
+        ),
       ).toEqual([
         { member_id: 1, email: 'loadtest@moalog.me', nickname: 'loadtest-user', insight_count: 0, social_type: 'GOOGLE' },
         { member_id: 2, email: 'loadtest2@moalog.me', nickname: 'loadtest-user2', insight_count: 0, social_type: 'KAKAO' },
       ]);
       expect(
-        await rows(connection, 'SELECT retrospect_room_id, title, description, invition_url FROM retro_room WHERE retrospect_room_id <= 3 ORDER BY 1'),
-      ).toEqual([1, 2, 3].map((n) => ({
-        retrospect_room_id: n,
-        title: `loadtest-room-${n}`,
-        description: `Load test room ${n}`,
-        invition_url: `http://test/invite/${n}`,
-      })));
+        await rows(
+          connection,
+          'SELECT retrospect_room_id, title, description, invition_url FROM retro_room WHERE retrospect_room_id <= 3 ORDER BY 1',
+        ),
+      ).toEqual(
+        [1, 2, 3].map((n) => ({
+          retrospect_room_id: n,
+          title: `loadtest-room-${n}`,
+          description: `Load test room ${n}`,
+          invition_url: `http://test/invite/${n}`,
+        })),
+      );
       // What GET /api/v1/retro-rooms answers member 1: rooms 1, 2, 3 in order.
       expect(
         await rows(
@@ -92,11 +100,17 @@ describe('seedMoalog', () => {
         { retrospect_room_id: 2, title: 'loadtest-room-2', order_index: 2, role: 'MEMBER' },
         { retrospect_room_id: 3, title: 'loadtest-room-3', order_index: 3, role: 'MEMBER' },
       ]);
-      expect(await rows(connection, 'SELECT member_retrospect_room_id AS id, member_id, retrospect_room_id, role, order_index FROM member_retro_room WHERE member_id = 2')).toEqual([
-        { id: 4, member_id: 2, retrospect_room_id: 1, role: 'MEMBER', order_index: 1 },
-      ]);
       expect(
-        await rows(connection, 'SELECT retrospect_id, title, retrospect_method, retrospect_room_id, insight FROM retrospects WHERE retrospect_id <= 5 ORDER BY 1'),
+        await rows(
+          connection,
+          'SELECT member_retrospect_room_id AS id, member_id, retrospect_room_id, role, order_index FROM member_retro_room WHERE member_id = 2',
+        ),
+      ).toEqual([{ id: 4, member_id: 2, retrospect_room_id: 1, role: 'MEMBER', order_index: 1 }]);
+      expect(
+        await rows(
+          connection,
+          'SELECT retrospect_id, title, retrospect_method, retrospect_room_id, insight FROM retrospects WHERE retrospect_id <= 5 ORDER BY 1',
+        ),
       ).toEqual([
         { retrospect_id: 1, title: 'Sprint 1 Retro', retrospect_method: 'KPT', retrospect_room_id: 1, insight: null },
         { retrospect_id: 2, title: 'Sprint 2 Retro', retrospect_method: 'FOUR_L', retrospect_room_id: 1, insight: null },
@@ -104,7 +118,12 @@ describe('seedMoalog', () => {
         { retrospect_id: 4, title: 'Sprint 4 Retro', retrospect_method: 'KPT', retrospect_room_id: 2, insight: null },
         { retrospect_id: 5, title: 'Sprint 5 Retro', retrospect_method: 'FREE', retrospect_room_id: 3, insight: null },
       ]);
-      expect(await rows(connection, 'SELECT subscription_id, member_id, plan_name, status, expires_at, cancelled_at FROM member_subscription ORDER BY 1')).toEqual([
+      expect(
+        await rows(
+          connection,
+          'SELECT subscription_id, member_id, plan_name, status, expires_at, cancelled_at FROM member_subscription ORDER BY 1',
+        ),
+      ).toEqual([
         { subscription_id: 1, member_id: 1, plan_name: 'FREE', status: 'ACTIVE', expires_at: null, cancelled_at: null },
         { subscription_id: 2, member_id: 2, plan_name: 'FREE', status: 'ACTIVE', expires_at: null, cancelled_at: null },
       ]);
@@ -138,9 +157,9 @@ describe('seedMoalog', () => {
           retrospects: 2,
         });
       });
-      expect(await rows(connection, 'SELECT MIN(retrospect_id) AS low, MAX(retrospect_id) AS high FROM retrospects WHERE retrospect_id > 5')).toEqual([
-        { low: 10_002, high: 12_001 },
-      ]);
+      expect(
+        await rows(connection, 'SELECT MIN(retrospect_id) AS low, MAX(retrospect_id) AS high FROM retrospects WHERE retrospect_id > 5'),
+      ).toEqual([{ low: 10_002, high: 12_001 }]);
     });
   });
 
@@ -168,9 +187,7 @@ describe('seedMoalog over rows it did not make', () => {
     const failure = await seedMoalog(db.url, { population: 5 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SeedConflictError);
     const { problems } = failure as SeedConflictError;
-    expect(problems).toContain(
-      'population members: 4 of 5 in place (ids 1001..1005); other rows hold their ids or unique values',
-    );
+    expect(problems).toContain('population members: 4 of 5 in place (ids 1001..1005); other rows hold their ids or unique values');
     expect(problems.some((problem) => problem.startsWith('population rooms'))).toBe(false);
     // The original rows went in all the same.
     await withConnection(db.url, async (connection) => {

@@ -1,16 +1,16 @@
-import type mysql from 'mysql2/promise';
-import { drizzle } from 'drizzle-orm/mysql2';
 import type { MySqlTable } from 'drizzle-orm/mysql-core';
+import { drizzle } from 'drizzle-orm/mysql2';
+import type mysql from 'mysql2/promise';
 import * as schema from '../moalog/schema.js';
 import {
   DEFAULT_SEED_POPULATION,
-  POPULATION_ID_BASE,
-  POPULATION_RETROSPECT_ID_BASE,
   originalMemberRetroRooms,
   originalMembers,
   originalRetroRooms,
   originalRetrospects,
   originalSubscriptions,
+  POPULATION_ID_BASE,
+  POPULATION_RETROSPECT_ID_BASE,
   populationRows,
 } from '../seed-data.js';
 import { openMysql } from './connections.js';
@@ -82,10 +82,7 @@ export async function seedMoalog(mysqlUrl: string, options: SeedOptions = {}): P
           ...originalMemberRetroRooms,
           ...generated.map((rows) => rows.membership),
         ]),
-        retrospects: await insertIgnore(schema.retrospects, [
-          ...originalRetrospects,
-          ...generated.flatMap((rows) => rows.retrospects),
-        ]),
+        retrospects: await insertIgnore(schema.retrospects, [...originalRetrospects, ...generated.flatMap((rows) => rows.retrospects)]),
         member_subscription: await insertIgnore(schema.memberSubscriptions, originalSubscriptions),
       };
     });
@@ -158,7 +155,12 @@ async function findMisplacedSeedRows(connection: mysql.Connection, population: n
     const retrospectsFound = await count(
       `SELECT COUNT(*) AS n FROM retrospects WHERE retrospect_id BETWEEN ? AND ?
          AND retrospect_room_id = FLOOR((retrospect_id - ?) / 2) + ?`,
-      [POPULATION_RETROSPECT_ID_BASE + 2, POPULATION_RETROSPECT_ID_BASE + 2 * population + 1, POPULATION_RETROSPECT_ID_BASE, POPULATION_ID_BASE],
+      [
+        POPULATION_RETROSPECT_ID_BASE + 2,
+        POPULATION_RETROSPECT_ID_BASE + 2 * population + 1,
+        POPULATION_RETROSPECT_ID_BASE,
+        POPULATION_ID_BASE,
+      ],
     );
     if (retrospectsFound !== 2 * population) {
       problems.push(`population retrospects: ${retrospectsFound} of ${2 * population} in place`);

@@ -1,10 +1,10 @@
 import { KafkaTransport } from './kafka.js';
-import { QueueTransport, type QueueProducer } from './queues.js';
+import { type QueueProducer, QueueTransport } from './queues.js';
 import type { EventTransport } from './transport.js';
 
-export * from './transport.js';
 export * from './kafka.js';
 export * from './queues.js';
+export * from './transport.js';
 
 export type EventTransportName = 'kafka' | 'queues';
 
@@ -25,7 +25,8 @@ export class EventTransportConfigError extends Error {
 
 export function eventTransportName(env: EventTransportEnv): EventTransportName {
   const name = (env.EVENT_TRANSPORT ?? '').trim().toLowerCase() || 'kafka';
-  if (name !== 'kafka' && name !== 'queues') throw new EventTransportConfigError(`EVENT_TRANSPORT must be kafka or queues, got "${env.EVENT_TRANSPORT}"`);
+  if (name !== 'kafka' && name !== 'queues')
+    throw new EventTransportConfigError(`EVENT_TRANSPORT must be kafka or queues, got "${env.EVENT_TRANSPORT}"`);
   return name;
 }
 
@@ -46,7 +47,9 @@ export function createEventTransport(env: EventTransportEnv, bindings: { queue?:
   }
   const { UPSTASH_KAFKA_REST_URL: url, UPSTASH_KAFKA_REST_USERNAME: username, UPSTASH_KAFKA_REST_PASSWORD: password } = env;
   if (!url || !username || !password) {
-    throw new EventTransportConfigError('EVENT_TRANSPORT=kafka needs UPSTASH_KAFKA_REST_URL, UPSTASH_KAFKA_REST_USERNAME and UPSTASH_KAFKA_REST_PASSWORD');
+    throw new EventTransportConfigError(
+      'EVENT_TRANSPORT=kafka needs UPSTASH_KAFKA_REST_URL, UPSTASH_KAFKA_REST_USERNAME and UPSTASH_KAFKA_REST_PASSWORD',
+    );
   }
   return new KafkaTransport({ url, username, password, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
 }

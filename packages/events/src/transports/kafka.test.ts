@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
 import { Kafka } from '@upstash/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKafkaKeys, setKafkaOutage } from '../kafka-test-support.js';
 import { createEventTransport, EventTransportConfigError, eventTransportName, QueueTransport } from './index.js';
 import { KAFKA_MAX_MESSAGE_BYTES, KafkaTransport } from './kafka.js';
-import { MessagesRejectedError, TransportTimeoutError, type EventMessage } from './transport.js';
+import { type EventMessage, MessagesRejectedError, TransportTimeoutError } from './transport.js';
 
 const run = `evk${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 let counter = 0;
@@ -90,7 +90,11 @@ describe('KafkaTransport', () => {
 });
 
 describe('createEventTransport', () => {
-  const kafkaEnv = { UPSTASH_KAFKA_REST_URL: 'http://127.0.0.1:1/kafka', UPSTASH_KAFKA_REST_USERNAME: 'local', UPSTASH_KAFKA_REST_PASSWORD: 'pw' };
+  const kafkaEnv = {
+    UPSTASH_KAFKA_REST_URL: 'http://127.0.0.1:1/kafka',
+    UPSTASH_KAFKA_REST_USERNAME: 'local',
+    UPSTASH_KAFKA_REST_PASSWORD: 'pw',
+  };
   const queue = { sendBatch: async () => undefined };
 
   it('chooses Kafka by default and Queues when asked', () => {

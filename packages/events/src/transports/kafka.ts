@@ -1,5 +1,5 @@
 import { Kafka } from '@upstash/kafka';
-import { MessagesRejectedError, utf8Length, withTimeout, type EventMessage, type EventTransport } from './transport.js';
+import { type EventMessage, type EventTransport, MessagesRejectedError, utf8Length, withTimeout } from './transport.js';
 
 export interface KafkaTransportConfig {
   /** UPSTASH_KAFKA_REST_URL: Upstash's REST endpoint, or local-cloud's `<cloud>/kafka`. */
@@ -59,7 +59,9 @@ export class KafkaTransport implements EventTransport {
       const left = Math.max(1, deadline - Date.now());
       const produced = await withTimeout(producer.produceMany(requests), left, this.name);
       if (!Array.isArray(produced) || produced.length !== chunk.length) {
-        throw new Error(`kafka transport: the broker acknowledged ${Array.isArray(produced) ? produced.length : 'no'} of ${chunk.length} messages`);
+        throw new Error(
+          `kafka transport: the broker acknowledged ${Array.isArray(produced) ? produced.length : 'no'} of ${chunk.length} messages`,
+        );
       }
     }
   }

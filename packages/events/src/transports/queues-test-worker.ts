@@ -5,7 +5,7 @@
 import { Kafka } from '@upstash/kafka';
 import { handleQueueBatch, pollKafka, type QueueBatchLike } from '../consume.js';
 import { KafkaTransport } from './kafka.js';
-import { QueueTransport, type QueueProducer } from './queues.js';
+import { type QueueProducer, QueueTransport } from './queues.js';
 import type { EventMessage } from './transport.js';
 
 interface Env {
@@ -41,7 +41,9 @@ export default {
     if (path === '/send-raw') {
       // Bodies that did not come from QueueTransport, to see how the consumer treats them.
       const bodies = (await request.json()) as unknown[];
-      await (env.EVENTS as unknown as { sendBatch(messages: { body: unknown }[]): Promise<unknown> }).sendBatch(bodies.map((body) => ({ body })));
+      await (env.EVENTS as unknown as { sendBatch(messages: { body: unknown }[]): Promise<unknown> }).sendBatch(
+        bodies.map((body) => ({ body })),
+      );
       return Response.json({ ok: true });
     }
     if (path === '/poll-kafka') {

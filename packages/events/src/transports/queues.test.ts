@@ -3,9 +3,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { configFromEnv, startLocalCloud, type LocalCloud } from '@moalog/local-cloud';
-import { repoRoot } from '@moalog/test-support/workers';
+import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
+import { repoRoot } from '@moalog/test-support/workers';
 import { Kafka } from '@upstash/kafka';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
@@ -72,7 +72,12 @@ function events(topic: string, count: number): EventMessage[] {
         failureReason: 'declined',
       },
     });
-    return { topic, key: record.messageKey, value: JSON.stringify(record.payload), headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } };
+    return {
+      topic,
+      key: record.messageKey,
+      value: JSON.stringify(record.payload),
+      headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
+    };
   });
 }
 
@@ -164,7 +169,9 @@ describe('QueueTransport with handleQueueBatch in workerd', () => {
     const messages = events(topic, 3);
     failOnce.add(idOf(messages[1] as EventMessage));
     expect(await call('/publish', { transport: 'queues', messages })).toEqual({ status: 200, body: { ok: true } });
-    expect(await call('/send-raw', [{ hello: 'world' }, { topic, key: 'k', value: '{"specversion":"0.3"}' }])).toMatchObject({ status: 200 });
+    expect(await call('/send-raw', [{ hello: 'world' }, { topic, key: 'k', value: '{"specversion":"0.3"}' }])).toMatchObject({
+      status: 200,
+    });
 
     await until(() => recorded.length >= 3 && batches.reduce((n, b) => n + b.invalid, 0) >= 2);
     expect(recorded.map((r) => r.id).sort()).toEqual(messages.map(idOf).sort());
@@ -197,7 +204,10 @@ describe('QueueTransport with handleQueueBatch in workerd', () => {
   it('refuses a message larger than Queues carries', async () => {
     const topic = uniqueTopic('huge');
     const [message] = events(topic, 1);
-    const huge = { ...(message as EventMessage), value: (message as EventMessage).value.replace('"declined"', `"${'x'.repeat(QUEUE_MAX_MESSAGE_BYTES)}"`) };
+    const huge = {
+      ...(message as EventMessage),
+      value: (message as EventMessage).value.replace('"declined"', `"${'x'.repeat(QUEUE_MAX_MESSAGE_BYTES)}"`),
+    };
     const answer = await call('/publish', { transport: 'queues', messages: [huge] });
     expect(answer.status).toBe(500);
     expect(answer.body.error).toMatch(/MessagesRejectedError.*larger than Queues/);
@@ -211,11 +221,17 @@ describe('KafkaTransport and pollKafka in workerd', () => {
     const messages = events(topic, 4);
     expect(await call('/publish', { transport: 'kafka', messages })).toEqual({ status: 200, body: { ok: true } });
     const first = await call('/poll-kafka', { group, topics: [topic] });
-    expect(first.body).toMatchObject({ received: 4, handled: 4, failed: 0, committed: [{ topic, partition: 0, offset: 4 }], handledIds: messages.map(idOf) });
+    expect(first.body).toMatchObject({
+      received: 4,
+      handled: 4,
+      failed: 0,
+      committed: [{ topic, partition: 0, offset: 4 }],
+      handledIds: messages.map(idOf),
+    });
     const kafka = new Kafka({ url: `${cloud.url}/kafka`, username: 'local', password: 'local-kafka-password' });
-    expect(await kafka.consumer().committed({ consumerGroupId: group, instanceId: 'worker', topicPartitions: [{ topic, partition: 0 }] })).toEqual([
-      { topic, partition: 0, offset: 4 },
-    ]);
+    expect(
+      await kafka.consumer().committed({ consumerGroupId: group, instanceId: 'worker', topicPartitions: [{ topic, partition: 0 }] }),
+    ).toEqual([{ topic, partition: 0, offset: 4 }]);
     expect((await call('/poll-kafka', { group, topics: [topic] })).body).toMatchObject({ received: 0 });
   });
 });

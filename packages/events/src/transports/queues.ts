@@ -1,4 +1,4 @@
-import { MessagesRejectedError, utf8Length, withTimeout, type EventMessage, type EventTransport } from './transport.js';
+import { type EventMessage, type EventTransport, MessagesRejectedError, utf8Length, withTimeout } from './transport.js';
 
 /**
  * The part of a Cloudflare Queue producer binding (`Queue` in workers-types) this transport uses, so the
@@ -44,20 +44,24 @@ export class QueueTransport implements EventTransport {
   ) {
     if (!queue || typeof queue.sendBatch !== 'function') throw new TypeError('QueueTransport: a Queue producer binding is required');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
-    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) throw new RangeError(`QueueTransport: timeoutMs must be positive, got ${this.timeoutMs}`);
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0)
+      throw new RangeError(`QueueTransport: timeoutMs must be positive, got ${this.timeoutMs}`);
   }
 
   async publish(messages: readonly EventMessage[]): Promise<void> {
-    const bodies = messages.map((message): QueueEventBody => ({
-      topic: message.topic,
-      key: message.key,
-      value: message.value,
-      headers: { ...message.headers },
-    }));
+    const bodies = messages.map(
+      (message): QueueEventBody => ({
+        topic: message.topic,
+        key: message.key,
+        value: message.value,
+        headers: { ...message.headers },
+      }),
+    );
     const sizes = bodies.map((body) => utf8Length(JSON.stringify(body)) + QUEUE_MESSAGE_OVERHEAD_BYTES);
     const rejected = new Map<number, string>();
     sizes.forEach((size, i) => {
-      if (size > QUEUE_MAX_MESSAGE_BYTES) rejected.set(i, `message of about ${size} bytes is larger than Queues' ${QUEUE_MAX_MESSAGE_BYTES}`);
+      if (size > QUEUE_MAX_MESSAGE_BYTES)
+        rejected.set(i, `message of about ${size} bytes is larger than Queues' ${QUEUE_MAX_MESSAGE_BYTES}`);
     });
     if (rejected.size > 0) throw new MessagesRejectedError(this.name, rejected);
 

@@ -22,5 +22,14 @@ import { createUpstashRedisFace } from './upstash-redis.js';
  * Faces with test switches take them as JSON at `<face path>/__control`.
  */
 export function createFaces(config: LocalCloudConfig): Face[] {
-  return [createUpstashRedisFace(config), createPlanetScaleFace(config), createNeonFace(config), createOAuthFace(), createTossFace(), createOpenAiFace(), createKafkaFace(config), createOtlpFace()];
+  return [
+    createUpstashRedisFace(config),
+    createPlanetScaleFace(config),
+    createNeonFace(config),
+    createOAuthFace(),
+    createTossFace(),
+    createOpenAiFace(),
+    createKafkaFace(config),
+    createOtlpFace(),
+  ];
 }

@@ -1,8 +1,8 @@
-import { KafkaLog, partitionField, type StoredMessage } from './kafka-log.js';
+import { type KafkaLog, partitionField, type StoredMessage } from './kafka-log.js';
 import {
-  KafkaRequestError,
   type ConsumeRequest,
   type ConsumerInstanceSettings,
+  KafkaRequestError,
   type TopicPartition,
   type TopicPartitionOffset,
 } from './kafka-requests.js';
@@ -185,7 +185,13 @@ export class KafkaConsumers {
     await this.log.commit(instance.group, resetCommits);
   }
 
-  async consume(group: string, name: string, settings: ConsumerInstanceSettings, request: ConsumeRequest, delivery: Delivery): Promise<void> {
+  async consume(
+    group: string,
+    name: string,
+    settings: ConsumerInstanceSettings,
+    request: ConsumeRequest,
+    delivery: Delivery,
+  ): Promise<void> {
     const instance = this.touch(group, name, settings, Date.now());
     await this.exclusive(instance, async () => {
       instance.topics = request.topics;
@@ -206,7 +212,11 @@ export class KafkaConsumers {
       }
       const advanced = new Map<string, TopicPartitionOffset>();
       for (const message of messages) {
-        advanced.set(partitionField(message.topic, message.partition), { topic: message.topic, partition: message.partition, offset: message.offset + 1 });
+        advanced.set(partitionField(message.topic, message.partition), {
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset + 1,
+        });
       }
       if (!delivery.alive()) return;
       if (instance.settings.autoCommit) {

@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { KafkaRequestError, type MessageHeader, type ProduceRecord, type TopicPartition, type TopicPartitionOffset } from './kafka-requests.js';
+import {
+  KafkaRequestError,
+  type MessageHeader,
+  type ProduceRecord,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from './kafka-requests.js';
 
 /**
  * The Kafka log kept in Redis:
@@ -127,7 +133,10 @@ export class KafkaLog {
       let partition: number;
       if (record.partition !== undefined) {
         if (record.partition >= partitions) {
-          throw new KafkaRequestError(400, `Invalid partition ${record.partition} for topic ${record.topic}: it has ${partitions} partition(s)`);
+          throw new KafkaRequestError(
+            400,
+            `Invalid partition ${record.partition} for topic ${record.topic}: it has ${partitions} partition(s)`,
+          );
         }
         partition = record.partition;
       } else if (record.key !== undefined && record.key !== '') {

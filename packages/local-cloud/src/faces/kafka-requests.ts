@@ -133,7 +133,11 @@ function parseRecord(entry: unknown, index: number, topicFromPath: string | unde
   const at = `message[${index}]`;
   if (!isObject(entry)) throw new KafkaRequestError(400, `${at} must be a JSON object`);
   const topic = topicFromPath ?? validateTopic(entry.topic, `${at}.topic`);
-  const record: ProduceRecord = { topic, value: scalarText(entry.value, `${at}.value`), headers: parseHeaders(entry.headers, `${at}.headers`) };
+  const record: ProduceRecord = {
+    topic,
+    value: scalarText(entry.value, `${at}.value`),
+    headers: parseHeaders(entry.headers, `${at}.headers`),
+  };
   if (entry.partition !== undefined && entry.partition !== null) record.partition = nonNegativeInteger(entry.partition, `${at}.partition`);
   if (entry.timestamp !== undefined && entry.timestamp !== null) record.timestamp = nonNegativeInteger(entry.timestamp, `${at}.timestamp`);
   const key = optionalText(entry.key, `${at}.key`);
@@ -183,7 +187,8 @@ export function parseFetchBody(body: unknown): FetchRequest {
 
 /** `POST /consume/<group>/<instance>`: `{topic}` or `{topics: [...]}`, optional `timeout`. */
 export function parseConsumeBody(body: unknown, topicFromPath?: string, timeoutFromQuery?: string | null): ConsumeRequest {
-  if (topicFromPath !== undefined) return { topics: [validateTopic(topicFromPath)], timeoutMs: parseTimeout(timeoutFromQuery ?? undefined) };
+  if (topicFromPath !== undefined)
+    return { topics: [validateTopic(topicFromPath)], timeoutMs: parseTimeout(timeoutFromQuery ?? undefined) };
   if (!isObject(body)) throw new KafkaRequestError(400, 'Request body must be a JSON object {topic} or {topics}');
   const topics = new Set<string>();
   if (body.topic !== undefined && body.topic !== null) topics.add(validateTopic(body.topic));
@@ -206,7 +211,8 @@ export function parseCommitBody(body: unknown): TopicPartitionOffset[] | 'consum
 
 /** `/committed/...` and `/offsets/...`: one `{topic, partition}` or an array. */
 export function parseTopicPartitions(body: unknown): TopicPartition[] {
-  if (body === undefined || body === null) throw new KafkaRequestError(400, 'Request body is required: {topic, partition} or an array of them');
+  if (body === undefined || body === null)
+    throw new KafkaRequestError(400, 'Request body is required: {topic, partition} or an array of them');
   const entries = Array.isArray(body) ? body : [body];
   return entries.map((entry, i) => {
     const field = Array.isArray(body) ? `topicPartitions[${i}]` : 'topicPartition';
@@ -248,7 +254,12 @@ export function parseConsumerSettings(headers: Record<string, HeaderValue>): Con
   }
   return {
     autoCommit: autoCommitText !== 'false',
-    autoCommitIntervalMs: headerInteger(headers['kafka-auto-commit-interval'], 'Kafka-Auto-Commit-Interval', DEFAULT_AUTO_COMMIT_INTERVAL_MS, 24 * 3_600_000),
+    autoCommitIntervalMs: headerInteger(
+      headers['kafka-auto-commit-interval'],
+      'Kafka-Auto-Commit-Interval',
+      DEFAULT_AUTO_COMMIT_INTERVAL_MS,
+      24 * 3_600_000,
+    ),
     autoOffsetReset: resetText === 'earliest' || resetText === 'none' ? resetText : 'latest',
     sessionTimeoutMs: Math.max(
       1_000,

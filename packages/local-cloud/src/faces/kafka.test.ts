@@ -6,7 +6,7 @@ import { Kafka, type Message } from '@upstash/kafka';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, type LocalCloudConfig } from '../config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { isKafkaFace, type KafkaFace } from './kafka.js';
 import { partitionForKey } from './kafka-log.js';
 
@@ -81,7 +81,9 @@ describe('upstash-kafka face with @upstash/kafka', () => {
   it('produces one message and returns its metadata, then hands it to an earliest consumer with key and headers', async () => {
     const topic = unique('single');
     const before = Date.now();
-    const produced = await kafka.producer().produce(topic, { hello: 'world' }, { key: 'k-1', headers: [{ key: 'ce-type', value: 'demo' }] });
+    const produced = await kafka
+      .producer()
+      .produce(topic, { hello: 'world' }, { key: 'k-1', headers: [{ key: 'ce-type', value: 'demo' }] });
     expect(produced).toMatchObject({ topic, partition: 0, offset: 0 });
     expect(produced.timestamp).toBeGreaterThanOrEqual(before);
     const second = await kafka.producer().produce(topic, 'plain text');
@@ -95,7 +97,15 @@ describe('upstash-kafka face with @upstash/kafka', () => {
       timeout: 500,
     });
     expect(messages).toEqual([
-      { topic, partition: 0, offset: 0, timestamp: produced.timestamp, key: 'k-1', value: '{"hello":"world"}', headers: [{ key: 'ce-type', value: 'demo' }] },
+      {
+        topic,
+        partition: 0,
+        offset: 0,
+        timestamp: produced.timestamp,
+        key: 'k-1',
+        value: '{"hello":"world"}',
+        headers: [{ key: 'ce-type', value: 'demo' }],
+      },
       { topic, partition: 0, offset: 1, timestamp: second.timestamp, key: '', value: 'plain text', headers: [] },
     ]);
   });
@@ -151,7 +161,13 @@ describe('upstash-kafka face with @upstash/kafka', () => {
     });
     expect(parallel.map((m) => m.value).sort()).toEqual(['x', 'y']);
     const single = await consumer.fetch(
-      { topicPartitionOffsets: [{ topic, partition: 0, offset: 2 }, { topic: other, partition: 0, offset: 0 }], timeout: 200 },
+      {
+        topicPartitionOffsets: [
+          { topic, partition: 0, offset: 2 },
+          { topic: other, partition: 0, offset: 0 },
+        ],
+        timeout: 200,
+      },
       { parallel: false },
     );
     expect(single.map((m) => m.value)).toEqual(['c', 'y']);
@@ -228,24 +244,37 @@ describe('upstash-kafka face with @upstash/kafka', () => {
     const group = unique('group');
     await kafka.producer().produceMany(['m0', 'm1', 'm2', 'm3'].map((value) => ({ topic, value })));
     const consumer = kafka.consumer();
-    const request = { consumerGroupId: group, instanceId: 'worker', topics: [topic], autoCommit: false, autoOffsetReset: 'earliest' as const, timeout: 200 };
+    const request = {
+      consumerGroupId: group,
+      instanceId: 'worker',
+      topics: [topic],
+      autoCommit: false,
+      autoOffsetReset: 'earliest' as const,
+      timeout: 200,
+    };
     const tp = [{ topic, partition: 0 }];
 
     expect((await consumer.consume(request)).map((m) => m.value)).toEqual(['m0', 'm1', 'm2', 'm3']);
-    expect(await consumer.committed({ consumerGroupId: group, instanceId: 'worker', topicPartitions: tp })).toEqual([{ topic, partition: 0, offset: -1 }]);
+    expect(await consumer.committed({ consumerGroupId: group, instanceId: 'worker', topicPartitions: tp })).toEqual([
+      { topic, partition: 0, offset: -1 },
+    ]);
     // The instance's position moved on even without a commit.
     expect(await consumer.consume(request)).toEqual([]);
 
     await consumer.commit({ consumerGroupId: group, instanceId: 'worker', offset: { topic, partition: 0, offset: 2 } });
-    expect(await kafka.admin().committedOffsets({ consumerGroupId: group, instanceId: 'worker', topicPartition: tp[0] as { topic: string; partition: number } })).toEqual([
-      { topic, partition: 0, offset: 2 },
-    ]);
+    expect(
+      await kafka
+        .admin()
+        .committedOffsets({ consumerGroupId: group, instanceId: 'worker', topicPartition: tp[0] as { topic: string; partition: number } }),
+    ).toEqual([{ topic, partition: 0, offset: 2 }]);
     await kafka.admin().removeConsumerInstance(group, 'worker');
     expect((await consumer.consume(request)).map((m) => m.value)).toEqual(['m2', 'm3']);
 
     // An empty commit commits the instance's position: after the last consumed message.
     await consumer.commit({ consumerGroupId: group, instanceId: 'worker' });
-    expect(await consumer.committed({ consumerGroupId: group, instanceId: 'worker', topicPartitions: tp })).toEqual([{ topic, partition: 0, offset: 4 }]);
+    expect(await consumer.committed({ consumerGroupId: group, instanceId: 'worker', topicPartitions: tp })).toEqual([
+      { topic, partition: 0, offset: 4 },
+    ]);
     await consumer.commit({ consumerGroupId: group, instanceId: 'worker', offset: [{ topic, partition: 0, offset: 3 }] });
     await kafka.admin().removeConsumerInstance(group, 'worker');
     expect((await consumer.consume(request)).map((m) => m.value)).toEqual(['m3']);
@@ -270,7 +299,8 @@ describe('upstash-kafka face with @upstash/kafka', () => {
     expect(b.map((m) => [m.partition, m.value])).toEqual([[1, 'p1']]);
     const listed = (await kafka.admin().consumers()).find((g) => g.name === group);
     expect(listed?.instances.map((i) => i.name).sort()).toEqual(['a', 'b']);
-    const partitionsOf = (name: string) => listed?.instances.find((i) => i.name === name)?.topics.find((t) => t.topic === topic)?.partitions;
+    const partitionsOf = (name: string) =>
+      listed?.instances.find((i) => i.name === name)?.topics.find((t) => t.topic === topic)?.partitions;
     expect(partitionsOf('a')).toEqual([0]);
     expect(partitionsOf('b')).toEqual([1]);
 
@@ -336,7 +366,15 @@ describe('upstash-kafka face refusals', () => {
       ['/produce', { topic, value: 'x', partition: 5 }, 400, /Invalid partition 5/],
       ['/produce', { topic, value: 'x', partition: -1 }, 400, /partition must be a non-negative integer/],
       ['/produce', { topic, value: 'x', headers: [{ value: 'v' }] }, 400, /key must be a non-empty string/],
-      ['/produce', [{ topic, value: 'ok' }, { topic, value: { nested: true } }], 400, /message\[1\]\.value/],
+      [
+        '/produce',
+        [
+          { topic, value: 'ok' },
+          { topic, value: { nested: true } },
+        ],
+        400,
+        /message\[1\]\.value/,
+      ],
       ['/fetch', { topic, partition: 0 }, 400, /offset must be a non-negative integer/],
       ['/fetch', {}, 400, /topicPartitionOffsets is required/],
       ['/fetch', { topic, partition: 0, offset: 0, timeout: -5 }, 400, /timeout/],
@@ -359,7 +397,11 @@ describe('upstash-kafka face refusals', () => {
     expect((await raw('/topics', undefined, { method: 'PUT' })).status).toBe(405);
     const badHeader = await raw('/consume/g/i', { topic }, { headers: { 'Kafka-Auto-Offset-Reset': 'sometimes' } });
     expect(badHeader.status).toBe(400);
-    const noReset = await raw('/consume/' + unique('group') + '/i', { topic, timeout: 0 }, { headers: { 'Kafka-Auto-Offset-Reset': 'none' } });
+    const noReset = await raw(
+      '/consume/' + unique('group') + '/i',
+      { topic, timeout: 0 },
+      { headers: { 'Kafka-Auto-Offset-Reset': 'none' } },
+    );
     expect(noReset.status).toBe(400);
     expect((noReset.body as { error: string }).error).toMatch(/Undefined offset with no reset policy/);
   });

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalCloudConfig } from '../config.js';
-import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 import { basicCredentials, secretsEqual } from '../http-helpers.js';
 import { connectRedis, OUTAGE_TOLERANT_REDIS_OPTIONS } from '../redis-connection.js';
-import { KafkaConsumers, MAX_MESSAGES_PER_POLL, StreamSignals, type Delivery } from './kafka-consumers.js';
-import { KafkaLog, MAX_PARTITIONS, streamKey, type StoredMessage } from './kafka-log.js';
+import { type Delivery, KafkaConsumers, MAX_MESSAGES_PER_POLL, StreamSignals } from './kafka-consumers.js';
+import { KafkaLog, MAX_PARTITIONS, type StoredMessage, streamKey } from './kafka-log.js';
 import {
+  type FetchRequest,
   KafkaRequestError,
   parseCommitBody,
   parseConsumeBody,
@@ -17,7 +18,6 @@ import {
   parseTopicPartitions,
   validateName,
   validateTopic,
-  type FetchRequest,
 } from './kafka-requests.js';
 
 /**
@@ -101,7 +101,11 @@ function routeSegments(pathname: string): string[] | undefined {
 
 export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv = process.env): KafkaFace {
   const settings = settingsFromEnv(env);
-  const redis = connectRedis(config.redisUrl, OUTAGE_TOLERANT_REDIS_OPTIONS, (err) => `[local-cloud:upstash-kafka] Redis unavailable: ${err.message}`);
+  const redis = connectRedis(
+    config.redisUrl,
+    OUTAGE_TOLERANT_REDIS_OPTIONS,
+    (err) => `[local-cloud:upstash-kafka] Redis unavailable: ${err.message}`,
+  );
   const log = new KafkaLog(redis, settings.defaultPartitions);
   const signals = new StreamSignals();
   const consumers = new KafkaConsumers(log, signals, streamKey);
@@ -131,7 +135,10 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
     for (const target of request.targets) {
       const partitions = counts.get(target.topic) ?? 0;
       if (target.partition >= partitions) {
-        throw new KafkaRequestError(400, `Invalid partition ${target.partition} for topic ${target.topic}: it has ${partitions} partition(s)`);
+        throw new KafkaRequestError(
+          400,
+          `Invalid partition ${target.partition} for topic ${target.topic}: it has ${partitions} partition(s)`,
+        );
       }
     }
     const deadline = Date.now() + request.timeoutMs;
@@ -163,7 +170,14 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
         let records;
         if (first !== undefined && second !== undefined) {
           if (third !== undefined) break;
-          records = [{ topic: validateTopic(first), value: second, headers: [], ...(url.searchParams.has('key') ? { key: url.searchParams.get('key') ?? '' } : {}) }];
+          records = [
+            {
+              topic: validateTopic(first),
+              value: second,
+              headers: [],
+              ...(url.searchParams.has('key') ? { key: url.searchParams.get('key') ?? '' } : {}),
+            },
+          ];
         } else {
           records = parseProduceBody(body, first === undefined ? undefined : validateTopic(first));
         }
@@ -211,9 +225,12 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
         const counts = await log.ensureTopics(partitions.map((tp) => tp.topic));
         const answer = [];
         for (const tp of partitions) {
-          if (tp.partition >= (counts.get(tp.topic) ?? 0)) throw new KafkaRequestError(400, `Unknown partition ${tp.topic}-${tp.partition}`);
+          if (tp.partition >= (counts.get(tp.topic) ?? 0))
+            throw new KafkaRequestError(400, `Unknown partition ${tp.topic}-${tp.partition}`);
           const offset =
-            spec === 'earliest' || spec === 'latest' ? (await log.bounds(tp.topic, tp.partition))[spec] : await log.offsetForTimestamp(tp.topic, tp.partition, spec);
+            spec === 'earliest' || spec === 'latest'
+              ? (await log.bounds(tp.topic, tp.partition))[spec]
+              : await log.offsetForTimestamp(tp.topic, tp.partition, spec);
           answer.push({ ...tp, offset });
         }
         return sendJson(res, 200, answer);
@@ -268,7 +285,11 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
     for (const [topic, partitions] of topics) created[topic] = await log.createTopic(topic, partitions);
     for (const topic of deletions) await log.deleteTopic(topic);
     if (nextOutage !== undefined) outage = nextOutage;
-    sendJson(res, 200, { outage, ...(topics.length ? { topics: created } : {}), ...(deletions.length ? { deletedTopics: deletions } : {}) });
+    sendJson(res, 200, {
+      outage,
+      ...(topics.length ? { topics: created } : {}),
+      ...(deletions.length ? { deletedTopics: deletions } : {}),
+    });
   }
 
   return {

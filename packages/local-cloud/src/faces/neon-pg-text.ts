@@ -44,8 +44,35 @@ export const BUILTIN_ARRAY_ELEMENT_TYPES: ReadonlyMap<number, number> = new Map(
 
 /** Scalar types the text→JSON conversion knows without asking the database's catalog. */
 export const BUILTIN_SCALAR_TYPES: ReadonlySet<number> = new Set([
-  BOOL, INT2, INT4, FLOAT4, FLOAT8, JSON_TYPE, JSONB,
-  17, 18, 19, 20, 25, 26, 142, 650, 705, 790, 829, 869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950,
+  BOOL,
+  INT2,
+  INT4,
+  FLOAT4,
+  FLOAT8,
+  JSON_TYPE,
+  JSONB,
+  17,
+  18,
+  19,
+  20,
+  25,
+  26,
+  142,
+  650,
+  705,
+  790,
+  829,
+  869,
+  1042,
+  1043,
+  1082,
+  1083,
+  1114,
+  1184,
+  1186,
+  1266,
+  1700,
+  2950,
 ]);
 
 /**

@@ -6,8 +6,8 @@ import {
   BUILTIN_SCALAR_TYPES,
   jsonParamToPgText,
   PgTextConversionError,
-  pgTextToJsonText,
   type PgTypeShape,
+  pgTextToJsonText,
 } from './neon-pg-text.js';
 
 /**
@@ -232,7 +232,13 @@ async function runQuery(
   const result = await client.query<(string | null)[]>(config);
   const arrayMode = data.arrayMode ?? options.arrayMode;
   const fields = result.fields;
-  const shapeOf = options.rawTextOutput ? undefined : await loadTypeShapes(client, typeShapes, fields.map((f) => f.dataTypeID));
+  const shapeOf = options.rawTextOutput
+    ? undefined
+    : await loadTypeShapes(
+        client,
+        typeShapes,
+        fields.map((f) => f.dataTypeID),
+      );
 
   const fieldsJson = JSON.stringify(
     fields.map((f) => ({
@@ -372,10 +378,7 @@ function parsePayload(body: Buffer): Payload {
     const queries = json.queries.map(toQueryData);
     if (queries.every((q): q is QueryData => q !== undefined)) return { kind: 'batch', queries };
   }
-  throw new NeonSqlError(
-    400,
-    'could not parse the HTTP request body: expected {"query": string, "params"?: array} or {"queries": [...]}',
-  );
+  throw new NeonSqlError(400, 'could not parse the HTTP request body: expected {"query": string, "params"?: array} or {"queries": [...]}');
 }
 
 function toQueryData(value: unknown): QueryData | undefined {

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
-import { connect as tcpConnect, type AddressInfo } from 'node:net';
-import { Client, neon, NeonDbError, neonConfig, Pool } from '@neondatabase/serverless';
+import { type AddressInfo, connect as tcpConnect } from 'node:net';
 import { createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
+import { Client, NeonDbError, neon, neonConfig, Pool } from '@neondatabase/serverless';
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ws, { WebSocket } from 'ws';
 import { configFromEnv } from '../config.js';
 import { localNeonConfig } from '../neon-client-config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { jsonParamToPgText, parsePgArray } from './neon-pg-text.js';
 
 const drizzleItems = pgTable('drizzle_items', {
@@ -180,7 +180,7 @@ describe('Neon WebSocket proxy (/v1) with Pool and Client', () => {
 
   it('carries large results through the tunnel intact', async () => {
     const { rows } = await pool.query<{ s: string; n: number }>(
-      "SELECT n, repeat(chr(65 + n), 1000000) AS s FROM generate_series(0, 7) AS n ORDER BY n",
+      'SELECT n, repeat(chr(65 + n), 1000000) AS s FROM generate_series(0, 7) AS n ORDER BY n',
     );
     expect(rows).toHaveLength(8);
     rows.forEach((row, n) => expect(row.s === String.fromCharCode(65 + n).repeat(1_000_000)).toBe(true));
@@ -276,9 +276,9 @@ describe('Neon SQL over HTTP (/sql) with neon()', () => {
       isolationLevel: 'Serializable',
     });
     expect(results).toEqual([[{ level: 'serializable' }]]);
-    await expect(
-      sql.transaction([sql`INSERT INTO http_events (name) VALUES (${'read-only'})`], { readOnly: true }),
-    ).rejects.toMatchObject({ code: '25006' });
+    await expect(sql.transaction([sql`INSERT INTO http_events (name) VALUES (${'read-only'})`], { readOnly: true })).rejects.toMatchObject({
+      code: '25006',
+    });
   });
 
   it('reports a syntax error as NeonDbError with Postgres fields, and the next query works', async () => {
@@ -300,7 +300,19 @@ describe('Neon SQL over HTTP (/sql) with neon()', () => {
     expect(status).toBe(200);
     expect(json.rowAsArray).toBe(false);
     expect(json.rows).toEqual([
-      { i: 1, f: 2.5, b: true, j: { a: [1, { b: null }] }, grid: [[1, 2], [3, null]], texts: ['x', 'NULL', null, 'a"b'], big: '9007199254740993', nan: 'NaN' },
+      {
+        i: 1,
+        f: 2.5,
+        b: true,
+        j: { a: [1, { b: null }] },
+        grid: [
+          [1, 2],
+          [3, null],
+        ],
+        texts: ['x', 'NULL', null, 'a"b'],
+        big: '9007199254740993',
+        nan: 'NaN',
+      },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { parseOAuthCode } from './oauth.js';
 
 let cloud: LocalCloud;
@@ -50,7 +50,15 @@ describe('oauth face — codes', () => {
   it('reads the identity from the code and ignores the nonce', () => {
     expect(parseOAuthCode('kakao-user-alice~1')).toEqual({ provider: 'kakao', kind: 'user', name: 'alice' });
     expect(parseOAuthCode('google-noemail-bob.b')).toEqual({ provider: 'google', kind: 'noemail', name: 'bob.b' });
-    for (const bad of ['', 'kakao-user-', 'naver-user-x', 'kakao-admin-x', 'kakao-user-a b', 'kakao-user-x~', `kakao-user-${'x'.repeat(65)}`]) {
+    for (const bad of [
+      '',
+      'kakao-user-',
+      'naver-user-x',
+      'kakao-admin-x',
+      'kakao-user-a b',
+      'kakao-user-x~',
+      `kakao-user-${'x'.repeat(65)}`,
+    ]) {
       expect(parseOAuthCode(bad)).toBeUndefined();
     }
   });
@@ -69,7 +77,13 @@ describe('oauth face — Kakao', () => {
     expect(me.body).toMatchObject({
       id: expect.any(Number),
       connected_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-      kakao_account: { has_email: true, email_needs_agreement: false, is_email_valid: true, is_email_verified: true, email: `kim${run}@kakao.test` },
+      kakao_account: {
+        has_email: true,
+        email_needs_agreement: false,
+        is_email_valid: true,
+        is_email_verified: true,
+        email: `kim${run}@kakao.test`,
+      },
     });
     // POST is accepted too, as Kakao does.
     expect((await call('/oauth/kakao/v2/user/me', { method: 'POST', ...bearer(token.body.access_token) })).status).toBe(200);
@@ -100,7 +114,11 @@ describe('oauth face — Kakao', () => {
     expect((await kakaoToken(kakaoParams(code))).status).toBe(200);
     const again = await kakaoToken(kakaoParams(code));
     expect(again.status).toBe(400);
-    expect(again.body).toEqual({ error: 'invalid_grant', error_description: `authorization code not found for code=${code}`, error_code: 'KOE320' });
+    expect(again.body).toEqual({
+      error: 'invalid_grant',
+      error_description: `authorization code not found for code=${code}`,
+      error_code: 'KOE320',
+    });
   });
 
   it.each([
@@ -150,7 +168,13 @@ describe('oauth face — Google', () => {
     expect(token.body).toMatchObject({ token_type: 'Bearer', expires_in: 3599, scope: expect.stringContaining('userinfo.email') });
     const info = await call('/oauth/google/userinfo', bearer(token.body.access_token));
     expect(info.status).toBe(200);
-    expect(info.body).toEqual({ sub: expect.stringMatching(/^\d{21}$/), name: `lee${run}`, given_name: `lee${run}`, email: `lee${run}@google.test`, email_verified: true });
+    expect(info.body).toEqual({
+      sub: expect.stringMatching(/^\d{21}$/),
+      name: `lee${run}`,
+      given_name: `lee${run}`,
+      email: `lee${run}@google.test`,
+      email_verified: true,
+    });
   });
 
   it('models accounts without the email scope and with an unverified email', async () => {
@@ -196,7 +220,13 @@ describe('oauth face — Google', () => {
 
 describe('oauth face — authorize', () => {
   it('redirects with a code bound to the client and redirect_uri it was asked for', async () => {
-    const query = new URLSearchParams({ client_id: 'kakao-app', redirect_uri: REDIRECT, response_type: 'code', state: 's1', login_hint: `park${run}` });
+    const query = new URLSearchParams({
+      client_id: 'kakao-app',
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      state: 's1',
+      login_hint: `park${run}`,
+    });
     const res = await call(`/oauth/kakao/oauth/authorize?${query}`);
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location') as string);

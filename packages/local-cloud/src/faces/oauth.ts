@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BoundedMap } from '../bounded-map.js';
-import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 
 /**
  * Stand-ins for Kakao's and Google's OAuth 2.0 authorization-code endpoints, so social login runs end to
@@ -152,7 +152,10 @@ export function createOAuthFace(): Face {
       target = undefined;
     }
     if (!clientId || !target || (target.protocol !== 'http:' && target.protocol !== 'https:')) {
-      return sendJson(res, 400, { error: 'invalid_request', error_description: 'client_id and an absolute http(s) redirect_uri are required' });
+      return sendJson(res, 400, {
+        error: 'invalid_request',
+        error_description: 'client_id and an absolute http(s) redirect_uri are required',
+      });
     }
     if (params.get('response_type') !== 'code') {
       return sendJson(res, 400, { error: 'unsupported_response_type', error_description: 'response_type must be code' });

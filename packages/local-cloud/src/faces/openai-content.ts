@@ -192,7 +192,10 @@ export function guideAnswer(messages: readonly FlatMessage[], digest: Buffer) {
   const chars = [...draft.replace(/\s+/g, ' ')];
   const snippet = chars.length > 12 ? `${chars.slice(0, 12).join('')}…` : chars.join('');
   return {
-    guides: pick(PERSONALIZED_GUIDES, digest, 0, 3).map(([title, description]) => ({ title, description: description.replace('{draft}', snippet) })),
+    guides: pick(PERSONALIZED_GUIDES, digest, 0, 3).map(([title, description]) => ({
+      title,
+      description: description.replace('{draft}', snippet),
+    })),
   };
 }
 
@@ -330,7 +333,12 @@ export function strictSchemaProblem(schema: JsonSchema, root: JsonSchema = schem
     const missing = keys.find((key) => !required.includes(key));
     if (missing !== undefined) return `In context=(${path}), 'required' must list every key of 'properties'; '${missing}' is missing`;
     for (const key of keys) {
-      const problem = strictSchemaProblem((schema.properties as Record<string, JsonSchema>)[key] as JsonSchema, root, `${path}.${key}`, depth + 1);
+      const problem = strictSchemaProblem(
+        (schema.properties as Record<string, JsonSchema>)[key] as JsonSchema,
+        root,
+        `${path}.${key}`,
+        depth + 1,
+      );
       if (problem) return problem;
     }
   }
@@ -354,7 +362,10 @@ function wrongShape(value: unknown): unknown {
   const record = { ...(value as Record<string, unknown>) };
   if (Array.isArray(record.emotionRank)) record.emotionRank = record.emotionRank.slice(0, 2);
   if (Array.isArray(record.personalMissions)) {
-    record.personalMissions = record.personalMissions.map((p) => ({ ...(p as object), missions: ((p as { missions?: unknown[] }).missions ?? []).slice(0, 1) }));
+    record.personalMissions = record.personalMissions.map((p) => ({
+      ...(p as object),
+      missions: ((p as { missions?: unknown[] }).missions ?? []).slice(0, 1),
+    }));
   }
   if (Array.isArray(record.guides)) record.guides = [];
   if (!('emotionRank' in record) && !('guides' in record)) return {};
@@ -388,7 +399,12 @@ export function generateAnswer(
       break;
   }
   // A plain chat model tends to wrap JSON in a code fence unless a response_format asks for bare JSON.
-  const content = format.type === 'text' && kind !== 'other' ? `\`\`\`json\n${json}\n\`\`\`` : format.type === 'text' ? String((value as { answer?: string }).answer ?? json) : json;
+  const content =
+    format.type === 'text' && kind !== 'other'
+      ? `\`\`\`json\n${json}\n\`\`\``
+      : format.type === 'text'
+        ? String((value as { answer?: string }).answer ?? json)
+        : json;
   return { ...base, content };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { testServers } from '@moalog/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { isOpenAiFace, type OpenAiFace } from './openai.js';
 
 let cloud: LocalCloud;
@@ -11,7 +11,11 @@ let face: OpenAiFace;
 /** Each test uses keys of its own, so switches and counters never cross between tests. */
 const newKey = (label = 'test') => `sk-${label}-${randomUUID()}`;
 
-async function chat(key: string | undefined, body: unknown, init: { signal?: AbortSignal; raw?: string } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function chat(
+  key: string | undefined,
+  body: unknown,
+  init: { signal?: AbortSignal; raw?: string } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   const res = await fetch(`${cloud.url}/openai/v1/chat/completions`, {
@@ -24,7 +28,11 @@ async function chat(key: string | undefined, body: unknown, init: { signal?: Abo
 }
 
 async function control(command: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${cloud.url}/openai/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) });
+  const res = await fetch(`${cloud.url}/openai/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(command),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -142,7 +150,10 @@ describe('OpenAI face — chat completions', () => {
     const key = newKey();
     const res = await chat(key, analysisRequest());
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ object: 'chat.completion', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', refusal: null } }] });
+    expect(res.body).toMatchObject({
+      object: 'chat.completion',
+      choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', refusal: null } }],
+    });
     expect(res.body.usage.total_tokens).toBe(res.body.usage.prompt_tokens + res.body.usage.completion_tokens);
     const content = JSON.parse(res.body.choices[0].message.content);
     expect(content.insight).toEqual(expect.any(String));
@@ -172,7 +183,8 @@ describe('OpenAI face — chat completions', () => {
     const personalized = JSON.parse((await chat(key, guideRequest('테스트 자동화를 도입했다'))).body.choices[0].message.content);
     expect(initial.guides.length).toBeGreaterThanOrEqual(1);
     expect(initial.guides.length).toBeLessThanOrEqual(3);
-    for (const guide of [...initial.guides, ...personalized.guides]) expect(guide).toEqual({ title: expect.any(String), description: expect.any(String) });
+    for (const guide of [...initial.guides, ...personalized.guides])
+      expect(guide).toEqual({ title: expect.any(String), description: expect.any(String) });
     expect(personalized.guides.some((g: any) => g.description.includes('테스트 자동화를 도입했'))).toBe(true);
     expect(await stats(key)).toMatchObject({ requests: 2, completions: 2, byKind: { guide: 2, analysis: 0 } });
   });
@@ -182,16 +194,28 @@ describe('OpenAI face — chat completions', () => {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'tags', 'level'],
-      properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } }, level: { type: 'string', enum: ['low', 'high'] } },
+      properties: {
+        name: { type: 'string' },
+        tags: { type: 'array', items: { type: 'string' } },
+        level: { type: 'string', enum: ['low', 'high'] },
+      },
     };
-    const res = await chat(newKey(), { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_schema', json_schema: { name: 'thing', strict: true, schema } } });
+    const res = await chat(newKey(), {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'thing', strict: true, schema } },
+    });
     const content = JSON.parse(res.body.choices[0].message.content);
     expect(content).toEqual({ name: expect.any(String), tags: [expect.any(String)], level: expect.stringMatching(/^(low|high)$/) });
   });
 
   it('honours json_object (bare JSON) and text (a fenced JSON block for moalog prompts)', async () => {
     const key = newKey();
-    const asObject = await chat(key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${analysisPrompt}\nAnswer in JSON.` }], response_format: { type: 'json_object' } });
+    const asObject = await chat(key, {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `${analysisPrompt}\nAnswer in JSON.` }],
+      response_format: { type: 'json_object' },
+    });
     expect(JSON.parse(asObject.body.choices[0].message.content).personalMissions).toHaveLength(2);
     const asText = await chat(key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: analysisPrompt }] });
     expect(asText.body.choices[0].message.content).toMatch(/^```json\n\{.*\}\n```$/s);
@@ -213,7 +237,9 @@ describe('OpenAI face — keys and bad input', () => {
     const badKey = newKey('invalid');
     const bad = await chat(badKey, analysisRequest());
     expect(bad.status).toBe(401);
-    expect(bad.body).toEqual({ error: { message: expect.stringContaining('Incorrect API key'), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    expect(bad.body).toEqual({
+      error: { message: expect.stringContaining('Incorrect API key'), type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+    });
     expect(bad.body.error.message).not.toContain(badKey);
     expect(await stats(badKey)).toMatchObject({ requests: 1, completions: 0, errors: { '401': 1 } });
     expect((await chat('not-a-secret-key', analysisRequest())).status).toBe(401);
@@ -227,28 +253,77 @@ describe('OpenAI face — keys and bad input', () => {
     ['empty messages', JSON.stringify({ model: 'gpt-4o-mini', messages: [] }), 400, 'messages'],
     ['a bad role', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'x' }] }), 400, 'messages.[0].role'],
     ['a bad content', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 5 }] }), 400, 'messages.[0].content'],
-    ['temperature 3', JSON.stringify({ model: 'gpt-4o-mini', temperature: 3, messages: [{ role: 'user', content: 'x' }] }), 400, 'temperature'],
-    ['max_tokens 0', JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 0, messages: [{ role: 'user', content: 'x' }] }), 400, 'max_tokens'],
+    [
+      'temperature 3',
+      JSON.stringify({ model: 'gpt-4o-mini', temperature: 3, messages: [{ role: 'user', content: 'x' }] }),
+      400,
+      'temperature',
+    ],
+    [
+      'max_tokens 0',
+      JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 0, messages: [{ role: 'user', content: 'x' }] }),
+      400,
+      'max_tokens',
+    ],
     ['stream', JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x' }] }), 400, 'stream'],
     ['an unknown model', JSON.stringify({ model: 'llama-3', messages: [{ role: 'user', content: 'x' }] }), 404, null],
-    ['json_object without "json"', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }), 400, 'messages'],
-    ['a bad schema name', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'a b', schema: {} } } }), 400, 'response_format.json_schema.name'],
+    [
+      'json_object without "json"',
+      JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }),
+      400,
+      'messages',
+    ],
+    [
+      'a bad schema name',
+      JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'a b', schema: {} } },
+      }),
+      400,
+      'response_format.json_schema.name',
+    ],
     [
       'a strict schema without additionalProperties',
-      JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } } } }),
+      JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'x', strict: true, schema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } },
+        },
+      }),
       400,
       'response_format',
     ],
     [
       'a strict schema with a property not required',
-      JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } }, required: [] } } } }),
+      JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'x',
+            strict: true,
+            schema: { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } }, required: [] },
+          },
+        },
+      }),
       400,
       'response_format',
     ],
   ])('answers %s with OpenAI’s error shape', async (_label, raw, status, param) => {
     const res = await chat(newKey(), undefined, { raw });
     expect(res.status).toBe(status);
-    expect(res.body).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code: expect.toSatisfy((c: unknown) => c === null || typeof c === 'string') } });
+    expect(res.body).toEqual({
+      error: {
+        message: expect.any(String),
+        type: 'invalid_request_error',
+        param,
+        code: expect.toSatisfy((c: unknown) => c === null || typeof c === 'string'),
+      },
+    });
   });
 
   it('answers other methods and paths without crashing', async () => {
@@ -349,7 +424,14 @@ describe('OpenAI face — switches and counters', () => {
   });
 
   it('rejects bad control commands with 400', async () => {
-    for (const command of [[], { failNext: { status: 418 } }, { latencyMs: -1 }, { malformedNext: { kind: 'weird' } }, { key: '' }, { failNext: { status: 429, count: 0 } }]) {
+    for (const command of [
+      [],
+      { failNext: { status: 418 } },
+      { latencyMs: -1 },
+      { malformedNext: { kind: 'weird' } },
+      { key: '' },
+      { failNext: { status: 429, count: 0 } },
+    ]) {
       expect((await control(command)).status, JSON.stringify(command)).toBe(400);
     }
     const res = await fetch(`${cloud.url}/openai/__control`, { method: 'POST', body: 'not json' });

@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 import {
-  MALFORMED_KINDS,
-  estimateTokens,
-  generateAnswer,
-  strictSchemaProblem,
   type CompletionKind,
+  estimateTokens,
   type FlatMessage,
+  generateAnswer,
   type JsonSchema,
+  MALFORMED_KINDS,
   type MalformedKind,
   type ResponseFormat,
+  strictSchemaProblem,
 } from './openai-content.js';
 
 /**
@@ -109,16 +109,51 @@ function maskedKey(key: string): string {
 function switchedFailure(status: FailStatus, model: string): { error: OpenAiError; headers: Record<string, string> } {
   switch (status) {
     case 401:
-      return { error: new OpenAiError(401, 'Incorrect API key provided (local-cloud failure switch).', 'invalid_request_error', null, 'invalid_api_key'), headers: {} };
+      return {
+        error: new OpenAiError(
+          401,
+          'Incorrect API key provided (local-cloud failure switch).',
+          'invalid_request_error',
+          null,
+          'invalid_api_key',
+        ),
+        headers: {},
+      };
     case 429:
       return {
-        error: new OpenAiError(429, `Rate limit reached for ${model} on requests per min (local-cloud failure switch). Please try again in 1s.`, 'requests', null, 'rate_limit_exceeded'),
-        headers: { 'retry-after': '1', 'retry-after-ms': '1000', 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s' },
+        error: new OpenAiError(
+          429,
+          `Rate limit reached for ${model} on requests per min (local-cloud failure switch). Please try again in 1s.`,
+          'requests',
+          null,
+          'rate_limit_exceeded',
+        ),
+        headers: {
+          'retry-after': '1',
+          'retry-after-ms': '1000',
+          'x-ratelimit-limit-requests': '500',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': '1s',
+        },
       };
     case 503:
-      return { error: new OpenAiError(503, 'The engine is currently overloaded, please try again later (local-cloud failure switch).', 'server_error'), headers: {} };
+      return {
+        error: new OpenAiError(
+          503,
+          'The engine is currently overloaded, please try again later (local-cloud failure switch).',
+          'server_error',
+        ),
+        headers: {},
+      };
     default:
-      return { error: new OpenAiError(status, 'The server had an error while processing your request (local-cloud failure switch).', 'server_error'), headers: {} };
+      return {
+        error: new OpenAiError(
+          status,
+          'The server had an error while processing your request (local-cloud failure switch).',
+          'server_error',
+        ),
+        headers: {},
+      };
   }
 }
 
@@ -135,14 +170,30 @@ function flattenContent(content: unknown, index: number): string {
   if (Array.isArray(content)) {
     return content
       .map((part, p) => {
-        if (!part || typeof part !== 'object' || (part as { type?: unknown }).type !== 'text' || typeof (part as { text?: unknown }).text !== 'string') {
-          throw new OpenAiError(400, `Invalid content part at messages[${index}].content[${p}]: only text parts are supported here.`, 'invalid_request_error', `messages.[${index}].content`);
+        if (
+          !part ||
+          typeof part !== 'object' ||
+          (part as { type?: unknown }).type !== 'text' ||
+          typeof (part as { text?: unknown }).text !== 'string'
+        ) {
+          throw new OpenAiError(
+            400,
+            `Invalid content part at messages[${index}].content[${p}]: only text parts are supported here.`,
+            'invalid_request_error',
+            `messages.[${index}].content`,
+          );
         }
         return (part as { text: string }).text;
       })
       .join('');
   }
-  throw new OpenAiError(400, `Invalid type for 'messages[${index}].content': expected a string or an array of content parts.`, 'invalid_request_error', `messages.[${index}].content`, 'invalid_type');
+  throw new OpenAiError(
+    400,
+    `Invalid type for 'messages[${index}].content': expected a string or an array of content parts.`,
+    'invalid_request_error',
+    `messages.[${index}].content`,
+    'invalid_type',
+  );
 }
 
 interface ChatRequest {
@@ -156,7 +207,13 @@ interface ChatRequest {
 function positiveInteger(value: unknown, param: string, max: number): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
-    throw new OpenAiError(400, `Invalid '${param}': expected an integer from 1 to ${max}, got ${JSON.stringify(value)}.`, 'invalid_request_error', param, 'invalid_value');
+    throw new OpenAiError(
+      400,
+      `Invalid '${param}': expected an integer from 1 to ${max}, got ${JSON.stringify(value)}.`,
+      'invalid_request_error',
+      param,
+      'invalid_value',
+    );
   }
   return value as number;
 }
@@ -164,38 +221,79 @@ function positiveInteger(value: unknown, param: string, max: number): number | u
 function parseResponseFormat(raw: unknown, messages: readonly FlatMessage[]): ResponseFormat {
   if (raw === undefined || raw === null) return { type: 'text' };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new OpenAiError(400, "Invalid type for 'response_format': expected an object.", 'invalid_request_error', 'response_format', 'invalid_type');
+    throw new OpenAiError(
+      400,
+      "Invalid type for 'response_format': expected an object.",
+      'invalid_request_error',
+      'response_format',
+      'invalid_type',
+    );
   }
   const format = raw as { type?: unknown; json_schema?: unknown };
   if (format.type === 'text') return { type: 'text' };
   if (format.type === 'json_object') {
     if (!messages.some((m) => /json/i.test(m.content))) {
-      throw new OpenAiError(400, "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", 'invalid_request_error', 'messages');
+      throw new OpenAiError(
+        400,
+        "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+        'invalid_request_error',
+        'messages',
+      );
     }
     return { type: 'json_object' };
   }
   if (format.type === 'json_schema') {
     const spec = format.json_schema as { name?: unknown; schema?: unknown; strict?: unknown } | undefined;
     if (!spec || typeof spec !== 'object') {
-      throw new OpenAiError(400, "Missing required parameter: 'response_format.json_schema'.", 'invalid_request_error', 'response_format.json_schema', 'missing_required_parameter');
+      throw new OpenAiError(
+        400,
+        "Missing required parameter: 'response_format.json_schema'.",
+        'invalid_request_error',
+        'response_format.json_schema',
+        'missing_required_parameter',
+      );
     }
     if (typeof spec.name !== 'string' || !SCHEMA_NAME.test(spec.name)) {
-      throw new OpenAiError(400, "Invalid 'response_format.json_schema.name': 1 to 64 of a-z, A-Z, 0-9, '_' and '-'.", 'invalid_request_error', 'response_format.json_schema.name', 'invalid_value');
+      throw new OpenAiError(
+        400,
+        "Invalid 'response_format.json_schema.name': 1 to 64 of a-z, A-Z, 0-9, '_' and '-'.",
+        'invalid_request_error',
+        'response_format.json_schema.name',
+        'invalid_value',
+      );
     }
     if (spec.schema !== undefined && (typeof spec.schema !== 'object' || spec.schema === null || Array.isArray(spec.schema))) {
-      throw new OpenAiError(400, "Invalid type for 'response_format.json_schema.schema': expected an object.", 'invalid_request_error', 'response_format.json_schema.schema', 'invalid_type');
+      throw new OpenAiError(
+        400,
+        "Invalid type for 'response_format.json_schema.schema': expected an object.",
+        'invalid_request_error',
+        'response_format.json_schema.schema',
+        'invalid_type',
+      );
     }
     const schema = spec.schema as JsonSchema | undefined;
     const strict = spec.strict === true;
     if (strict && schema) {
       const problem = strictSchemaProblem(schema);
       if (problem) {
-        throw new OpenAiError(400, `Invalid schema for response_format '${spec.name}': ${problem}.`, 'invalid_request_error', 'response_format', 'invalid_json_schema');
+        throw new OpenAiError(
+          400,
+          `Invalid schema for response_format '${spec.name}': ${problem}.`,
+          'invalid_request_error',
+          'response_format',
+          'invalid_json_schema',
+        );
       }
     }
     return { type: 'json_schema', name: spec.name, schema, strict };
   }
-  throw new OpenAiError(400, `Invalid value for 'response_format.type': ${JSON.stringify(format.type)}. Supported: 'text', 'json_object', 'json_schema'.`, 'invalid_request_error', 'response_format.type', 'invalid_value');
+  throw new OpenAiError(
+    400,
+    `Invalid value for 'response_format.type': ${JSON.stringify(format.type)}. Supported: 'text', 'json_object', 'json_schema'.`,
+    'invalid_request_error',
+    'response_format.type',
+    'invalid_value',
+  );
 }
 
 function parseChatRequest(body: Buffer): ChatRequest {
@@ -203,7 +301,11 @@ function parseChatRequest(body: Buffer): ChatRequest {
   try {
     raw = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new OpenAiError(400, 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.', 'invalid_request_error');
+    throw new OpenAiError(
+      400,
+      'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+      'invalid_request_error',
+    );
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new OpenAiError(400, 'The request body must be a JSON object.', 'invalid_request_error');
@@ -213,34 +315,78 @@ function parseChatRequest(body: Buffer): ChatRequest {
     throw new OpenAiError(400, "Missing required parameter: 'model'.", 'invalid_request_error', 'model', 'missing_required_parameter');
   }
   if (!MODEL_PATTERN.test(request.model)) {
-    throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+    throw new OpenAiError(
+      404,
+      `The model \`${request.model}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    );
   }
   if (!Array.isArray(request.messages)) {
-    throw new OpenAiError(400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'messages', 'missing_required_parameter');
+    throw new OpenAiError(
+      400,
+      "Missing required parameter: 'messages'.",
+      'invalid_request_error',
+      'messages',
+      'missing_required_parameter',
+    );
   }
   if (request.messages.length === 0) {
-    throw new OpenAiError(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", 'invalid_request_error', 'messages', 'empty_array');
+    throw new OpenAiError(
+      400,
+      "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+      'invalid_request_error',
+      'messages',
+      'empty_array',
+    );
   }
   const messages = request.messages.map((message, index): FlatMessage => {
     if (!message || typeof message !== 'object') {
-      throw new OpenAiError(400, `Invalid type for 'messages[${index}]': expected an object.`, 'invalid_request_error', `messages.[${index}]`, 'invalid_type');
+      throw new OpenAiError(
+        400,
+        `Invalid type for 'messages[${index}]': expected an object.`,
+        'invalid_request_error',
+        `messages.[${index}]`,
+        'invalid_type',
+      );
     }
     const { role, content } = message as { role?: unknown; content?: unknown };
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new OpenAiError(400, `Invalid value for 'messages[${index}].role': ${JSON.stringify(role)}.`, 'invalid_request_error', `messages.[${index}].role`, 'invalid_value');
+      throw new OpenAiError(
+        400,
+        `Invalid value for 'messages[${index}].role': ${JSON.stringify(role)}.`,
+        'invalid_request_error',
+        `messages.[${index}].role`,
+        'invalid_value',
+      );
     }
     return { role, content: flattenContent(content, index) };
   });
   if (request.stream === true) {
-    throw new OpenAiError(400, 'Streaming is not supported by the local-cloud OpenAI face.', 'invalid_request_error', 'stream', 'unsupported_value');
+    throw new OpenAiError(
+      400,
+      'Streaming is not supported by the local-cloud OpenAI face.',
+      'invalid_request_error',
+      'stream',
+      'unsupported_value',
+    );
   }
   if (request.temperature !== undefined && request.temperature !== null) {
     const t = request.temperature;
     if (typeof t !== 'number' || !(t >= 0 && t <= 2)) {
-      throw new OpenAiError(400, `Invalid 'temperature': expected a number from 0 to 2, got ${JSON.stringify(t)}.`, 'invalid_request_error', 'temperature', 'invalid_value');
+      throw new OpenAiError(
+        400,
+        `Invalid 'temperature': expected a number from 0 to 2, got ${JSON.stringify(t)}.`,
+        'invalid_request_error',
+        'temperature',
+        'invalid_value',
+      );
     }
   }
-  const maxTokens = positiveInteger(request.max_completion_tokens, 'max_completion_tokens', 128_000) ?? positiveInteger(request.max_tokens, 'max_tokens', 128_000);
+  const maxTokens =
+    positiveInteger(request.max_completion_tokens, 'max_completion_tokens', 128_000) ??
+    positiveInteger(request.max_tokens, 'max_tokens', 128_000);
   const n = positiveInteger(request.n, 'n', 8) ?? 1;
   return { model: request.model, messages, format: parseResponseFormat(request.response_format, messages), maxTokens, n };
 }
@@ -250,7 +396,8 @@ function parseSwitches(command: Record<string, unknown>, current: OpenAiSwitches
   if ('latencyMs' in command) {
     const ms = command.latencyMs;
     if (ms === null || ms === 0) delete next.latencyMs;
-    else if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_LATENCY_MS) throw new RangeError(`latencyMs must be an integer from 0 to ${MAX_LATENCY_MS} or null`);
+    else if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_LATENCY_MS)
+      throw new RangeError(`latencyMs must be an integer from 0 to ${MAX_LATENCY_MS} or null`);
     else next.latencyMs = ms;
   }
   if ('failNext' in command) {
@@ -269,7 +416,8 @@ function parseSwitches(command: Record<string, unknown>, current: OpenAiSwitches
     else {
       if (!malformed || typeof malformed !== 'object') throw new RangeError('malformedNext must be an object or null');
       const kind = malformed.kind ?? 'invalid-json';
-      if (!MALFORMED_KINDS.includes(kind as MalformedKind)) throw new RangeError(`malformedNext.kind must be one of ${MALFORMED_KINDS.join(', ')}`);
+      if (!MALFORMED_KINDS.includes(kind as MalformedKind))
+        throw new RangeError(`malformedNext.kind must be one of ${MALFORMED_KINDS.join(', ')}`);
       next.malformedNext = { kind: kind as MalformedKind, count: switchCount(malformed.count, 'malformedNext.count') };
     }
   }
@@ -278,7 +426,8 @@ function parseSwitches(command: Record<string, unknown>, current: OpenAiSwitches
 
 function switchCount(value: unknown, what: string): number {
   if (value === undefined) return 1;
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_SWITCH_COUNT) throw new RangeError(`${what} must be an integer from 1 to ${MAX_SWITCH_COUNT}`);
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_SWITCH_COUNT)
+    throw new RangeError(`${what} must be an integer from 1 to ${MAX_SWITCH_COUNT}`);
   return value as number;
 }
 
@@ -308,7 +457,10 @@ export function createOpenAiFace(): OpenAiFace {
   }
 
   /** The switch in force for a key: its own if set, else the global one. */
-  function active<K extends keyof OpenAiSwitches>(key: string, name: K): { scope: string; value: NonNullable<OpenAiSwitches[K]> } | undefined {
+  function active<K extends keyof OpenAiSwitches>(
+    key: string,
+    name: K,
+  ): { scope: string; value: NonNullable<OpenAiSwitches[K]> } | undefined {
     for (const scope of [key, GLOBAL_SCOPE]) {
       const value = switches.get(scope)?.[name];
       if (value !== undefined) return { scope, value: value as NonNullable<OpenAiSwitches[K]> };
@@ -359,10 +511,22 @@ export function createOpenAiFace(): OpenAiFace {
       stats.requests += 1;
     });
     if (!key) {
-      return sendError(res, statsKey, new OpenAiError(401, "You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.", 'invalid_request_error'));
+      return sendError(
+        res,
+        statsKey,
+        new OpenAiError(
+          401,
+          "You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.",
+          'invalid_request_error',
+        ),
+      );
     }
     if (!key.startsWith('sk-') || key.includes('invalid')) {
-      return sendError(res, statsKey, new OpenAiError(401, `Incorrect API key provided: ${maskedKey(key)}.`, 'invalid_request_error', null, 'invalid_api_key'));
+      return sendError(
+        res,
+        statsKey,
+        new OpenAiError(401, `Incorrect API key provided: ${maskedKey(key)}.`, 'invalid_request_error', null, 'invalid_api_key'),
+      );
     }
 
     let request: ChatRequest;
@@ -370,7 +534,8 @@ export function createOpenAiFace(): OpenAiFace {
       const body = await readBody(req, MAX_BODY_BYTES);
       request = parseChatRequest(body);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendError(res, key, new OpenAiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes.`, 'invalid_request_error'));
+      if (err instanceof BodyTooLargeError)
+        return sendError(res, key, new OpenAiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes.`, 'invalid_request_error'));
       if (err instanceof OpenAiError) return sendError(res, key, err);
       throw err;
     }
@@ -439,7 +604,8 @@ export function createOpenAiFace(): OpenAiFace {
   function control(command: unknown): Record<string, OpenAiSwitches> {
     if (!command || typeof command !== 'object' || Array.isArray(command)) throw new RangeError('the control body must be a JSON object');
     const record = command as Record<string, unknown>;
-    if (record.key !== undefined && (typeof record.key !== 'string' || record.key === '')) throw new RangeError('key must be a non-empty string');
+    if (record.key !== undefined && (typeof record.key !== 'string' || record.key === ''))
+      throw new RangeError('key must be a non-empty string');
     const scope = (record.key as string | undefined) ?? GLOBAL_SCOPE;
     if (record.reset === true) {
       if (scope === GLOBAL_SCOPE) {
@@ -499,12 +665,20 @@ export function createOpenAiFace(): OpenAiFace {
       }
       if (route === '/v1/chat/completions') {
         if (method !== 'POST') {
-          return sendJson(res, 405, errorBody(new OpenAiError(405, `Method ${method} is not allowed on /v1/chat/completions; use POST.`, 'invalid_request_error')), { allow: 'POST' });
+          return sendJson(
+            res,
+            405,
+            errorBody(new OpenAiError(405, `Method ${method} is not allowed on /v1/chat/completions; use POST.`, 'invalid_request_error')),
+            { allow: 'POST' },
+          );
         }
         return handleChat(req, res);
       }
       if (route === '/v1/models' && method === 'GET') {
-        return sendJson(res, 200, { object: 'list', data: KNOWN_MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' })) });
+        return sendJson(res, 200, {
+          object: 'list',
+          data: KNOWN_MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' })),
+        });
       }
       return sendJson(res, 404, errorBody(new OpenAiError(404, `Invalid URL (${method} ${url.pathname})`, 'invalid_request_error')));
     },

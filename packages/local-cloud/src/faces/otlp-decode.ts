@@ -73,7 +73,8 @@ function integerAt(value: unknown, where: string, unsigned: boolean): number {
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) n = Number(value.trim());
   else throw new OtlpBadDataError(`${where} must be an integer (a decimal string or a number)`);
-  if (!Number.isInteger(n) || (unsigned && n < 0)) throw new OtlpBadDataError(`${where} must be a${unsigned ? ' non-negative' : 'n'} integer`);
+  if (!Number.isInteger(n) || (unsigned && n < 0))
+    throw new OtlpBadDataError(`${where} must be a${unsigned ? ' non-negative' : 'n'} integer`);
   return n;
 }
 

@@ -96,7 +96,12 @@ export class CumulativeStore {
     return result;
   }
 
-  private ingestMetric(resource: Array<[string, string]>, metric: Metric, result: IngestResult, reject: (n: number, why: string) => void): void {
+  private ingestMetric(
+    resource: Array<[string, string]>,
+    metric: Metric,
+    result: IngestResult,
+    reject: (n: number, why: string) => void,
+  ): void {
     const data = metric.data;
     if (!data) return;
     if (data.type === 'unsupported') {
@@ -139,7 +144,13 @@ export class CumulativeStore {
     }
   }
 
-  private addScalar(family: Family, labels: Array<[string, string]>, point: NumberPoint, delta: boolean, monotonic: boolean): string | undefined {
+  private addScalar(
+    family: Family,
+    labels: Array<[string, string]>,
+    point: NumberPoint,
+    delta: boolean,
+    monotonic: boolean,
+  ): string | undefined {
     if (Number.isNaN(point.value)) return 'NaN value';
     if (monotonic && point.value < 0) return 'a monotonic sum cannot go down';
     const key = keyOf(labels);
@@ -156,10 +167,15 @@ export class CumulativeStore {
 
   private addHistogram(family: Family, labels: Array<[string, string]>, point: HistogramPoint, delta: boolean): string | undefined {
     const { bucketCounts, explicitBounds, count } = point;
-    if (bucketCounts.length !== 0 && bucketCounts.length !== explicitBounds.length + 1) return 'bucketCounts must have one more entry than explicitBounds';
-    if (explicitBounds.some((b, i) => Number.isNaN(b) || (i > 0 && b <= explicitBounds[i - 1]!))) return 'explicitBounds must be strictly increasing';
+    if (bucketCounts.length !== 0 && bucketCounts.length !== explicitBounds.length + 1)
+      return 'bucketCounts must have one more entry than explicitBounds';
+    if (explicitBounds.some((b, i) => Number.isNaN(b) || (i > 0 && b <= explicitBounds[i - 1]!)))
+      return 'explicitBounds must be strictly increasing';
     if (bucketCounts.length !== 0 && bucketCounts.reduce((a, b) => a + b, 0) !== count) return 'count must equal the sum of bucketCounts';
-    const buckets = bucketCounts.length === 0 ? new Array<number>(explicitBounds.length + 1).fill(0).map((_, i, all) => (i === all.length - 1 ? count : 0)) : bucketCounts;
+    const buckets =
+      bucketCounts.length === 0
+        ? new Array<number>(explicitBounds.length + 1).fill(0).map((_, i, all) => (i === all.length - 1 ? count : 0))
+        : bucketCounts;
     const key = keyOf(labels);
     let series = family.histograms.get(key);
     if (!series) {
@@ -191,7 +207,8 @@ export class CumulativeStore {
       if (family.scalars.size === 0 && family.histograms.size === 0) continue;
       if (family.help) lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`);
       lines.push(`# TYPE ${family.name} ${family.type}`);
-      for (const series of sortedSeries(family.scalars)) lines.push(`${family.name}${labelText(series.labels)} ${formatValue(series.value)}`);
+      for (const series of sortedSeries(family.scalars))
+        lines.push(`${family.name}${labelText(series.labels)} ${formatValue(series.value)}`);
       for (const series of sortedSeries(family.histograms)) {
         let cumulative = 0;
         series.bounds.forEach((bound, i) => {

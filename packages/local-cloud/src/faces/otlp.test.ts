@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { Aggregator, encodeOtlpJson, encodeOtlpProtobuf, type ExportRequest } from '@moalog/metrics';
+import { Aggregator, type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf } from '@moalog/metrics';
 import { otlpType } from '@moalog/metrics/otlp-schema';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useLocalCloud } from '../../../metrics/src/test-fixtures.js';
@@ -12,13 +12,18 @@ beforeEach(async () => {
 
 const control = (body: unknown): Promise<Response> => cloud.otlpControl(body);
 
-async function post(body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+async function post(
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const res = await fetch(`${cloud.url}/otlp/v1/metrics`, { method: 'POST', headers, body: body as BodyInit });
   return { status: res.status, type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
-const postJson = (body: string | Uint8Array, extra: Record<string, string> = {}) => post(body, { 'content-type': 'application/json', ...extra });
-const postProtobuf = (body: Uint8Array, extra: Record<string, string> = {}) => post(body, { 'content-type': 'application/x-protobuf', ...extra });
+const postJson = (body: string | Uint8Array, extra: Record<string, string> = {}) =>
+  post(body, { 'content-type': 'application/json', ...extra });
+const postProtobuf = (body: Uint8Array, extra: Record<string, string> = {}) =>
+  post(body, { 'content-type': 'application/x-protobuf', ...extra });
 
 async function scrape(): Promise<string> {
   const res = await fetch(`${cloud.url}/metrics`);
@@ -44,11 +49,16 @@ function request(fill: (a: Aggregator) => void, startMs = 1_700_000_000_000, end
   return { resource: RESOURCE, scope: { name: 'test', version: '1' }, batch: aggregator.swap(startMs, endMs) };
 }
 
-const LABELS = 'http_request_method="GET",http_response_status_code="200",http_route="/api/v1/retrospects/:id",instance="i-1",job="moalog-test",service_instance_id="i-1",service_name="moalog-test"';
+const LABELS =
+  'http_request_method="GET",http_response_status_code="200",http_route="/api/v1/retrospects/:id",instance="i-1",job="moalog-test",service_instance_id="i-1",service_name="moalog-test"';
 
 function requestDurations(a: Aggregator, values: number[]): void {
   for (const v of values) {
-    a.record('http.server.request.duration', { 'http.route': '/api/v1/retrospects/:id', 'http.request.method': 'GET', 'http.response.status_code': 200 }, v);
+    a.record(
+      'http.server.request.duration',
+      { 'http.route': '/api/v1/retrospects/:id', 'http.request.method': 'GET', 'http.response.status_code': 200 },
+      v,
+    );
   }
 }
 
@@ -60,7 +70,9 @@ describe('otlp face — accepting exports', () => {
     expect(res.type).toBe('application/json');
     expect(JSON.parse(res.bytes.toString())).toEqual({});
 
-    const payloads = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as { payloads: Array<{ body: string; contentType: string; status: number }> };
+    const payloads = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as {
+      payloads: Array<{ body: string; contentType: string; status: number }>;
+    };
     expect(payloads.payloads).toHaveLength(1);
     expect(Buffer.from(payloads.payloads[0]!.body, 'base64').equals(Buffer.from(body))).toBe(true);
     expect(payloads.payloads[0]).toMatchObject({ contentType: 'application/json', status: 200 });
@@ -68,7 +80,12 @@ describe('otlp face — accepting exports', () => {
     const text = await scrape();
     expect(text).toContain('# TYPE moalog_payments_total counter');
     expect(text).toContain('# HELP moalog_payments_total FluxPay payments by outcome.');
-    expect(sample(text, 'moalog_payments_total{instance="i-1",job="moalog-test",moalog_payment_outcome="confirmed",service_instance_id="i-1",service_name="moalog-test"}')).toBe(2);
+    expect(
+      sample(
+        text,
+        'moalog_payments_total{instance="i-1",job="moalog-test",moalog_payment_outcome="confirmed",service_instance_id="i-1",service_name="moalog-test"}',
+      ),
+    ).toBe(2);
   });
 
   it('accepts protobuf and answers a protobuf ExportMetricsServiceResponse without partial success', async () => {
@@ -95,21 +112,44 @@ describe('otlp face — accepting exports', () => {
     await postJson(encodeOtlpJson(request((a) => requestDurations(a, [0.001, 0.2]), 1_000, 2_000)));
     await postProtobuf(encodeOtlpProtobuf(request((a) => requestDurations(a, [0.2, 3]), 2_000, 3_000)));
     await postJson(encodeOtlpJson(request((a) => a.count('metrics.export.failures', { 'error.type': 'timeout' }, 1), 2_000, 3_000)));
-    await postProtobuf(encodeOtlpProtobuf(request((a) => a.count('metrics.export.failures', { 'error.type': 'timeout' }, 4), 3_000, 4_000)));
+    await postProtobuf(
+      encodeOtlpProtobuf(request((a) => a.count('metrics.export.failures', { 'error.type': 'timeout' }, 4), 3_000, 4_000)),
+    );
     const text = await scrape();
     expect(sample(text, `http_server_request_duration_seconds_count{${LABELS}}`)).toBe(4);
     expect(sample(text, `http_server_request_duration_seconds_bucket{${LABELS},le="0.25"}`)).toBe(3);
     expect(sample(text, `http_server_request_duration_seconds_bucket{${LABELS},le="+Inf"}`)).toBe(4);
-    expect(sample(text, 'metrics_export_failures_total{error_type="timeout",instance="i-1",job="moalog-test",service_instance_id="i-1",service_name="moalog-test"}')).toBe(5);
+    expect(
+      sample(
+        text,
+        'metrics_export_failures_total{error_type="timeout",instance="i-1",job="moalog-test",service_instance_id="i-1",service_name="moalog-test"}',
+      ),
+    ).toBe(5);
   });
 
   it('keeps a separate series per resource: two isolates of one worker do not mix', async () => {
-    const second: ExportRequest = { ...request((a) => a.count('moalog.payments', { 'moalog.payment.outcome': 'failed' }, 7)), resource: [['service.name', 'moalog-test'], ['service.instance.id', 'i-2']] };
+    const second: ExportRequest = {
+      ...request((a) => a.count('moalog.payments', { 'moalog.payment.outcome': 'failed' }, 7)),
+      resource: [
+        ['service.name', 'moalog-test'],
+        ['service.instance.id', 'i-2'],
+      ],
+    };
     await postJson(encodeOtlpJson(request((a) => a.count('moalog.payments', { 'moalog.payment.outcome': 'failed' }, 3))));
     await postJson(encodeOtlpJson(second));
     const text = await scrape();
-    expect(sample(text, 'moalog_payments_total{instance="i-1",job="moalog-test",moalog_payment_outcome="failed",service_instance_id="i-1",service_name="moalog-test"}')).toBe(3);
-    expect(sample(text, 'moalog_payments_total{instance="i-2",job="moalog-test",moalog_payment_outcome="failed",service_instance_id="i-2",service_name="moalog-test"}')).toBe(7);
+    expect(
+      sample(
+        text,
+        'moalog_payments_total{instance="i-1",job="moalog-test",moalog_payment_outcome="failed",service_instance_id="i-1",service_name="moalog-test"}',
+      ),
+    ).toBe(3);
+    expect(
+      sample(
+        text,
+        'moalog_payments_total{instance="i-2",job="moalog-test",moalog_payment_outcome="failed",service_instance_id="i-2",service_name="moalog-test"}',
+      ),
+    ).toBe(7);
   });
 
   it('accepts gzip-compressed bodies of both encodings', async () => {
@@ -118,14 +158,23 @@ describe('otlp face — accepting exports', () => {
     expect((await postJson(gzipSync(json), { 'content-encoding': 'gzip' })).status).toBe(200);
     expect((await postProtobuf(gzipSync(proto), { 'content-encoding': 'gzip' })).status).toBe(200);
     const text = await scrape();
-    expect(sample(text, 'moalog_events_consumed_total{instance="i-1",job="moalog-test",moalog_event_result="processed",service_instance_id="i-1",service_name="moalog-test"}')).toBe(5);
+    expect(
+      sample(
+        text,
+        'moalog_events_consumed_total{instance="i-1",job="moalog-test",moalog_event_result="processed",service_instance_id="i-1",service_name="moalog-test"}',
+      ),
+    ).toBe(5);
   });
 
   it('reads hand-written OTLP/JSON as the spec allows: numbers for 64-bit integers, unknown fields, cumulative sums and gauges', async () => {
     const body = {
       resourceMetrics: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'other' } }], droppedAttributesCount: 0, somethingNew: true },
+          resource: {
+            attributes: [{ key: 'service.name', value: { stringValue: 'other' } }],
+            droppedAttributesCount: 0,
+            somethingNew: true,
+          },
           scopeMetrics: [
             {
               scope: { name: 'x' },
@@ -133,7 +182,11 @@ describe('otlp face — accepting exports', () => {
                 { name: 'queue.depth', unit: '1', gauge: { dataPoints: [{ asDouble: 0.25, timeUnixNano: 5 }] } },
                 { name: 'jobs.done', unit: '{job}', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: 40 }] } },
                 { name: 'jobs.done', unit: '{job}', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: '42' }] } },
-                { name: 'in.flight', unit: '{request}', sum: { aggregationTemporality: 1, isMonotonic: false, dataPoints: [{ asInt: '3' }, { asInt: '-1' }] } },
+                {
+                  name: 'in.flight',
+                  unit: '{request}',
+                  sum: { aggregationTemporality: 1, isMonotonic: false, dataPoints: [{ asInt: '3' }, { asInt: '-1' }] },
+                },
               ],
             },
           ],
@@ -160,7 +213,12 @@ describe('otlp face — accepting exports', () => {
 
 describe('otlp face — rejecting bad data', () => {
   it('answers 400 with a JSON google.rpc.Status for malformed JSON and wrong types', async () => {
-    for (const body of ['{"resourceMetrics":', '[]', '{"resourceMetrics":{}}', '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","sum":{"dataPoints":[{"asInt":"1.5"}]}}]}]}]}']) {
+    for (const body of [
+      '{"resourceMetrics":',
+      '[]',
+      '{"resourceMetrics":{}}',
+      '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","sum":{"dataPoints":[{"asInt":"1.5"}]}}]}]}]}',
+    ]) {
       const res = await postJson(body);
       expect(res.status, body).toBe(400);
       expect(res.type).toBe('application/json');
@@ -195,8 +253,16 @@ describe('otlp face — rejecting bad data', () => {
           scopeMetrics: [
             {
               metrics: [
-                { name: 'h', unit: 's', histogram: { aggregationTemporality: 1, dataPoints: [{ count: '3', bucketCounts: ['1', '1'], explicitBounds: [1] }] } },
-                { name: 'h2', unit: 's', histogram: { aggregationTemporality: 1, dataPoints: [{ count: '1', bucketCounts: ['1'], explicitBounds: [1] }] } },
+                {
+                  name: 'h',
+                  unit: 's',
+                  histogram: { aggregationTemporality: 1, dataPoints: [{ count: '3', bucketCounts: ['1', '1'], explicitBounds: [1] }] },
+                },
+                {
+                  name: 'h2',
+                  unit: 's',
+                  histogram: { aggregationTemporality: 1, dataPoints: [{ count: '1', bucketCounts: ['1'], explicitBounds: [1] }] },
+                },
                 { name: 'c', sum: { aggregationTemporality: 0, isMonotonic: true, dataPoints: [{ asInt: '1' }] } },
                 { name: 'e', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [{ count: '1' }, { count: '1' }] } },
                 { name: 'ok', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ asInt: '1' }] } },
@@ -219,11 +285,19 @@ describe('otlp face — rejecting bad data', () => {
   it('reports partial success in protobuf too', async () => {
     const type = otlpType('exportRequest');
     const message = type.fromObject({
-      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'c', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ asDouble: -1 }] } }] }] }],
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            { metrics: [{ name: 'c', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ asDouble: -1 }] } }] },
+          ],
+        },
+      ],
     });
     const res = await postProtobuf(type.encode(message).finish());
     expect(res.status).toBe(200);
-    const decoded = otlpType('exportResponse').toObject(otlpType('exportResponse').decode(res.bytes), { longs: String }) as { partialSuccess: { rejectedDataPoints: string } };
+    const decoded = otlpType('exportResponse').toObject(otlpType('exportResponse').decode(res.bytes), { longs: String }) as {
+      partialSuccess: { rejectedDataPoints: string };
+    };
     expect(decoded.partialSuccess.rejectedDataPoints).toBe('1');
   });
 });

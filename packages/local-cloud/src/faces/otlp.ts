@@ -1,8 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
-import { BodyTooLargeError, readBody, sendJson, sendText, type Face } from '../face.js';
-import { decodeJsonRequest, decodeProtobufRequest, encodeExportResponse, encodeStatus, OtlpBadDataError, type ResourceMetrics } from './otlp-decode.js';
+import { gunzip, inflate } from 'node:zlib';
+import { BodyTooLargeError, type Face, readBody, sendJson, sendText } from '../face.js';
+import {
+  decodeJsonRequest,
+  decodeProtobufRequest,
+  encodeExportResponse,
+  encodeStatus,
+  OtlpBadDataError,
+  type ResourceMetrics,
+} from './otlp-decode.js';
 import { CumulativeStore } from './otlp-store.js';
 
 /**
@@ -97,10 +104,15 @@ export function createOtlpFace(): OtlpFace {
     const type = mediaType(req);
     const json = type === 'application/json';
     if (!json && type !== 'application/x-protobuf') {
-      sendJson(res, 415, { code: STATUS_INVALID_ARGUMENT, message: `unsupported Content-Type "${type}"; use application/json or application/x-protobuf` });
+      sendJson(res, 415, {
+        code: STATUS_INVALID_ARGUMENT,
+        message: `unsupported Content-Type "${type}"; use application/json or application/x-protobuf`,
+      });
       return;
     }
-    const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const encoding = String(req.headers['content-encoding'] ?? '')
+      .trim()
+      .toLowerCase();
     let raw: Buffer;
     try {
       raw = await readBody(req, MAX_BODY_BYTES);
@@ -108,7 +120,13 @@ export function createOtlpFace(): OtlpFace {
       if (error instanceof BodyTooLargeError) return sendBody(res, 413, json, encodeStatus(json, STATUS_INVALID_ARGUMENT, error.message));
       throw error;
     }
-    const payload: ReceivedPayload = { receivedAt: new Date().toISOString(), contentType: String(req.headers['content-type'] ?? ''), contentEncoding: encoding, body: raw, status: 0 };
+    const payload: ReceivedPayload = {
+      receivedAt: new Date().toISOString(),
+      contentType: String(req.headers['content-type'] ?? ''),
+      contentEncoding: encoding,
+      body: raw,
+      status: 0,
+    };
     remember(payload);
     const answer = (status: number, body: Buffer) => {
       payload.status = status;
@@ -146,7 +164,8 @@ export function createOtlpFace(): OtlpFace {
     } catch {
       return sendJson(res, 400, { error: 'the control body must be a JSON object' });
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return sendJson(res, 400, { error: 'the control body must be a JSON object' });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return sendJson(res, 400, { error: 'the control body must be a JSON object' });
     const switches = body as { reset?: unknown; fail?: unknown; delayMs?: unknown };
     if (switches.fail !== undefined) {
       const fail = switches.fail as { status?: unknown; count?: unknown } | null;
@@ -159,7 +178,8 @@ export function createOtlpFace(): OtlpFace {
     }
     if (switches.delayMs !== undefined) {
       const delay = Number(switches.delayMs);
-      if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_MS) return sendJson(res, 400, { error: `delayMs must be an integer 0..${MAX_DELAY_MS}` });
+      if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_MS)
+        return sendJson(res, 400, { error: `delayMs must be an integer 0..${MAX_DELAY_MS}` });
       delayMs = delay;
     }
     if (switches.reset === true) reset();
@@ -184,7 +204,8 @@ export function createOtlpFace(): OtlpFace {
         return sendText(res, 200, store.exposition(), 'text/plain; version=0.0.4; charset=utf-8');
       }
       if (url.pathname === OTLP_METRICS_PATH) {
-        if (method !== 'POST') return sendJson(res, 405, { code: STATUS_INVALID_ARGUMENT, message: 'OTLP/HTTP takes POST' }, { allow: 'POST' });
+        if (method !== 'POST')
+          return sendJson(res, 405, { code: STATUS_INVALID_ARGUMENT, message: 'OTLP/HTTP takes POST' }, { allow: 'POST' });
         return receive(req, res);
       }
       if (url.pathname === `${OTLP_PATH_PREFIX}/__control`) {

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import {
+  type ErrorContext,
   faceRpcError,
   isSqlError,
   okResult,
+  type RpcError,
   rowsResult,
   sqlErrorToRpcError,
   syntaxRpcError,
-  type ErrorContext,
-  type RpcError,
   type VitessQueryResult,
 } from './planetscale-result.js';
 import type { SessionState } from './planetscale-session.js';
@@ -147,8 +147,13 @@ export class PlanetScaleBackend {
 
   private async executePinned(pinned: PinnedSession, sql: string, context: ErrorContext): Promise<ExecuteOutcome> {
     if (pinned.busy) {
-      const what = pinned.state.transactionId ? `transaction ${pinned.state.transactionId}` : `reserved connection of session ${pinned.state.uuid}`;
-      return { state: { ...pinned.state }, error: faceRpcError('ABORTED', `${what}: in use: another request of this session is still running`, context) };
+      const what = pinned.state.transactionId
+        ? `transaction ${pinned.state.transactionId}`
+        : `reserved connection of session ${pinned.state.uuid}`;
+      return {
+        state: { ...pinned.state },
+        error: faceRpcError('ABORTED', `${what}: in use: another request of this session is still running`, context),
+      };
     }
     pinned.busy = true;
     clearTimeout(pinned.idleTimer);
@@ -306,10 +311,16 @@ export class PlanetScaleBackend {
         let settled = false;
         const timer = setTimeout(() => {
           settled = true;
-          reject(new ConnectionFailure(
-            faceRpcError('RESOURCE_EXHAUSTED', `resource pool timed out after ${acquireTimeoutMs}ms waiting for a MySQL connection`, context),
-            'exhausted',
-          ));
+          reject(
+            new ConnectionFailure(
+              faceRpcError(
+                'RESOURCE_EXHAUSTED',
+                `resource pool timed out after ${acquireTimeoutMs}ms waiting for a MySQL connection`,
+                context,
+              ),
+              'exhausted',
+            ),
+          );
         }, acquireTimeoutMs);
         entry.pool.getConnection().then(
           (conn) => {
@@ -337,7 +348,10 @@ export class PlanetScaleBackend {
       }
       const detail = err instanceof Error ? err.message : String(err);
       const { host, port } = this.options.mysql;
-      throw new ConnectionFailure(faceRpcError('UNAVAILABLE', `local-cloud cannot reach MySQL at ${host}:${port}: ${detail}`, context), 'unreachable');
+      throw new ConnectionFailure(
+        faceRpcError('UNAVAILABLE', `local-cloud cannot reach MySQL at ${host}:${port}: ${detail}`, context),
+        'unreachable',
+      );
     }
     this.guard(connection);
     return connection;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, connect, DatabaseError, type Connection } from '@planetscale/database';
-import { createTempMysqlDatabase, testServers, type TempDatabase } from '@moalog/test-support';
+import { createTempMysqlDatabase, type TempDatabase, testServers } from '@moalog/test-support';
+import { Client, type Connection, connect, DatabaseError } from '@planetscale/database';
 import { eq } from 'drizzle-orm';
 import { bigint, boolean, datetime, json, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { drizzle } from 'drizzle-orm/planetscale-serverless';
@@ -9,7 +9,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, type LocalCloudConfig } from '../config.js';
 import type { Face } from '../face.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { createPlanetScaleFace } from './planetscale.js';
 
 const drizzleNotes = mysqlTable('drizzle_notes', {
@@ -47,7 +47,10 @@ async function rejection(promise: Promise<unknown>): Promise<DatabaseError> {
 }
 
 async function openTransactionsOfThread(threadId: number): Promise<mysql.RowDataPacket[]> {
-  const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?', [threadId]);
+  const [rows] = await admin.query<mysql.RowDataPacket[]>(
+    'SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
+    [threadId],
+  );
   return rows;
 }
 
@@ -167,7 +170,7 @@ describe('column types in PlanetScale shapes', () => {
         '-9223372036854775808',
         '18446744073709551615',
         '1234.50',
-        "O'Brien \\ \"quoted\" 한글 ✓",
+        'O\'Brien \\ "quoted" 한글 ✓',
         'long text\nwith lines',
         'green',
         '2024-02-03 04:05:06.789',
@@ -210,7 +213,7 @@ describe('column types in PlanetScale shapes', () => {
       big: '-9223372036854775808',
       ubig: '18446744073709551615',
       dec_amount: '1234.50',
-      name: "O'Brien \\ \"quoted\" 한글 ✓",
+      name: 'O\'Brien \\ "quoted" 한글 ✓',
       body: 'long text\nwith lines',
       color: 'green',
       happened_at: '2024-02-03 04:05:06.789',
@@ -236,7 +239,9 @@ describe('column types in PlanetScale shapes', () => {
   it('encodes rows the way PlanetScale does on the wire: lengths as strings, -1 for NULL, base64 values', async () => {
     const reply = await rawPost('Execute', JSON.stringify({ query: "SELECT 'ab' AS s, NULL AS n, x'00ff' AS b", session: null }));
     expect(reply.status).toBe(200);
-    const body = reply.body as { result: { fields: { name: string; type?: string; charset?: number }[]; rows: { lengths: string[]; values: string }[] } };
+    const body = reply.body as {
+      result: { fields: { name: string; type?: string; charset?: number }[]; rows: { lengths: string[]; values: string }[] };
+    };
     expect(body.result.rows).toEqual([{ lengths: ['2', '-1', '2'], values: Buffer.from([0x61, 0x62, 0x00, 0xff]).toString('base64') }]);
     const [s, n, b] = body.result.fields;
     expect(s).toMatchObject({ name: 's', type: 'VARCHAR' });
@@ -245,13 +250,17 @@ describe('column types in PlanetScale shapes', () => {
   });
 
   it('types JSON-valued expressions as JSON too, so the client parses them', async () => {
-    const { rows, types } = await psConnection().execute("SELECT JSON_OBJECT('k', 1, 'list', JSON_ARRAY(1, 2)) AS obj", null, { as: 'array' });
+    const { rows, types } = await psConnection().execute("SELECT JSON_OBJECT('k', 1, 'list', JSON_ARRAY(1, 2)) AS obj", null, {
+      as: 'array',
+    });
     expect(types).toEqual({ obj: 'JSON' });
     expect(rows).toEqual([[{ k: 1, list: [1, 2] }]]);
   });
 
   it('returns rows as arrays when asked', async () => {
-    const { rows, headers } = await psConnection().execute('SELECT 1 AS one, CAST(9007199254740993 AS SIGNED) AS big', null, { as: 'array' });
+    const { rows, headers } = await psConnection().execute('SELECT 1 AS one, CAST(9007199254740993 AS SIGNED) AS big', null, {
+      as: 'array',
+    });
     expect(headers).toEqual(['one', 'big']);
     expect(rows).toEqual([[1, '9007199254740993']]);
   });
@@ -282,11 +291,15 @@ describe('writes, parameters and results', () => {
   it('binds positional and named parameters (the client substitutes them) including dates and binary', async () => {
     const conn = psConnection();
     const when = new Date('2025-06-07T08:09:10.123Z');
-    const { insertId } = await conn.execute(
-      'INSERT INTO all_types (name, happened_at, bin) VALUES (:name, :when, :bin)',
-      { name: "semi;colon 'quote' \\back", when, bin: Uint8Array.from([9, 0, 9]) },
-    );
-    const { rows } = await conn.execute('SELECT name, happened_at, bin FROM all_types WHERE id = ? AND name = ?', [insertId, "semi;colon 'quote' \\back"]);
+    const { insertId } = await conn.execute('INSERT INTO all_types (name, happened_at, bin) VALUES (:name, :when, :bin)', {
+      name: "semi;colon 'quote' \\back",
+      when,
+      bin: Uint8Array.from([9, 0, 9]),
+    });
+    const { rows } = await conn.execute('SELECT name, happened_at, bin FROM all_types WHERE id = ? AND name = ?', [
+      insertId,
+      "semi;colon 'quote' \\back",
+    ]);
     expect(rows).toEqual([{ name: "semi;colon 'quote' \\back", happened_at: '2025-06-07 08:09:10.123', bin: Uint8Array.from([9, 0, 9]) }]);
   });
 
@@ -460,7 +473,10 @@ describe('transactions on pinned sessions', () => {
     const begun = await rawPost('Execute', JSON.stringify({ query: 'BEGIN' }));
     const session = (begun.body as { session: unknown }).session;
     const inserted = await rawPost('Execute', JSON.stringify({ query: "INSERT INTO accounts (email) VALUES ('closed@x.test')", session }));
-    const asked = await rawPost('Execute', JSON.stringify({ query: 'SELECT CONNECTION_ID() AS id', session: (inserted.body as { session: unknown }).session }));
+    const asked = await rawPost(
+      'Execute',
+      JSON.stringify({ query: 'SELECT CONNECTION_ID() AS id', session: (inserted.body as { session: unknown }).session }),
+    );
     const askedBody = asked.body as { session: unknown; result: { rows: { values: string }[] } };
     const threadId = Number(Buffer.from(askedBody.result.rows[0]!.values, 'base64').toString());
     const transactionsOf = () => openTransactionsOfThread(threadId);
@@ -468,7 +484,9 @@ describe('transactions on pinned sessions', () => {
 
     const closed = await rawPost('CloseSession', JSON.stringify({ session: askedBody.session }));
     expect(closed.status).toBe(200);
-    expect((closed.body as { session: { vitessSession: { inTransaction?: boolean } } }).session.vitessSession.inTransaction).toBeUndefined();
+    expect(
+      (closed.body as { session: { vitessSession: { inTransaction?: boolean } } }).session.vitessSession.inTransaction,
+    ).toBeUndefined();
     expect(await transactionCountSettled(transactionsOf, 0)).toBe(0);
     const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT id FROM accounts WHERE email = 'closed@x.test'");
     expect(rows).toHaveLength(0);
@@ -501,8 +519,14 @@ describe('drizzle over the face (drizzle-orm/planetscale-serverless)', () => {
     const found = await db.select().from(drizzleNotes).where(eq(drizzleNotes.id, id));
     expect(found).toEqual([{ id, title: 'first', meta: { tags: ['a', 'b'], score: 1.5 }, done: false, createdAt }]);
 
-    await db.update(drizzleNotes).set({ done: true, meta: { tags: [], score: 2 } }).where(eq(drizzleNotes.title, 'first'));
-    const [updated] = await db.select({ done: drizzleNotes.done, meta: drizzleNotes.meta }).from(drizzleNotes).where(eq(drizzleNotes.id, id));
+    await db
+      .update(drizzleNotes)
+      .set({ done: true, meta: { tags: [], score: 2 } })
+      .where(eq(drizzleNotes.title, 'first'));
+    const [updated] = await db
+      .select({ done: drizzleNotes.done, meta: drizzleNotes.meta })
+      .from(drizzleNotes)
+      .where(eq(drizzleNotes.id, id));
     expect(updated).toEqual({ done: true, meta: { tags: [], score: 2 } });
 
     await db.transaction(async (tx) => {
@@ -582,7 +606,9 @@ describe('bad input', () => {
     const inTransaction = (begun.body as { session: { vitessSession: { inTransaction?: boolean } } }).session;
     expect(inTransaction.vitessSession.inTransaction).toBe(true);
     const committed = await rawPost('Execute', JSON.stringify({ query: 'COMMIT', session: inTransaction }));
-    expect((committed.body as { session: { vitessSession: { inTransaction?: boolean } } }).session.vitessSession.inTransaction).toBeUndefined();
+    expect(
+      (committed.body as { session: { vitessSession: { inTransaction?: boolean } } }).session.vitessSession.inTransaction,
+    ).toBeUndefined();
 
     // Replaying the old session: its transaction no longer exists.
     const stale = await rawPost('Execute', JSON.stringify({ query: 'SELECT 1', session: inTransaction }));

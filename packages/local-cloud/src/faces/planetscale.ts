@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalCloudConfig } from '../config.js';
-import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
-import { ConnectionFailure, PlanetScaleBackend, newSessionState } from './planetscale-backend.js';
+import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
+import { ConnectionFailure, newSessionState, PlanetScaleBackend } from './planetscale-backend.js';
 import type { RpcError } from './planetscale-result.js';
 import { SessionCodec, type SessionState } from './planetscale-session.js';
 
@@ -144,7 +144,12 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
         return connectError(res, 'not_found', `unknown procedure ${url.pathname}`);
       }
       if (req.method !== 'POST') {
-        return sendJson(res, 405, { code: 'unimplemented', message: `HTTP method ${req.method ?? ''} is not supported, use POST` }, { allow: 'POST' });
+        return sendJson(
+          res,
+          405,
+          { code: 'unimplemented', message: `HTTP method ${req.method ?? ''} is not supported, use POST` },
+          { allow: 'POST' },
+        );
       }
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (contentType !== 'application/json') {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { testServers } from '@moalog/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { createTossFace, isTossFace, type TossFace } from './toss.js';
 
 const SECRET = 'test_sk_local_face_test';
@@ -15,7 +15,12 @@ function basic(secret: string): string {
   return `Basic ${Buffer.from(`${secret}:`).toString('base64')}`;
 }
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${cloud.url}/toss${path}`, {
     method,
     headers: { authorization: basic(SECRET), 'content-type': 'application/json', ...headers },
@@ -195,7 +200,12 @@ describe('Toss face — cancel', () => {
     expect(partial.status).toBe(200);
     expect(partial.body).toMatchObject({ status: 'PARTIAL_CANCELED', balanceAmount: 7000, totalAmount: 10_000 });
     expect(partial.body.cancels).toHaveLength(1);
-    expect(partial.body.cancels[0]).toMatchObject({ cancelAmount: 3000, cancelReason: '부분 환불', refundableAmount: 7000, cancelStatus: 'DONE' });
+    expect(partial.body.cancels[0]).toMatchObject({
+      cancelAmount: 3000,
+      cancelReason: '부분 환불',
+      refundableAmount: 7000,
+      cancelStatus: 'DONE',
+    });
 
     const rest = await call('POST', `/v1/payments/${paymentKey}/cancel`, { cancelReason: '나머지 환불' });
     expect(rest.body).toMatchObject({ status: 'CANCELED', balanceAmount: 0 });
@@ -236,8 +246,18 @@ describe('Toss face — cancel', () => {
   it('replays a cancel with the same Idempotency-Key instead of cancelling twice', async () => {
     const paymentKey = await confirmed(1000);
     const key = randomUUID();
-    const first = await call('POST', `/v1/payments/${paymentKey}/cancel`, { cancelReason: 'x', cancelAmount: 400 }, { 'idempotency-key': key });
-    const second = await call('POST', `/v1/payments/${paymentKey}/cancel`, { cancelReason: 'x', cancelAmount: 400 }, { 'idempotency-key': key });
+    const first = await call(
+      'POST',
+      `/v1/payments/${paymentKey}/cancel`,
+      { cancelReason: 'x', cancelAmount: 400 },
+      { 'idempotency-key': key },
+    );
+    const second = await call(
+      'POST',
+      `/v1/payments/${paymentKey}/cancel`,
+      { cancelReason: 'x', cancelAmount: 400 },
+      { 'idempotency-key': key },
+    );
     expect(second).toEqual(first);
     expect(face.payment(paymentKey)?.balanceAmount).toBe(600);
   });
@@ -252,7 +272,10 @@ describe('Toss face — get payment', () => {
     expect(byKey.body).toMatchObject({ paymentKey, orderId, status: 'DONE', totalAmount: 2500 });
     const byOrder = await call('GET', `/v1/payments/orders/${orderId}`);
     expect(byOrder.body.paymentKey).toBe(paymentKey);
-    expect(await call('GET', `/v1/payments/${uniqueKey()}`)).toEqual({ status: 404, body: { code: 'NOT_FOUND_PAYMENT', message: expect.any(String) } });
+    expect(await call('GET', `/v1/payments/${uniqueKey()}`)).toEqual({
+      status: 404,
+      body: { code: 'NOT_FOUND_PAYMENT', message: expect.any(String) },
+    });
     expect((await call('GET', `/v1/payments/orders/${uniqueOrder()}`)).status).toBe(404);
   });
 
@@ -292,7 +315,13 @@ describe('Toss face — switches', () => {
   it('declines cancels when told to', async () => {
     const paymentKey = uniqueKey('cx');
     await call('POST', '/v1/payments/confirm', { paymentKey, orderId: uniqueOrder(), amount: 100 });
-    await control({ action: 'decline', operation: 'cancel', count: 1, code: 'FORBIDDEN_CONSECUTIVE_REQUEST', paymentKeyPrefix: paymentKey });
+    await control({
+      action: 'decline',
+      operation: 'cancel',
+      count: 1,
+      code: 'FORBIDDEN_CONSECUTIVE_REQUEST',
+      paymentKeyPrefix: paymentKey,
+    });
     const refused = await call('POST', `/v1/payments/${paymentKey}/cancel`, { cancelReason: 'x' });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('FORBIDDEN_CONSECUTIVE_REQUEST');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BoundedMap } from '../bounded-map.js';
 import { CancellableDelays } from '../delays.js';
-import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 import { basicCredentials, secretsEqual } from '../http-helpers.js';
 
 /**
@@ -46,7 +46,15 @@ const MAX_SWITCHES = 1_000;
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_=.-]{6,64}$/;
 const DEFAULT_SECRET_PREFIXES = ['test_sk_', 'test_gsk_'];
 
-export type TossPaymentStatus = 'READY' | 'IN_PROGRESS' | 'WAITING_FOR_DEPOSIT' | 'DONE' | 'CANCELED' | 'PARTIAL_CANCELED' | 'ABORTED' | 'EXPIRED';
+export type TossPaymentStatus =
+  | 'READY'
+  | 'IN_PROGRESS'
+  | 'WAITING_FOR_DEPOSIT'
+  | 'DONE'
+  | 'CANCELED'
+  | 'PARTIAL_CANCELED'
+  | 'ABORTED'
+  | 'EXPIRED';
 type Operation = 'confirm' | 'cancel' | 'get';
 
 export interface TossCancel {
@@ -217,7 +225,8 @@ function parseJsonObject(body: Buffer): Record<string, unknown> {
 
 function positiveInteger(value: unknown, field: string): number {
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0) throw new InvalidRequest(`${field}는 0보다 큰 정수여야 합니다.`);
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0)
+    throw new InvalidRequest(`${field}는 0보다 큰 정수여야 합니다.`);
   return number;
 }
 
@@ -229,7 +238,8 @@ function matchesFilter(filter: Filter, paymentKey: string, orderId: string | und
 
 function optionalPrefix(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw new InvalidRequest(`${field} must be a non-empty string of at most 200 characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200)
+    throw new InvalidRequest(`${field} must be a non-empty string of at most 200 characters`);
   return value;
 }
 
@@ -250,16 +260,19 @@ function parseSwitch(command: Record<string, unknown>): Switch {
     const operation = command.operation ?? 'confirm';
     if (operation !== 'confirm' && operation !== 'cancel') throw new InvalidRequest('operation must be "confirm" or "cancel"');
     const code = command.code ?? 'REJECT_CARD_PAYMENT';
-    if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]{0,99}$/.test(code)) throw new InvalidRequest('code must be an upper-case Toss error code');
+    if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]{0,99}$/.test(code))
+      throw new InvalidRequest('code must be an upper-case Toss error code');
     const status = command.status ?? ERROR_STATUS[code] ?? 400;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) throw new InvalidRequest('status must be an HTTP error status (400-599)');
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)
+      throw new InvalidRequest('status must be an HTTP error status (400-599)');
     const message = command.message ?? ERROR_MESSAGE[code] ?? code;
     if (typeof message !== 'string' || message.length > 500) throw new InvalidRequest('message must be a string of at most 500 characters');
     return { kind: 'decline', operation, remaining, code, message, status, ...filter };
   }
   if (command.action === 'latency') {
     const ms = command.ms;
-    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS) throw new InvalidRequest(`ms must be an integer from 0 to ${MAX_DELAY_MS}`);
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS)
+      throw new InvalidRequest(`ms must be an integer from 0 to ${MAX_DELAY_MS}`);
     const operation = command.operation ?? 'all';
     if (operation !== 'confirm' && operation !== 'cancel' && operation !== 'get' && operation !== 'all') {
       throw new InvalidRequest('operation must be "confirm", "cancel", "get" or "all"');
@@ -301,7 +314,8 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
 
   function takeLatency(operation: Operation, paymentKey: string, orderId: string | undefined): number {
     const found = switches.find(
-      (s): s is LatencySwitch => s.kind === 'latency' && (s.operation === 'all' || s.operation === operation) && matchesFilter(s, paymentKey, orderId),
+      (s): s is LatencySwitch =>
+        s.kind === 'latency' && (s.operation === 'all' || s.operation === operation) && matchesFilter(s, paymentKey, orderId),
     );
     if (!found) return 0;
     consume(found);
@@ -380,8 +394,10 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
 
   async function confirm(body: Record<string, unknown>): Promise<{ answer: Answer; delayMs: number }> {
     const { paymentKey, orderId } = body;
-    if (typeof paymentKey !== 'string' || paymentKey.length === 0 || paymentKey.length > 200) throw new InvalidRequest('paymentKey는 1~200자 문자열이어야 합니다.');
-    if (typeof orderId !== 'string' || !ORDER_ID_PATTERN.test(orderId)) throw new InvalidRequest('orderId는 영문 대소문자, 숫자, -, _, =, . 으로 이루어진 6~64자 문자열이어야 합니다.');
+    if (typeof paymentKey !== 'string' || paymentKey.length === 0 || paymentKey.length > 200)
+      throw new InvalidRequest('paymentKey는 1~200자 문자열이어야 합니다.');
+    if (typeof orderId !== 'string' || !ORDER_ID_PATTERN.test(orderId))
+      throw new InvalidRequest('orderId는 영문 대소문자, 숫자, -, _, =, . 으로 이루어진 6~64자 문자열이어야 합니다.');
     const amount = positiveInteger(body.amount, 'amount');
 
     let delayMs = takeLatency('confirm', paymentKey, orderId);
@@ -420,8 +436,10 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
 
   async function cancel(paymentKey: string, body: Record<string, unknown>): Promise<{ answer: Answer; delayMs: number }> {
     const reason = body.cancelReason;
-    if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 200) throw new InvalidRequest('cancelReason은 1~200자 문자열이어야 합니다.');
-    const requested = body.cancelAmount === undefined || body.cancelAmount === null ? undefined : positiveInteger(body.cancelAmount, 'cancelAmount');
+    if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 200)
+      throw new InvalidRequest('cancelReason은 1~200자 문자열이어야 합니다.');
+    const requested =
+      body.cancelAmount === undefined || body.cancelAmount === null ? undefined : positiveInteger(body.cancelAmount, 'cancelAmount');
     const payment = payments.get(paymentKey);
     const delayMs = takeLatency('cancel', paymentKey, payment?.orderId);
     if (!payment) return { answer: tossError('NOT_FOUND_PAYMENT'), delayMs };
@@ -492,13 +510,16 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
     const method = req.method ?? '';
-    const segments = route.split('/').filter(Boolean).map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    });
+    const segments = route
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          return segment;
+        }
+      });
     // segments: ['v1', 'payments', ...]
     if (segments[0] !== 'v1' || segments[1] !== 'payments' || segments.length < 3 || segments.length > 4) {
       return send(res, tossError('NOT_FOUND', `요청한 경로를 찾을 수 없습니다: ${method} ${route}`));
@@ -529,7 +550,8 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     if (typeof idempotencyKey === 'string' && (idempotencyKey.length === 0 || idempotencyKey.length > 300)) {
       return send(res, tossError('INVALID_REQUEST', 'Idempotency-Key는 1~300자여야 합니다.'));
     }
-    const scopedKey = typeof idempotencyKey === 'string' ? `${isConfirm ? 'confirm' : `cancel:${segments[2]}`}:${idempotencyKey}` : undefined;
+    const scopedKey =
+      typeof idempotencyKey === 'string' ? `${isConfirm ? 'confirm' : `cancel:${segments[2]}`}:${idempotencyKey}` : undefined;
 
     let outcome: { answer: Answer; delayMs: number };
     try {

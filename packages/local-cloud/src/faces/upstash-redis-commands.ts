@@ -92,12 +92,40 @@ export type Preparation = PreparedCommand | { rejected: string };
  * database; Upstash does not offer them either.
  */
 const UNAVAILABLE_COMMANDS = new Set([
-  'select', 'swapdb', 'move', 'migrate',
-  'multi', 'exec', 'discard', 'watch', 'unwatch',
-  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor',
-  'quit', 'reset', 'hello', 'auth', 'client', 'readonly', 'readwrite',
-  'sync', 'psync', 'replconf', 'replicaof', 'slaveof', 'failover',
-  'shutdown', 'debug', 'config', 'module', 'acl',
+  'select',
+  'swapdb',
+  'move',
+  'migrate',
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'monitor',
+  'quit',
+  'reset',
+  'hello',
+  'auth',
+  'client',
+  'readonly',
+  'readwrite',
+  'sync',
+  'psync',
+  'replconf',
+  'replicaof',
+  'slaveof',
+  'failover',
+  'shutdown',
+  'debug',
+  'config',
+  'module',
+  'acl',
 ]);
 
 /**
@@ -107,7 +135,16 @@ const UNAVAILABLE_COMMANDS = new Set([
 const NAMES_IOREDIS_RESHAPES = new Set(['hgetall', 'hset', 'hmset', 'mset', 'msetnx']);
 
 const BLOCKING_COMMANDS = new Set([
-  'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'wait', 'waitaof',
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
 ]);
 
 export function prepareCommand(command: RawCommand, scripts: ScriptRegistry): Preparation {

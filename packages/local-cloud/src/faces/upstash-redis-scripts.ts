@@ -26,7 +26,10 @@ export function rewriteScriptFlags(script: string | Buffer): Buffer | null {
       parts.push(part);
       continue;
     }
-    const flags = part.slice('flags='.length).split(',').filter((flag) => flag !== '');
+    const flags = part
+      .slice('flags='.length)
+      .split(',')
+      .filter((flag) => flag !== '');
     const kept = flags.filter((flag) => FLAGS_REDIS_KNOWS.has(flag));
     if (kept.length === flags.length) {
       parts.push(part);

@@ -7,7 +7,7 @@ import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, type LocalCloudConfig } from '../config.js';
-import { startLocalCloud, type LocalCloud } from '../server.js';
+import { type LocalCloud, startLocalCloud } from '../server.js';
 import { isUpstashRedisFace, type UpstashRedisFace } from './upstash-redis.js';
 import { rewriteScriptFlags, sha1Hex } from './upstash-redis-scripts.js';
 
@@ -146,9 +146,18 @@ describe('upstash-redis face with @upstash/redis', () => {
   it('keeps other clients out of a transaction', async () => {
     const shared = key('atomic');
     const transactions = Array.from({ length: 30 }, (_, i) =>
-      raw('/multi-exec', [['set', shared, `tx-${i}`], ['append', shared, '+'], ['get', shared]]),
+      raw('/multi-exec', [
+        ['set', shared, `tx-${i}`],
+        ['append', shared, '+'],
+        ['get', shared],
+      ]),
     );
-    const interlopers = Array.from({ length: 30 }, (_, i) => raw('/pipeline', [['set', shared, `other-${i}`], ['append', shared, '!']]));
+    const interlopers = Array.from({ length: 30 }, (_, i) =>
+      raw('/pipeline', [
+        ['set', shared, `other-${i}`],
+        ['append', shared, '!'],
+      ]),
+    );
     const [txResponses] = await Promise.all([Promise.all(transactions), Promise.all(interlopers)]);
     txResponses.forEach((response, i) => {
       expect(response.status).toBe(200);
@@ -229,7 +238,14 @@ describe('upstash-redis face wire contract', () => {
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x0a]);
     expect(await raw(`/set/${encodeURIComponent(key('binary'))}`, bytes)).toEqual({ status: 200, body: { result: 'OK' } });
     expect(await direct.getBuffer(key('binary'))).toEqual(bytes);
-    const response = await raw('/pipeline', [['get', key('binary')], ['strlen', key('binary')]], { base64: true });
+    const response = await raw(
+      '/pipeline',
+      [
+        ['get', key('binary')],
+        ['strlen', key('binary')],
+      ],
+      { base64: true },
+    );
     expect(response).toEqual({ status: 200, body: [{ result: bytes.toString('base64') }, { result: 5 }] });
   });
 

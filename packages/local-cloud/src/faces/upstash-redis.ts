@@ -2,17 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { LocalCloudConfig } from '../config.js';
 import { CancellableDelays } from '../delays.js';
-import { BodyTooLargeError, readBody, sendJson, type Face } from '../face.js';
+import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 import { secretsEqual } from '../http-helpers.js';
 import { connectRedis, OUTAGE_TOLERANT_REDIS_OPTIONS } from '../redis-connection.js';
 import {
   CommandRequestError,
   commandFromPath,
   encodeReply,
+  type PreparedCommand,
   parseCommandBody,
   parseCommandListBody,
   prepareCommand,
-  type PreparedCommand,
   type RawCommand,
 } from './upstash-redis-commands.js';
 import { ScriptRegistry } from './upstash-redis-scripts.js';
@@ -34,10 +34,7 @@ export function isUpstashRedisFace(face: Face): face is UpstashRedisFace {
 const ALLOWED_METHODS = new Set(['HEAD', 'GET', 'POST', 'PUT']);
 const MAX_OUTAGE_DELAY_MS = 10 * 60_000;
 
-type Outcome =
-  | { kind: 'reply'; reply: unknown }
-  | { kind: 'redis-error'; message: string }
-  | { kind: 'unreachable'; message: string };
+type Outcome = { kind: 'reply'; reply: unknown } | { kind: 'redis-error'; message: string } | { kind: 'unreachable'; message: string };
 
 export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFace {
   const scripts = new ScriptRegistry();
@@ -59,7 +56,11 @@ export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFa
 
   async function runCommands(commands: PreparedCommand[], res: ServerResponse): Promise<Outcome[]> {
     if (!commands.some((command) => command.blocking)) return Promise.all(commands.map((c) => send(shared, c)));
-    const connection = connect(config.redisUrl, { ...OUTAGE_TOLERANT_REDIS_OPTIONS, lazyConnect: false, retryStrategy: () => null }, 'blocking command');
+    const connection = connect(
+      config.redisUrl,
+      { ...OUTAGE_TOLERANT_REDIS_OPTIONS, lazyConnect: false, retryStrategy: () => null },
+      'blocking command',
+    );
     blockingConnections.add(connection);
     const dropConnection = (): void => {
       blockingConnections.delete(connection);
@@ -118,7 +119,12 @@ export function createUpstashRedisFace(config: LocalCloudConfig): UpstashRedisFa
     if (execOutcome?.kind !== 'reply' || !Array.isArray(execOutcome.reply)) {
       // EXECABORT: a command was refused while queuing (unknown command, wrong arity); that refusal says why.
       const refusal = queuedOutcomes.find((o) => o?.kind === 'redis-error');
-      const message = refusal?.kind === 'redis-error' ? refusal.message : execOutcome?.kind === 'redis-error' ? execOutcome.message : 'EXECABORT Transaction discarded';
+      const message =
+        refusal?.kind === 'redis-error'
+          ? refusal.message
+          : execOutcome?.kind === 'redis-error'
+            ? execOutcome.message
+            : 'EXECABORT Transaction discarded';
       return sendJson(res, 400, { error: message });
     }
     const replies: unknown[] = execOutcome.reply;

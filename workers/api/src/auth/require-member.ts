@@ -27,7 +27,11 @@ export async function authenticateAccessToken(c: Context<ApiEnv>): Promise<numbe
   if (!check.ok) {
     throw new AppError(
       'AUTH4001',
-      check.reason === 'expired' ? '토큰이 만료되었습니다.' : check.reason === 'wrong-type' ? '유효하지 않은 액세스 토큰입니다.' : '유효하지 않은 토큰입니다.',
+      check.reason === 'expired'
+        ? '토큰이 만료되었습니다.'
+        : check.reason === 'wrong-type'
+          ? '유효하지 않은 액세스 토큰입니다.'
+          : '유효하지 않은 토큰입니다.',
     );
   }
   return Number(check.claims.sub);

@@ -1,8 +1,8 @@
 import { members } from '@moalog/db';
-import type { Context } from 'hono';
 import { eq } from 'drizzle-orm';
+import type { Context } from 'hono';
 import type { ApiEnv } from '../hono-env.js';
-import { ACCESS_COOKIE, REFRESH_COOKIE, clearAuthCookie, setAuthCookie } from './cookies.js';
+import { ACCESS_COOKIE, clearAuthCookie, REFRESH_COOKIE, setAuthCookie } from './cookies.js';
 import { issueAccessToken, issueRefreshToken } from './tokens.js';
 
 export interface SessionTokens {

@@ -19,7 +19,12 @@ const providerLabel: Record<SocialType, string> = { KAKAO: 'Kakao', GOOGLE: 'Goo
  * transport errors and 400 for unparseable bodies). An account without an email answers 400 COMMON400,
  * as the original's validation error did.
  */
-export async function fetchSocialEmail(provider: SocialType, code: string, redirectUri: string, settings: ProviderSettings): Promise<string> {
+export async function fetchSocialEmail(
+  provider: SocialType,
+  code: string,
+  redirectUri: string,
+  settings: ProviderSettings,
+): Promise<string> {
   const accessToken = await exchangeCode(provider, code, redirectUri, settings);
   const info = await providerJson(provider, 'user info', settings.userInfoUrl, {
     method: 'GET',

@@ -56,9 +56,7 @@ export async function issueSignupToken(email: string, provider: string, settings
   return sign({ ...claims }, settings.secret, 'HS256');
 }
 
-export type TokenCheck =
-  | { ok: true; claims: TokenClaims }
-  | { ok: false; reason: 'expired' | 'invalid' | 'wrong-type' };
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'expired' | 'invalid' | 'wrong-type' };
 
 /**
  * Verifies an HS256 token of the expected type. `alg` other than HS256 (including `none`),

@@ -1,5 +1,5 @@
 import type { MoalogDb } from '@moalog/db/clients';
-import { memberResponses, memberRetros, members, responses, retroRooms, type Retrospect } from '@moalog/db/moalog-schema';
+import { memberResponses, memberRetros, members, type Retrospect, responses, retroRooms } from '@moalog/db/moalog-schema';
 import { asc, eq } from 'drizzle-orm';
 import { kstDate, kstTime } from '../lib/kst.js';
 import type { RetrospectReport } from './retrospect-pdf.js';
@@ -23,7 +23,12 @@ export async function loadRetrospectReport(db: MoalogDb, retrospect: Retrospect,
       .where(eq(memberRetros.retrospectId, retrospect.retrospectId))
       .orderBy(asc(memberRetros.id)),
     db
-      .select({ responseId: responses.responseId, question: responses.question, content: responses.content, memberId: memberResponses.memberId })
+      .select({
+        responseId: responses.responseId,
+        question: responses.question,
+        content: responses.content,
+        memberId: memberResponses.memberId,
+      })
       .from(responses)
       .leftJoin(memberResponses, eq(memberResponses.responseId, responses.responseId))
       .where(eq(responses.retrospectId, retrospect.retrospectId))
@@ -59,4 +64,3 @@ export async function loadRetrospectReport(db: MoalogDb, retrospect: Retrospect,
     generatedAt: kstMinute(now),
   };
 }
-

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { describe, expect, it } from 'vitest';
-import { renderRetrospectReport, type RetrospectReport } from './retrospect-pdf.js';
+import { type RetrospectReport, renderRetrospectReport } from './retrospect-pdf.js';
 
 const require = createRequire(import.meta.url);
 const font = new Uint8Array(readFileSync(require.resolve('@expo-google-fonts/nanum-gothic/400Regular/NanumGothic_400Regular.ttf')));

@@ -1,5 +1,5 @@
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
 
 /** What the export shows of one retrospect. */
 export interface RetrospectReport {
@@ -72,7 +72,12 @@ class ReportWriter {
 
   rule(): void {
     this.y -= 6;
-    this.page.drawLine({ start: { x: MARGIN, y: this.y }, end: { x: PAGE.width - MARGIN, y: this.y }, thickness: 0.5, color: rgb(0.7, 0.7, 0.7) });
+    this.page.drawLine({
+      start: { x: MARGIN, y: this.y },
+      end: { x: PAGE.width - MARGIN, y: this.y },
+      thickness: 0.5,
+      color: rgb(0.7, 0.7, 0.7),
+    });
     this.y -= 10;
   }
 

@@ -60,7 +60,10 @@ export async function expectOk(user: TestUser | null, method: string, path: stri
   return answer.body.result;
 }
 
-export async function createRoom(owner: TestUser, title = uniqueTitle()): Promise<{ retroRoomId: number; title: string; inviteCode: string }> {
+export async function createRoom(
+  owner: TestUser,
+  title = uniqueTitle(),
+): Promise<{ retroRoomId: number; title: string; inviteCode: string }> {
   return expectOk(owner, 'POST', '/api/v1/retro-rooms', { title, description: 'test room' });
 }
 
@@ -116,9 +119,13 @@ export async function roomWithCast(method = 'KPT') {
 export async function leftoverRows(retrospectId: number, responseIds: number[]) {
   const { sql } = await import('drizzle-orm');
   const db = testDb();
-  const count = async (query: ReturnType<typeof sql>) => Number(((await db.execute(query)) as unknown as { rows: Array<{ n: unknown }> }).rows[0]?.n ?? 0);
+  const count = async (query: ReturnType<typeof sql>) =>
+    Number(((await db.execute(query)) as unknown as { rows: Array<{ n: unknown }> }).rows[0]?.n ?? 0);
   const ids = responseIds.length > 0 ? responseIds : [0];
-  const idList = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+  const idList = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
   const [retrospects, responses, references, participations, comments, likes, owners] = await Promise.all([
     count(sql`SELECT COUNT(*) AS n FROM retrospects WHERE retrospect_id = ${retrospectId}`),
     count(sql`SELECT COUNT(*) AS n FROM response WHERE retrospect_id = ${retrospectId}`),

@@ -1,5 +1,5 @@
 import { memberResponses, responses } from '@moalog/db/moalog-schema';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { QUESTIONS_PER_RETROSPECT } from '../lib/retrospect-questions.js';
 import type { MoalogExecutor } from './retrospect-removal.js';
 
@@ -15,7 +15,9 @@ export async function participantAnswerIds(db: MoalogExecutor, retrospectId: num
     .where(and(eq(memberResponses.memberId, memberId), eq(responses.retrospectId, retrospectId)))
     .orderBy(asc(responses.responseId));
   if (rows.length !== QUESTIONS_PER_RETROSPECT) {
-    throw new Error(`participant ${memberId} of retrospect ${retrospectId} has ${rows.length} answers, expected ${QUESTIONS_PER_RETROSPECT}`);
+    throw new Error(
+      `participant ${memberId} of retrospect ${retrospectId} has ${rows.length} answers, expected ${QUESTIONS_PER_RETROSPECT}`,
+    );
   }
   return rows.map((row) => row.responseId);
 }

@@ -6,15 +6,15 @@
  */
 import type { MoalogDb } from '@moalog/db/clients';
 import {
+  type MemberRetroStatus,
   memberRetroRooms,
   memberRetros,
-  responses,
-  retroRooms,
-  retrospects,
-  type MemberRetroStatus,
   type RetroRoom,
   type Retrospect,
   type RoomRole,
+  responses,
+  retroRooms,
+  retrospects,
 } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
 import { and, eq } from 'drizzle-orm';
@@ -36,10 +36,7 @@ export async function findRoomAccess(db: MoalogDb, retroRoomId: number, memberId
   const [row] = await db
     .select({ room: retroRooms, role: memberRetroRooms.role })
     .from(retroRooms)
-    .leftJoin(
-      memberRetroRooms,
-      and(eq(memberRetroRooms.retroRoomId, retroRooms.retroRoomId), eq(memberRetroRooms.memberId, memberId)),
-    )
+    .leftJoin(memberRetroRooms, and(eq(memberRetroRooms.retroRoomId, retroRooms.retroRoomId), eq(memberRetroRooms.memberId, memberId)))
     .where(eq(retroRooms.retroRoomId, retroRoomId))
     .limit(1);
   return row;
@@ -73,11 +70,7 @@ export interface RetrospectAccess {
   participation: { id: number; status: MemberRetroStatus; submittedAt: Date | null } | null;
 }
 
-export async function findRetrospectAccess(
-  db: MoalogDb,
-  retrospectId: number,
-  memberId: number,
-): Promise<RetrospectAccess | undefined> {
+export async function findRetrospectAccess(db: MoalogDb, retrospectId: number, memberId: number): Promise<RetrospectAccess | undefined> {
   const [row] = await db
     .select({
       retrospect: retrospects,
@@ -87,10 +80,7 @@ export async function findRetrospectAccess(
       submittedAt: memberRetros.submittedAt,
     })
     .from(retrospects)
-    .leftJoin(
-      memberRetroRooms,
-      and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, memberId)),
-    )
+    .leftJoin(memberRetroRooms, and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, memberId)))
     .leftJoin(memberRetros, and(eq(memberRetros.retrospectId, retrospects.retrospectId), eq(memberRetros.memberId, memberId)))
     .where(eq(retrospects.retrospectId, retrospectId))
     .limit(1);
@@ -141,10 +131,7 @@ export async function requireResponseMember(
     .select({ responseId: responses.responseId, retrospectId: responses.retrospectId, membershipId: memberRetroRooms.id })
     .from(responses)
     .innerJoin(retrospects, eq(retrospects.retrospectId, responses.retrospectId))
-    .leftJoin(
-      memberRetroRooms,
-      and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, memberId)),
-    )
+    .leftJoin(memberRetroRooms, and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, memberId)))
     .where(eq(responses.responseId, responseId))
     .limit(1);
   if (!row) throw new AppError('RES4041', RESPONSE_NOT_FOUND);

@@ -2,7 +2,7 @@
  * Per-row counts as correlated subqueries: one query for a whole page, no GROUP BY (which MySQL's
  * ONLY_FULL_GROUP_BY and Vitess treat differently), each answered from an index.
  */
-import { getTableName, sql, type Column } from 'drizzle-orm';
+import { type Column, getTableName, sql } from 'drizzle-orm';
 
 /**
  * The outer column always qualified with its table: drizzle leaves columns of single-table queries

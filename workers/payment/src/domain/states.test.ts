@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FluxpayError } from '../errors.js';
-import { assertOrderMove, assertPaymentWalk, canMoveOrder, canMovePayment, canMoveRefund, canWalkPayment, pathToConfirmed } from './states.js';
+import {
+  assertOrderMove,
+  assertPaymentWalk,
+  canMoveOrder,
+  canMovePayment,
+  canMoveRefund,
+  canWalkPayment,
+  pathToConfirmed,
+} from './states.js';
 
 describe('state machines (reference §4.4)', () => {
   it('orders: PENDING → PAID → COMPLETED; PENDING|PAID → CANCELLED|FAILED; terminal states stay', () => {

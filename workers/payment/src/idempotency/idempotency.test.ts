@@ -1,15 +1,15 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { idempotencyKeys, payments } from '@moalog/db';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { call, createOrder, env, expectError, newKey, withDb } from '../../test/helpers.js';
 import { newApp } from '../app.js';
+import { parsePaymentConfig } from '../config.js';
+import { RequestDatabase } from '../db.js';
 import { FluxpayError } from '../errors.js';
 import { sha256Hex } from '../ids.js';
 import { idempotent } from './middleware.js';
 import { IdempotencyStore } from './store.js';
-import { RequestDatabase } from '../db.js';
-import { parsePaymentConfig } from '../config.js';
 
 const hashOf = (text: string) => sha256Hex(new TextEncoder().encode(text));
 
@@ -97,9 +97,15 @@ describe('X-Idempotency-Key — replay and conflict', () => {
 
   it('scopes keys by endpoint: one key on two endpoints is two requests', async () => {
     const key = newKey();
-    const order = await call('POST', '/api/v1/orders', { key, body: { userId: `u-${key}`, currency: 'KRW', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 100 }] } });
+    const order = await call('POST', '/api/v1/orders', {
+      key,
+      body: { userId: `u-${key}`, currency: 'KRW', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 100 }] },
+    });
     expect(order.status).toBe(201);
-    const payment = await call('POST', '/api/v1/payments', { key, body: { orderId: order.body.data.orderId, amount: 100, currency: 'KRW' } });
+    const payment = await call('POST', '/api/v1/payments', {
+      key,
+      body: { orderId: order.body.data.orderId, amount: 100, currency: 'KRW' },
+    });
     expect(payment.status).toBe(201);
   });
 });
@@ -121,10 +127,18 @@ describe('X-Idempotency-Key — in flight, waiting, expired leases', () => {
     const body = await paymentBody();
     const key = newKey();
     await holdKey('POST /api/v1/payments', key, body, 60_000);
-    const stored = JSON.stringify({ success: true, data: { answer: 'from the first request' }, error: null, metadata: { timestamp: 't', traceId: null } });
+    const stored = JSON.stringify({
+      success: true,
+      data: { answer: 'from the first request' },
+      error: null,
+      metadata: { timestamp: 't', traceId: null },
+    });
     setTimeout(() => {
       void withDb((db) =>
-        db.update(idempotencyKeys).set({ status: 'COMPLETED', responseStatus: 201, responseBody: stored }).where(eq(idempotencyKeys.idempotencyKey, key)),
+        db
+          .update(idempotencyKeys)
+          .set({ status: 'COMPLETED', responseStatus: 201, responseBody: stored })
+          .where(eq(idempotencyKeys.idempotencyKey, key)),
       );
     }, 200);
     const res = await call('POST', '/api/v1/payments', { key, body, bindings: { IDEMPOTENCY_WAIT_MS: '3000' } });
@@ -234,7 +248,9 @@ describe('X-Idempotency-Key — 200 concurrent identical requests', () => {
   it('creates exactly one payment and gives all 200 the same status and body', async () => {
     const body = await paymentBody();
     const key = newKey();
-    const answers = await Promise.all(Array.from({ length: 200 }, () => call('POST', '/api/v1/payments', { key, body, bindings: { IDEMPOTENCY_WAIT_MS: '20000' } })));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => call('POST', '/api/v1/payments', { key, body, bindings: { IDEMPOTENCY_WAIT_MS: '20000' } })),
+    );
     const statuses = new Set(answers.map((a) => a.status));
     const bodies = new Set(answers.map((a) => a.text));
     expect([...statuses]).toEqual([201]);

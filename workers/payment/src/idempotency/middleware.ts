@@ -1,6 +1,6 @@
+import type { FluxpayDb } from '@moalog/db';
 import { matchedRouteTemplate, recordIdempotentReplay } from '@moalog/metrics';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { FluxpayDb } from '@moalog/db';
 import type { PaymentConfig } from '../config.js';
 import type { PaymentEnv } from '../env.js';
 import { FluxpayError } from '../errors.js';

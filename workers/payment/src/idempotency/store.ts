@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { FluxpayDb } from '@moalog/db';
+import { sql } from 'drizzle-orm';
 import type { HttpSql } from '../db.js';
 
 /**

@@ -35,7 +35,13 @@ describe('health', () => {
     const res = await call('GET', '/api-docs');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    for (const path of ['/api/v1/orders', '/api/v1/orders/{orderId}/cancel', '/api/v1/payments/confirm', '/api/v1/refunds', '/api/v1/webhooks/toss']) {
+    for (const path of [
+      '/api/v1/orders',
+      '/api/v1/orders/{orderId}/cancel',
+      '/api/v1/payments/confirm',
+      '/api/v1/refunds',
+      '/api/v1/webhooks/toss',
+    ]) {
       expect(Object.keys(res.body.paths)).toContain(path);
     }
   });

@@ -29,4 +29,6 @@ const fluxpayHealth = createRoute({
 
 export const healthRoutes = newRouter()
   .openapi(liveness, (c) => c.json({ status: 'healthy' as const }, 200))
-  .openapi(fluxpayHealth, (c) => c.json(successEnvelope({ status: 'UP' as const, service: 'FluxPay Engine' as const }, c.var.traceId), 200));
+  .openapi(fluxpayHealth, (c) =>
+    c.json(successEnvelope({ status: 'UP' as const, service: 'FluxPay Engine' as const }, c.var.traceId), 200),
+  );

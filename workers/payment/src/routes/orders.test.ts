@@ -1,7 +1,19 @@
 import { orders, outboxEvents } from '@moalog/db';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, confirmedPayment, createOrder, createPayment, expectError, ISO, newKey, orderBody, uniqueUser, UUID, withDb } from '../../test/helpers.js';
+import {
+  call,
+  confirmedPayment,
+  createOrder,
+  createPayment,
+  expectError,
+  ISO,
+  newKey,
+  orderBody,
+  UUID,
+  uniqueUser,
+  withDb,
+} from '../../test/helpers.js';
 
 describe('POST /api/v1/orders — happy', () => {
   it('creates a PENDING order with totals, line items in request order, and answers 201', async () => {
@@ -49,7 +61,12 @@ describe('POST /api/v1/orders — happy', () => {
 
   it('writes order.created to the outbox in the same transaction, as a CloudEvent', async () => {
     const order = await createOrder(uniqueUser(), 5000, { metadata: { subscriptionId: 9 } });
-    const [row] = await withDb((db) => db.select().from(outboxEvents).where(and(eq(outboxEvents.aggregateId, order.orderId), eq(outboxEvents.eventType, 'order.created'))));
+    const [row] = await withDb((db) =>
+      db
+        .select()
+        .from(outboxEvents)
+        .where(and(eq(outboxEvents.aggregateId, order.orderId), eq(outboxEvents.eventType, 'order.created'))),
+    );
     expect(row).toMatchObject({
       aggregateType: 'order',
       topic: 'fluxpay.order.events',
@@ -62,7 +79,14 @@ describe('POST /api/v1/orders — happy', () => {
       type: 'com.fluxpay.order.created',
       datacontenttype: 'application/json',
       tenantid: '__default__',
-      data: { eventId: row!.eventId, orderId: order.orderId, userId: order.userId, totalAmount: 5000, currency: 'KRW', metadata: { subscriptionId: 9 } },
+      data: {
+        eventId: row!.eventId,
+        orderId: order.orderId,
+        userId: order.userId,
+        totalAmount: 5000,
+        currency: 'KRW',
+        metadata: { subscriptionId: 9 },
+      },
     });
   });
 });
@@ -71,13 +95,41 @@ describe('POST /api/v1/orders — errors', () => {
   it.each([
     ['no userId', { lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'KRW' }, 'userId'],
     ['no line items', { userId: 'u', lineItems: [], currency: 'KRW' }, 'lineItems'],
-    ['a zero quantity', { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 0, unitPrice: 1 }], currency: 'KRW' }, 'lineItems.0.quantity'],
-    ['a negative price', { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: -5 }], currency: 'KRW' }, 'lineItems.0.unitPrice'],
-    ['won with decimals', { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 10.5 }], currency: 'KRW' }, 'lineItems.0.unitPrice'],
-    ['an unknown currency', { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'GBP' }, 'currency'],
-    ['a userId over 100 characters', { userId: 'u'.repeat(101), lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'KRW' }, 'userId'],
-    ['a productName over 255 characters', { userId: 'u', lineItems: [{ productId: 'a', productName: 'n'.repeat(256), quantity: 1, unitPrice: 1 }], currency: 'KRW' }, 'lineItems.0.productName'],
-    ['metadata that is a list', { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'KRW', metadata: [1] }, 'metadata'],
+    [
+      'a zero quantity',
+      { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 0, unitPrice: 1 }], currency: 'KRW' },
+      'lineItems.0.quantity',
+    ],
+    [
+      'a negative price',
+      { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: -5 }], currency: 'KRW' },
+      'lineItems.0.unitPrice',
+    ],
+    [
+      'won with decimals',
+      { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 10.5 }], currency: 'KRW' },
+      'lineItems.0.unitPrice',
+    ],
+    [
+      'an unknown currency',
+      { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'GBP' },
+      'currency',
+    ],
+    [
+      'a userId over 100 characters',
+      { userId: 'u'.repeat(101), lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'KRW' },
+      'userId',
+    ],
+    [
+      'a productName over 255 characters',
+      { userId: 'u', lineItems: [{ productId: 'a', productName: 'n'.repeat(256), quantity: 1, unitPrice: 1 }], currency: 'KRW' },
+      'lineItems.0.productName',
+    ],
+    [
+      'metadata that is a list',
+      { userId: 'u', lineItems: [{ productId: 'a', productName: 'A', quantity: 1, unitPrice: 1 }], currency: 'KRW', metadata: [1] },
+      'metadata',
+    ],
   ])('answers 400 VAL_001 with a fieldError for %s', async (_label, body, field) => {
     const res = await call('POST', '/api/v1/orders', { key: newKey(), body });
     expectError(res, 400, 'VAL_001');
@@ -86,7 +138,11 @@ describe('POST /api/v1/orders — errors', () => {
 
   it('answers 400 VAL_001 for malformed JSON and for a body that is not JSON', async () => {
     expectError(await call('POST', '/api/v1/orders', { key: newKey(), body: '{"userId":' }), 400, 'VAL_001');
-    expectError(await call('POST', '/api/v1/orders', { key: newKey(), body: 'userId=1', headers: { 'content-type': 'text/plain' } }), 400, 'VAL_001');
+    expectError(
+      await call('POST', '/api/v1/orders', { key: newKey(), body: 'userId=1', headers: { 'content-type': 'text/plain' } }),
+      400,
+      'VAL_001',
+    );
   });
 
   it('answers 400 VAL_001 for a body over 64 KiB', async () => {
@@ -203,7 +259,10 @@ describe('PUT /api/v1/orders/{orderId}/cancel', () => {
   it('cancels a PAID order only once its payment was refunded', async () => {
     const { order, payment } = await confirmedPayment(2000);
     expectError(await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() }), 409, 'ORD_002');
-    const refund = await call('POST', '/api/v1/refunds', { key: newKey(), body: { paymentId: payment.paymentId, amount: 2000, currency: 'KRW' } });
+    const refund = await call('POST', '/api/v1/refunds', {
+      key: newKey(),
+      body: { paymentId: payment.paymentId, amount: 2000, currency: 'KRW' },
+    });
     expect(refund.status).toBe(201);
     const res = await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() });
     expect(res.status).toBe(200);

@@ -1,17 +1,25 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { orderLineItems, orders, payments, type Order, type OrderLineItem } from '@moalog/db';
+import { type Order, type OrderLineItem, orderLineItems, orders, payments } from '@moalog/db';
 import { recordPayment } from '@moalog/metrics';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { newRouter } from '../app.js';
 import { amountFromDecimal, decimalFromMinor, MAX_AMOUNT, toMinor } from '../domain/money.js';
 import { assertOrderMove, CONFIRMABLE_STATUSES } from '../domain/states.js';
-import { amountSchema, currencySchema, idempotencyHeaders, metadataSchema, orderResponseSchema, toOrderResponse, uuidString } from '../dto.js';
+import {
+  amountSchema,
+  currencySchema,
+  idempotencyHeaders,
+  metadataSchema,
+  orderResponseSchema,
+  toOrderResponse,
+  uuidString,
+} from '../dto.js';
 import { envelopeSchema, errorResponses, successEnvelope } from '../envelope.js';
 import { FluxpayError } from '../errors.js';
-import { uuidV7 } from '../ids.js';
 import { idempotent, storeAnswer } from '../idempotency/middleware.js';
+import { uuidV7 } from '../ids.js';
 import { event, writeEvents } from '../outbox.js';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { markFailed } from '../services/payment-state.js';
 
 const createOrderBody = z
@@ -30,24 +38,35 @@ const createOrderBody = z
       .max(100),
     currency: currencySchema,
     metadata: metadataSchema.optional(),
-    exclusiveKey: z.string().trim().min(1).max(255).optional().openapi({
-      description:
-        'At most one PENDING order per exclusiveKey (e.g. `member:42:plan:PRO`). While one is pending, creating another ' +
-        'with the same key answers 200 with the pending order instead of creating a second one, whatever the idempotency key.',
-      example: 'member:42:plan:PRO',
-    }),
+    exclusiveKey: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({
+        description:
+          'At most one PENDING order per exclusiveKey (e.g. `member:42:plan:PRO`). While one is pending, creating another ' +
+          'with the same key answers 200 with the pending order instead of creating a second one, whatever the idempotency key.',
+        example: 'member:42:plan:PRO',
+      }),
   })
   .superRefine((body, ctx) => {
     let total = 0;
     body.lineItems.forEach((item, index) => {
       const cents = toMinor(item.unitPrice, body.currency);
       if (cents === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['lineItems', index, 'unitPrice'], message: `has more decimals than ${body.currency} allows` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lineItems', index, 'unitPrice'],
+          message: `has more decimals than ${body.currency} allows`,
+        });
         return;
       }
       total += cents * item.quantity;
     });
-    if (total > MAX_AMOUNT * 100) ctx.addIssue({ code: 'custom', path: ['lineItems'], message: `the order total must be at most ${MAX_AMOUNT}` });
+    if (total > MAX_AMOUNT * 100)
+      ctx.addIssue({ code: 'custom', path: ['lineItems'], message: `the order total must be at most ${MAX_AMOUNT}` });
   })
   .openapi('CreateOrderRequest');
 
@@ -66,7 +85,10 @@ const createRouteDef = createRoute({
   },
   responses: {
     201: { description: 'Created', content: { 'application/json': { schema: orderEnvelope } } },
-    200: { description: 'A PENDING order with this exclusiveKey already exists: that order', content: { 'application/json': { schema: orderEnvelope } } },
+    200: {
+      description: 'A PENDING order with this exclusiveKey already exists: that order',
+      content: { 'application/json': { schema: orderEnvelope } },
+    },
     ...errorResponses({
       400: 'VAL_001 invalid body, VAL_002 / VAL_003 idempotency key missing or not a UUID',
       409: "ORD_002 the exclusiveKey is held by another user's pending order; VAL_005 same key still in flight",
@@ -94,7 +116,10 @@ const listRouteDef = createRoute({
   summary: "A user's orders, newest first (at most 100)",
   request: { query: z.object({ userId: z.string().trim().min(1).max(100).openapi({ example: '42' }) }) },
   responses: {
-    200: { description: 'Orders', content: { 'application/json': { schema: envelopeSchema(z.array(orderResponseSchema), 'OrderListEnvelope') } } },
+    200: {
+      description: 'Orders',
+      content: { 'application/json': { schema: envelopeSchema(z.array(orderResponseSchema), 'OrderListEnvelope') } },
+    },
     ...errorResponses({ 400: 'VAL_001 userId missing or too long' }),
   },
 });
@@ -158,7 +183,10 @@ export const orderRoutes = newRouter()
         });
         const [created] = body.exclusiveKey
           ? await insert
-              .onConflictDoNothing({ target: [orders.tenantId, orders.exclusiveKey], where: sql.raw(`status = 'PENDING' AND exclusive_key IS NOT NULL`) })
+              .onConflictDoNothing({
+                target: [orders.tenantId, orders.exclusiveKey],
+                where: sql.raw(`status = 'PENDING' AND exclusive_key IS NOT NULL`),
+              })
               .returning()
           : await insert.returning();
 
@@ -220,7 +248,10 @@ export const orderRoutes = newRouter()
   .openapi(getRouteDef, async (c) => {
     const { orderId } = c.req.valid('param');
     const db = c.var.database.reader;
-    const [order] = await db.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.tenantId, c.var.config.tenantId)));
+    const [order] = await db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.id, orderId), eq(orders.tenantId, c.var.config.tenantId)));
     if (!order) throw new FluxpayError('ORD_001');
     return c.json(successEnvelope(await orderWithItems(db, order), c.var.traceId), 200);
   })
@@ -237,13 +268,23 @@ export const orderRoutes = newRouter()
       db,
       found.map((order) => order.id),
     );
-    return c.json(successEnvelope(found.map((order) => toOrderResponse(order, items.get(order.id) ?? [])), c.var.traceId), 200);
+    return c.json(
+      successEnvelope(
+        found.map((order) => toOrderResponse(order, items.get(order.id) ?? [])),
+        c.var.traceId,
+      ),
+      200,
+    );
   })
   .openapi(cancelRouteDef, async (c) => {
     const { orderId } = c.req.valid('param');
     const { tenantId } = c.var.config;
     const envelope = await c.var.database.db.transaction(async (tx) => {
-      const [order] = await tx.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.tenantId, tenantId))).for('update');
+      const [order] = await tx
+        .select()
+        .from(orders)
+        .where(and(eq(orders.id, orderId), eq(orders.tenantId, tenantId)))
+        .for('update');
       if (!order) throw new FluxpayError('ORD_001');
       assertOrderMove(order.status, 'CANCELLED');
       const [payment] = await tx.select().from(payments).where(eq(payments.orderId, order.id)).for('update');
@@ -252,7 +293,14 @@ export const orderRoutes = newRouter()
       }
       if (payment && CONFIRMABLE_STATUSES.includes(payment.status)) {
         // An unpaid payment of a cancelled order must never be confirmed later.
-        await markFailed(tx, tenantId, order, payment, { code: 'ORDER_CANCELLED', reason: 'ORDER_CANCELLED: the order was cancelled before payment' }, { failOrder: false });
+        await markFailed(
+          tx,
+          tenantId,
+          order,
+          payment,
+          { code: 'ORDER_CANCELLED', reason: 'ORDER_CANCELLED: the order was cancelled before payment' },
+          { failOrder: false },
+        );
       }
       const [cancelled] = await tx.update(orders).set({ status: 'CANCELLED' }).where(eq(orders.id, order.id)).returning();
       const current = cancelled as Order;

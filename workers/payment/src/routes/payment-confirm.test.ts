@@ -41,7 +41,11 @@ describe('POST /api/v1/payments/{paymentId}/confirm — happy', () => {
       failureReason: null,
     });
     expect((await call('GET', `/api/v1/orders/${order.orderId}`)).body.data.status).toBe('PAID');
-    expect((await tossApi('GET', `/v1/payments/${paymentKey}`)).body).toMatchObject({ status: 'DONE', orderId: order.orderId, totalAmount: 7000 });
+    expect((await tossApi('GET', `/v1/payments/${paymentKey}`)).body).toMatchObject({
+      status: 'DONE',
+      orderId: order.orderId,
+      totalAmount: 7000,
+    });
 
     const events = await eventsOf(payment.paymentId);
     expect(events.map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
@@ -89,17 +93,30 @@ describe('POST /api/v1/payments/{paymentId}/confirm — Toss failures', () => {
     expect(after).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^REJECT_CARD_PAYMENT: .+/) });
     expect((await call('GET', `/api/v1/orders/${order.orderId}`)).body.data.status).toBe('FAILED');
     const failed = (await eventsOf(payment.paymentId)).find((e) => e.eventType === 'payment.failed');
-    expect((failed!.payload as any).data).toMatchObject({ previousStatus: 'APPROVED', failureCode: 'REJECT_CARD_PAYMENT', orderId: order.orderId });
+    expect((failed!.payload as any).data).toMatchObject({
+      previousStatus: 'APPROVED',
+      failureCode: 'REJECT_CARD_PAYMENT',
+      orderId: order.orderId,
+    });
     // FAILED is terminal.
     expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`), 400, 'PAY_006');
   });
 
   it('records the code a Toss switch declines with', async () => {
     const paymentKey = `sw-${crypto.randomUUID()}`;
-    await tossControl({ action: 'decline', count: 1, code: 'EXCEED_MAX_DAILY_PAYMENT_COUNT', status: 400, message: '하루 결제 가능 횟수를 초과했습니다.', paymentKeyPrefix: paymentKey });
+    await tossControl({
+      action: 'decline',
+      count: 1,
+      code: 'EXCEED_MAX_DAILY_PAYMENT_COUNT',
+      status: 400,
+      message: '하루 결제 가능 횟수를 초과했습니다.',
+      paymentKeyPrefix: paymentKey,
+    });
     const { payment } = await approved(1000, paymentKey);
     expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`), 400, 'PAY_002');
-    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data.failureReason).toBe('EXCEED_MAX_DAILY_PAYMENT_COUNT: 하루 결제 가능 횟수를 초과했습니다.');
+    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data.failureReason).toBe(
+      'EXCEED_MAX_DAILY_PAYMENT_COUNT: 하루 결제 가능 횟수를 초과했습니다.',
+    );
   });
 
   it('records a time-out: 502 PAY_005, payment FAILED with a PG_TIMEOUT reason, answered within the budget', async () => {
@@ -118,17 +135,25 @@ describe('POST /api/v1/payments/{paymentId}/confirm — Toss failures', () => {
 
   it('records an unreachable Toss as PG_UNREACHABLE and a Toss 500 as PG_ERROR, both 502 PAY_005', async () => {
     const unreachable = await approved();
-    expectError(await call('POST', `/api/v1/payments/${unreachable.payment.paymentId}/confirm`, { bindings: { TOSS_API_URL: 'http://127.0.0.1:1' } }), 502, 'PAY_005');
+    expectError(
+      await call('POST', `/api/v1/payments/${unreachable.payment.paymentId}/confirm`, { bindings: { TOSS_API_URL: 'http://127.0.0.1:1' } }),
+      502,
+      'PAY_005',
+    );
     expect((await call('GET', `/api/v1/payments/${unreachable.payment.paymentId}`)).body.data.failureReason).toMatch(/^PG_UNREACHABLE: /);
 
     const failing = await approved(1000, `fail-${crypto.randomUUID()}`);
     expectError(await call('POST', `/api/v1/payments/${failing.payment.paymentId}/confirm`), 502, 'PAY_005');
-    expect((await call('GET', `/api/v1/payments/${failing.payment.paymentId}`)).body.data.failureReason).toMatch(/^PG_ERROR: FAILED_INTERNAL_SYSTEM_PROCESSING/);
+    expect((await call('GET', `/api/v1/payments/${failing.payment.paymentId}`)).body.data.failureReason).toMatch(
+      /^PG_ERROR: FAILED_INTERNAL_SYSTEM_PROCESSING/,
+    );
   });
 
   it('does not blame the customer when Toss refuses our secret key (PG_ERROR, 502)', async () => {
     const { payment } = await approved();
-    const res = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, { bindings: { TOSS_SECRET_KEY: 'live_sk_not_accepted' } });
+    const res = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, {
+      bindings: { TOSS_SECRET_KEY: 'live_sk_not_accepted' },
+    });
     expectError(res, 502, 'PAY_005');
     expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data.failureReason).toMatch(/^PG_ERROR: UNAUTHORIZED_KEY/);
   });
@@ -145,7 +170,12 @@ describe('POST /api/v1/payments/confirm — Toss checkout result', () => {
     const { order, payment, paymentKey } = await ready(9900);
     const res = await call('POST', '/api/v1/payments/confirm', { body: { paymentKey, orderId: order.orderId, amount: 9900 } });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ paymentId: payment.paymentId, status: 'CONFIRMED', pgPaymentKey: paymentKey, paymentMethod: 'CARD' });
+    expect(res.body.data).toMatchObject({
+      paymentId: payment.paymentId,
+      status: 'CONFIRMED',
+      pgPaymentKey: paymentKey,
+      paymentMethod: 'CARD',
+    });
     expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
   });
 
@@ -160,7 +190,11 @@ describe('POST /api/v1/payments/confirm — Toss checkout result', () => {
 
   it('confirms once for 10 concurrent redirects of one payment', async () => {
     const { order, payment, paymentKey } = await ready();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => call('POST', '/api/v1/payments/confirm', { body: { paymentKey, orderId: order.orderId, amount: 9900 } })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        call('POST', '/api/v1/payments/confirm', { body: { paymentKey, orderId: order.orderId, amount: 9900 } }),
+      ),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     expect(new Set(answers.map((a) => a.body.data.confirmedAt)).size).toBe(1);
     expect((await eventsOf(payment.paymentId)).filter((e) => e.eventType === 'payment.confirmed')).toHaveLength(1);
@@ -186,24 +220,42 @@ describe('POST /api/v1/payments/confirm — Toss checkout result', () => {
 
   it('answers 400 PAY_006 for a payment CONFIRMED with another key, 404 PAY_001 for an order without payment', async () => {
     const { order, payment } = await confirmedPayment(10_000);
-    expectError(await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: 'other-key', orderId: order.orderId, amount: 10_000 } }), 400, 'PAY_006');
+    expectError(
+      await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: 'other-key', orderId: order.orderId, amount: 10_000 } }),
+      400,
+      'PAY_006',
+    );
     expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data.status).toBe('CONFIRMED');
     const lonely = await createOrder();
-    expectError(await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: 'k', orderId: lonely.orderId, amount: lonely.totalAmount } }), 404, 'PAY_001');
+    expectError(
+      await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: 'k', orderId: lonely.orderId, amount: lonely.totalAmount } }),
+      404,
+      'PAY_001',
+    );
   });
 
   it('changes nothing when Toss knows no checkout for the paymentKey (404 PAY_001)', async () => {
     const { order, payment } = await ready(2000);
     const paymentKey = `bogus-${crypto.randomUUID()}`;
     await tossControl({ action: 'decline', count: 1, code: 'NOT_FOUND_PAYMENT_SESSION', status: 404, paymentKeyPrefix: paymentKey });
-    expectError(await call('POST', '/api/v1/payments/confirm', { body: { paymentKey, orderId: order.orderId, amount: 2000 } }), 404, 'PAY_001');
-    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data).toMatchObject({ status: 'READY', failureReason: null, pgPaymentKey: null });
+    expectError(
+      await call('POST', '/api/v1/payments/confirm', { body: { paymentKey, orderId: order.orderId, amount: 2000 } }),
+      404,
+      'PAY_001',
+    );
+    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data).toMatchObject({
+      status: 'READY',
+      failureReason: null,
+      pgPaymentKey: null,
+    });
     expect(await eventsOf(payment.paymentId)).toEqual([]);
   });
 
   it('records a declined checkout as FAILED and answers 400 PAY_002', async () => {
     const { order, payment } = await ready(2000);
-    const res = await call('POST', '/api/v1/payments/confirm', { body: { paymentKey: `decline-${crypto.randomUUID()}`, orderId: order.orderId, amount: 2000 } });
+    const res = await call('POST', '/api/v1/payments/confirm', {
+      body: { paymentKey: `decline-${crypto.randomUUID()}`, orderId: order.orderId, amount: 2000 },
+    });
     expectError(res, 400, 'PAY_002');
     const [row] = await withDb((db) => db.select().from(payments).where(eq(payments.id, payment.paymentId)));
     expect(row).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^REJECT_CARD_PAYMENT/) });

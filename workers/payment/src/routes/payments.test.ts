@@ -1,7 +1,18 @@
 import { outboxEvents, payments } from '@moalog/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { approvePayment, call, createOrder, createPayment, expectError, ISO, newKey, uniqueUser, UUID, withDb } from '../../test/helpers.js';
+import {
+  approvePayment,
+  call,
+  createOrder,
+  createPayment,
+  expectError,
+  ISO,
+  newKey,
+  UUID,
+  uniqueUser,
+  withDb,
+} from '../../test/helpers.js';
 
 describe('POST /api/v1/payments — happy', () => {
   it('creates a READY payment for a PENDING order and answers 201', async () => {
@@ -29,26 +40,48 @@ describe('POST /api/v1/payments — happy', () => {
 
 describe('POST /api/v1/payments — errors', () => {
   it('answers 404 ORD_001 for an unknown order', async () => {
-    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: crypto.randomUUID(), amount: 1, currency: 'KRW' } }), 404, 'ORD_001');
+    expectError(
+      await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: crypto.randomUUID(), amount: 1, currency: 'KRW' } }),
+      404,
+      'ORD_001',
+    );
   });
 
   it('answers 422 PAY_004 when amount or currency differ from the order', async () => {
     const order = await createOrder(uniqueUser(), 9900);
-    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9800, currency: 'KRW' } }), 422, 'PAY_004');
-    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9900, currency: 'USD' } }), 422, 'PAY_004');
+    expectError(
+      await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9800, currency: 'KRW' } }),
+      422,
+      'PAY_004',
+    );
+    expectError(
+      await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: 9900, currency: 'USD' } }),
+      422,
+      'PAY_004',
+    );
   });
 
   it('answers 409 PAY_003 for a second payment of the same order (one payment per order)', async () => {
     const order = await createOrder();
     await createPayment(order);
-    const res = await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } });
+    const res = await call('POST', '/api/v1/payments', {
+      key: newKey(),
+      body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' },
+    });
     expectError(res, 409, 'PAY_003');
   });
 
   it('answers 409 ORD_002 for an order that is no longer PENDING', async () => {
     const order = await createOrder();
     await call('PUT', `/api/v1/orders/${order.orderId}/cancel`, { key: newKey() });
-    expectError(await call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } }), 409, 'ORD_002');
+    expectError(
+      await call('POST', '/api/v1/payments', {
+        key: newKey(),
+        body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' },
+      }),
+      409,
+      'ORD_002',
+    );
   });
 
   it.each([
@@ -92,7 +125,9 @@ describe('POST /api/v1/payments/{paymentId}/approve', () => {
   it('moves READY → APPROVED with the mock PG keys and writes payment.approved', async () => {
     const order = await createOrder(uniqueUser(), 5000, { metadata: { subscriptionId: 3 } });
     const payment = await createPayment(order);
-    const res = await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'EASY_PAY', easyPayProvider: 'TOSSPAY' } });
+    const res = await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, {
+      body: { paymentMethod: 'EASY_PAY', easyPayProvider: 'TOSSPAY' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({
       status: 'APPROVED',
@@ -104,7 +139,12 @@ describe('POST /api/v1/payments/{paymentId}/approve', () => {
     });
     const [row] = await withDb((db) => db.select().from(outboxEvents).where(eq(outboxEvents.aggregateId, payment.paymentId)));
     expect(row).toMatchObject({ eventType: 'payment.approved', topic: 'fluxpay.payment.events' });
-    expect((row!.payload as any).data).toMatchObject({ paymentId: payment.paymentId, orderId: order.orderId, amount: 5000, metadata: { subscriptionId: 3 } });
+    expect((row!.payload as any).data).toMatchObject({
+      paymentId: payment.paymentId,
+      orderId: order.orderId,
+      amount: 5000,
+      metadata: { subscriptionId: 3 },
+    });
   });
 
   it('takes the paymentKey of a Toss checkout when given', async () => {
@@ -122,7 +162,11 @@ describe('POST /api/v1/payments/{paymentId}/approve', () => {
   it('answers 400 VAL_001 for an unknown method or EASY_PAY without a provider, 404 PAY_001 for an unknown payment', async () => {
     const payment = await createPayment(await createOrder());
     expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'CASH' } }), 400, 'VAL_001');
-    expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'EASY_PAY' } }), 400, 'VAL_001');
+    expectError(
+      await call('POST', `/api/v1/payments/${payment.paymentId}/approve`, { body: { paymentMethod: 'EASY_PAY' } }),
+      400,
+      'VAL_001',
+    );
     expectError(await call('POST', `/api/v1/payments/${crypto.randomUUID()}/approve`, { body: { paymentMethod: 'CARD' } }), 404, 'PAY_001');
   });
 });
@@ -131,7 +175,9 @@ describe('payment rows', () => {
   it('never holds two payments for one order, whatever the keys (50 concurrent creates)', async () => {
     const order = await createOrder();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } })),
+      Array.from({ length: 50 }, () =>
+        call('POST', '/api/v1/payments', { key: newKey(), body: { orderId: order.orderId, amount: order.totalAmount, currency: 'KRW' } }),
+      ),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409 && a.body.error.code === 'PAY_003')).toHaveLength(49);

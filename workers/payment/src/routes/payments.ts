@@ -10,15 +10,16 @@ import { envelopeSchema, errorResponses, successEnvelope } from '../envelope.js'
 import { FluxpayError } from '../errors.js';
 import { idempotent, storeAnswer } from '../idempotency/middleware.js';
 import { event, paymentEventBase, writeEvents } from '../outbox.js';
-import { limitLockWait, lockOrderAndPayment } from '../services/payment-state.js';
 import { lockWaitMs } from '../services/confirmation.js';
+import { limitLockWait, lockOrderAndPayment } from '../services/payment-state.js';
 
 export const paymentMethods = ['CARD', 'BANK_TRANSFER', 'VIRTUAL_ACCOUNT', 'MOBILE', 'EASY_PAY'] as const;
 
 const createPaymentBody = z
   .object({ orderId: uuidString('orderId'), amount: amountSchema, currency: currencySchema })
   .superRefine((body, ctx) => {
-    if (toMinor(body.amount, body.currency) === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: `has more decimals than ${body.currency} allows` });
+    if (toMinor(body.amount, body.currency) === undefined)
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `has more decimals than ${body.currency} allows` });
   })
   .openapi('CreatePaymentRequest');
 
@@ -31,7 +32,8 @@ const approveBody = z
     }),
   })
   .superRefine((body, ctx) => {
-    if (body.paymentMethod === 'EASY_PAY' && !body.easyPayProvider) ctx.addIssue({ code: 'custom', path: ['easyPayProvider'], message: 'is required for EASY_PAY' });
+    if (body.paymentMethod === 'EASY_PAY' && !body.easyPayProvider)
+      ctx.addIssue({ code: 'custom', path: ['easyPayProvider'], message: 'is required for EASY_PAY' });
   })
   .openapi('ApprovePaymentRequest');
 
@@ -72,10 +74,13 @@ const listRouteDef = createRoute({
   method: 'get',
   path: '/api/v1/payments',
   tags: ['payments'],
-  summary: "The payment of an order, as a list of zero or one (not in the original; for callers that hold only the order)",
+  summary: 'The payment of an order, as a list of zero or one (not in the original; for callers that hold only the order)',
   request: { query: z.object({ orderId: uuidString('orderId') }) },
   responses: {
-    200: { description: 'Payments', content: { 'application/json': { schema: envelopeSchema(z.array(paymentResponseSchema), 'PaymentListEnvelope') } } },
+    200: {
+      description: 'Payments',
+      content: { 'application/json': { schema: envelopeSchema(z.array(paymentResponseSchema), 'PaymentListEnvelope') } },
+    },
     ...errorResponses({ 400: 'VAL_001 orderId missing or not a UUID' }),
   },
 });
@@ -102,14 +107,22 @@ export const paymentRoutes = newRouter()
     const { tenantId } = c.var.config;
     const amountCents = toMinor(body.amount, body.currency) as number;
     const envelope = await c.var.database.db.transaction(async (tx) => {
-      const [order] = await tx.select().from(orders).where(and(eq(orders.id, body.orderId), eq(orders.tenantId, tenantId))).for('update');
+      const [order] = await tx
+        .select()
+        .from(orders)
+        .where(and(eq(orders.id, body.orderId), eq(orders.tenantId, tenantId)))
+        .for('update');
       if (!order) throw new FluxpayError('ORD_001');
       const [existing] = await tx.select({ id: payments.id }).from(payments).where(eq(payments.orderId, order.id));
       if (existing) throw new FluxpayError('PAY_003', `The order already has payment ${existing.id}`);
       if (order.status !== 'PENDING') throw new FluxpayError('ORD_002', `The order is ${order.status}; only PENDING orders can be paid`);
-      if (body.currency !== order.currency) throw new FluxpayError('PAY_004', `The currency ${body.currency} does not match the order's ${order.currency}`);
+      if (body.currency !== order.currency)
+        throw new FluxpayError('PAY_004', `The currency ${body.currency} does not match the order's ${order.currency}`);
       if (amountCents !== minorFromDecimal(order.totalAmount)) {
-        throw new FluxpayError('PAY_004', `The amount ${body.amount} does not match the order's total ${amountFromDecimal(order.totalAmount)}`);
+        throw new FluxpayError(
+          'PAY_004',
+          `The amount ${body.amount} does not match the order's total ${amountFromDecimal(order.totalAmount)}`,
+        );
       }
       const [created] = await tx
         .insert(payments)

@@ -1,10 +1,26 @@
 import { idempotencyKeys, outboxEvents, payments, refunds } from '@moalog/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, confirmedPayment, createOrder, createPayment, expectError, ISO, newKey, tossApi, tossControl, UUID, withDb } from '../../test/helpers.js';
+import {
+  call,
+  confirmedPayment,
+  createOrder,
+  createPayment,
+  expectError,
+  ISO,
+  newKey,
+  tossApi,
+  tossControl,
+  UUID,
+  withDb,
+} from '../../test/helpers.js';
 import { nameBasedUuid, sha256Hex } from '../ids.js';
 
-function refund(paymentId: string, amount: number, options: { key?: string | null; reason?: string; currency?: string; bindings?: Record<string, string> } = {}) {
+function refund(
+  paymentId: string,
+  amount: number,
+  options: { key?: string | null; reason?: string; currency?: string; bindings?: Record<string, string> } = {},
+) {
   return call('POST', '/api/v1/refunds', {
     key: options.key === undefined ? newKey() : options.key,
     body: { paymentId, amount, currency: options.currency ?? 'KRW', ...(options.reason ? { reason: options.reason } : {}) },
@@ -40,8 +56,19 @@ describe('POST /api/v1/refunds — full and partial', () => {
 
     const refundId = res.body.data.refundId as string;
     const [completed] = await withDb((db) => db.select().from(outboxEvents).where(eq(outboxEvents.aggregateId, refundId)));
-    expect(completed).toMatchObject({ eventType: 'refund.completed', topic: 'fluxpay.refund.events', messageKey: `__default__:${refundId}` });
-    expect((completed!.payload as any).data).toMatchObject({ refundId, paymentId: payment.paymentId, orderId: order.orderId, amount: 10_000, refundedTotal: 10_000, paymentStatus: 'REFUNDED' });
+    expect(completed).toMatchObject({
+      eventType: 'refund.completed',
+      topic: 'fluxpay.refund.events',
+      messageKey: `__default__:${refundId}`,
+    });
+    expect((completed!.payload as any).data).toMatchObject({
+      refundId,
+      paymentId: payment.paymentId,
+      orderId: order.orderId,
+      amount: 10_000,
+      refundedTotal: 10_000,
+      paymentStatus: 'REFUNDED',
+    });
     const paymentEvents = await withDb((db) => db.select().from(outboxEvents).where(eq(outboxEvents.aggregateId, payment.paymentId)));
     expect(paymentEvents.map((e) => e.eventType)).toContain('payment.refunded');
   });
@@ -51,7 +78,10 @@ describe('POST /api/v1/refunds — full and partial', () => {
     expect((await refund(payment.paymentId, 3000)).status).toBe(201);
     expect((await refund(payment.paymentId, 2000)).status).toBe(201);
     expect((await paymentRow(payment.paymentId)).status).toBe('CONFIRMED');
-    expect((await tossApi('GET', `/v1/payments/${payment.pgPaymentKey}`)).body).toMatchObject({ status: 'PARTIAL_CANCELED', balanceAmount: 5000 });
+    expect((await tossApi('GET', `/v1/payments/${payment.pgPaymentKey}`)).body).toMatchObject({
+      status: 'PARTIAL_CANCELED',
+      balanceAmount: 5000,
+    });
     const last = await refund(payment.paymentId, 5000);
     expect(last.status).toBe(201);
     expect((await paymentRow(payment.paymentId)).status).toBe('REFUNDED');
@@ -89,7 +119,12 @@ describe('POST /api/v1/refunds — the original’s limits', () => {
 
   it('answers 400 PAY_008 once refundPeriodDays have passed since the confirmation', async () => {
     const { payment } = await confirmedPayment(5000);
-    await withDb((db) => db.update(payments).set({ confirmedAt: new Date(Date.now() - 31 * 86_400_000) }).where(eq(payments.id, payment.paymentId)));
+    await withDb((db) =>
+      db
+        .update(payments)
+        .set({ confirmedAt: new Date(Date.now() - 31 * 86_400_000) })
+        .where(eq(payments.id, payment.paymentId)),
+    );
     expectError(await refund(payment.paymentId, 1000, { bindings: { REFUND_PERIOD_DAYS: '30' } }), 400, 'PAY_008');
     expect((await refund(payment.paymentId, 1000, { bindings: { REFUND_PERIOD_DAYS: '365' } })).status).toBe(201);
   });
@@ -104,7 +139,9 @@ describe('POST /api/v1/refunds — the original’s limits', () => {
 
   it('never refunds more than was paid, however many refunds run at once', async () => {
     const { payment } = await confirmedPayment(5000);
-    const answers = await Promise.all(Array.from({ length: 12 }, () => refund(payment.paymentId, 1000, { bindings: { REFUND_MAX_PARTIAL: '20' } })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => refund(payment.paymentId, 1000, { bindings: { REFUND_MAX_PARTIAL: '20' } })),
+    );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(5);
     expect(answers.filter((a) => a.status === 400 && ['PAY_007', 'PAY_010'].includes(a.body.error.code))).toHaveLength(7);
     const rows = await withDb((db) => db.select().from(refunds).where(eq(refunds.paymentId, payment.paymentId)));
@@ -116,7 +153,13 @@ describe('POST /api/v1/refunds — the original’s limits', () => {
 describe('POST /api/v1/refunds — Toss failures', () => {
   it('records a refused cancel: 400 PAY_002, refund FAILED with Toss’s reason, refund.failed; it does not count', async () => {
     const { payment } = await confirmedPayment(3000);
-    await tossControl({ action: 'decline', operation: 'cancel', count: 1, code: 'NOT_CANCELABLE_PAYMENT', paymentKeyPrefix: payment.pgPaymentKey });
+    await tossControl({
+      action: 'decline',
+      operation: 'cancel',
+      count: 1,
+      code: 'NOT_CANCELABLE_PAYMENT',
+      paymentKeyPrefix: payment.pgPaymentKey,
+    });
     const res = await refund(payment.paymentId, 3000);
     expectError(res, 400, 'PAY_002');
     const [failed] = await withDb((db) => db.select().from(refunds).where(eq(refunds.paymentId, payment.paymentId)));
@@ -191,7 +234,9 @@ describe('POST /api/v1/refunds — idempotency', () => {
       }),
     );
     const refundId = await nameBasedUuid(`fluxpay-refund:__default__:${key}:${requestHash}`);
-    await withDb((db) => db.insert(refunds).values({ id: refundId, paymentId: payment.paymentId, amount: '2000.00', currency: 'KRW', status: 'PROCESSING' }));
+    await withDb((db) =>
+      db.insert(refunds).values({ id: refundId, paymentId: payment.paymentId, amount: '2000.00', currency: 'KRW', status: 'PROCESSING' }),
+    );
 
     const res = await call('POST', '/api/v1/refunds', { key, body });
     expect(res.status).toBe(201);

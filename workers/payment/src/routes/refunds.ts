@@ -6,8 +6,8 @@ import { toMinor } from '../domain/money.js';
 import { amountSchema, currencySchema, idempotencyHeaders, refundResponseSchema, toRefundResponse, uuidString } from '../dto.js';
 import { envelopeSchema, errorResponses, successEnvelope } from '../envelope.js';
 import { FluxpayError } from '../errors.js';
-import { nameBasedUuid } from '../ids.js';
 import { idempotent, storeAnswer } from '../idempotency/middleware.js';
+import { nameBasedUuid } from '../ids.js';
 import { refundPayment } from '../services/refunds.js';
 
 const createRefundBody = z
@@ -18,7 +18,8 @@ const createRefundBody = z
     reason: z.string().trim().min(1).max(500).optional().openapi({ example: '고객 요청' }),
   })
   .superRefine((body, ctx) => {
-    if (toMinor(body.amount, body.currency) === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: `has more decimals than ${body.currency} allows` });
+    if (toMinor(body.amount, body.currency) === undefined)
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `has more decimals than ${body.currency} allows` });
   })
   .openapi('CreateRefundRequest');
 
@@ -67,7 +68,10 @@ const listRouteDef = createRoute({
   summary: "A payment's refunds, oldest first",
   request: { params: z.object({ paymentId: uuidString('paymentId').openapi({ param: { name: 'paymentId', in: 'path' } }) }) },
   responses: {
-    200: { description: 'Refunds', content: { 'application/json': { schema: envelopeSchema(z.array(refundResponseSchema), 'RefundListEnvelope') } } },
+    200: {
+      description: 'Refunds',
+      content: { 'application/json': { schema: envelopeSchema(z.array(refundResponseSchema), 'RefundListEnvelope') } },
+    },
     ...errorResponses({ 400: 'VAL_001 paymentId is not a UUID', 404: 'PAY_001 no such payment' }),
   },
 });

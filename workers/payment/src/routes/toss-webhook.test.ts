@@ -1,7 +1,18 @@
 import { outboxEvents } from '@moalog/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { approvePayment, call, confirmedPayment, createOrder, createPayment, expectError, tossApi, tossControl, uniqueUser, withDb } from '../../test/helpers.js';
+import {
+  approvePayment,
+  call,
+  confirmedPayment,
+  createOrder,
+  createPayment,
+  expectError,
+  tossApi,
+  tossControl,
+  uniqueUser,
+  withDb,
+} from '../../test/helpers.js';
 
 function webhook(paymentKey: string, claimed: Record<string, unknown> = {}) {
   return call('POST', '/api/v1/webhooks/toss', {
@@ -23,7 +34,13 @@ describe('POST /api/v1/webhooks/toss — applies what Toss says', () => {
     expect((await tossApi('POST', '/v1/payments/confirm', { paymentKey, orderId: order.orderId, amount: 8000 })).status).toBe(200);
     const res = await webhook(paymentKey);
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ paymentId: payment.paymentId, orderId: order.orderId, status: 'CONFIRMED', pgStatus: 'DONE', applied: true });
+    expect(res.body.data).toEqual({
+      paymentId: payment.paymentId,
+      orderId: order.orderId,
+      status: 'CONFIRMED',
+      pgStatus: 'DONE',
+      applied: true,
+    });
     expect(await paymentOf(payment.paymentId)).toMatchObject({ status: 'CONFIRMED', pgPaymentKey: paymentKey });
     expect((await call('GET', `/api/v1/orders/${order.orderId}`)).body.data.status).toBe('PAID');
     const events = await withDb((db) => db.select().from(outboxEvents).where(eq(outboxEvents.aggregateId, payment.paymentId)));
@@ -41,7 +58,11 @@ describe('POST /api/v1/webhooks/toss — applies what Toss says', () => {
     const payment = await createPayment(order);
     await approvePayment(payment, paymentKey);
     await tossControl({ action: 'latency', ms: 1_000, count: 1, operation: 'confirm', paymentKeyPrefix: paymentKey });
-    expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, { bindings: { TOSS_TIMEOUT_MS: '200' } }), 502, 'PAY_005');
+    expectError(
+      await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, { bindings: { TOSS_TIMEOUT_MS: '200' } }),
+      502,
+      'PAY_005',
+    );
     expect(await paymentOf(payment.paymentId)).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^PG_TIMEOUT/) });
 
     const res = await webhook(paymentKey);
@@ -102,7 +123,10 @@ describe('POST /api/v1/webhooks/toss — trusts nothing in the body', () => {
   });
 
   it('answers 502 PAY_005 when Toss cannot be asked, so Toss delivers the webhook again', async () => {
-    const res = await call('POST', '/api/v1/webhooks/toss', { body: { data: { paymentKey: 'k' } }, bindings: { TOSS_API_URL: 'http://127.0.0.1:1' } });
+    const res = await call('POST', '/api/v1/webhooks/toss', {
+      body: { data: { paymentKey: 'k' } },
+      bindings: { TOSS_API_URL: 'http://127.0.0.1:1' },
+    });
     expectError(res, 502, 'PAY_005');
   });
 

@@ -5,7 +5,14 @@ import { amountFromDecimal, minorFromDecimal } from '../domain/money.js';
 import { CONFIRMABLE_STATUSES, canMovePayment } from '../domain/states.js';
 import { FluxpayError } from '../errors.js';
 import { isUuid } from '../ids.js';
-import { failureReason, INDETERMINATE_REASON_PREFIXES, TossClient, type TossFailure, type TossOutcome, type TossPayment } from '../toss/client.js';
+import {
+  failureReason,
+  INDETERMINATE_REASON_PREFIXES,
+  TossClient,
+  type TossFailure,
+  type TossOutcome,
+  type TossPayment,
+} from '../toss/client.js';
 import { limitLockWait, lockOrderAndPayment, markConfirmed, markFailed, markRefunded } from './payment-state.js';
 
 export function tossClient(config: PaymentConfig): TossClient {
@@ -40,20 +47,29 @@ export async function confirmPayment(db: FluxpayDb, config: PaymentConfig, reque
   const { tenantId } = config;
   const outcome = await db.transaction(async (tx) => {
     await limitLockWait(tx, lockWaitMs(config));
-    const found = await lockOrderAndPayment(tx, tenantId, request.kind === 'approved' ? { paymentId: request.paymentId } : { orderId: request.orderId });
+    const found = await lockOrderAndPayment(
+      tx,
+      tenantId,
+      request.kind === 'approved' ? { paymentId: request.paymentId } : { orderId: request.orderId },
+    );
     if (!found) throw new FluxpayError('PAY_001', request.kind === 'checkout' ? 'No payment exists for this order' : undefined);
     const { order, payment } = found;
 
     let paymentKey: string;
     if (request.kind === 'checkout') {
       if (minorFromDecimal(payment.amount) !== request.amountMinor) {
-        throw new FluxpayError('PAY_004', `The amount ${request.amountMinor / 100} does not match the payment's amount ${amountFromDecimal(payment.amount)}`);
+        throw new FluxpayError(
+          'PAY_004',
+          `The amount ${request.amountMinor / 100} does not match the payment's amount ${amountFromDecimal(payment.amount)}`,
+        );
       }
       if (payment.status === 'CONFIRMED' && payment.pgPaymentKey === request.paymentKey) return { kind: 'already' as const, payment };
-      if (!CONFIRMABLE_STATUSES.includes(payment.status)) throw new FluxpayError('PAY_006', `A payment in status ${payment.status} cannot be confirmed`);
+      if (!CONFIRMABLE_STATUSES.includes(payment.status))
+        throw new FluxpayError('PAY_006', `A payment in status ${payment.status} cannot be confirmed`);
       paymentKey = request.paymentKey;
     } else {
-      if (payment.status !== 'APPROVED') throw new FluxpayError('PAY_006', `Only APPROVED payments can be confirmed; this one is ${payment.status}`);
+      if (payment.status !== 'APPROVED')
+        throw new FluxpayError('PAY_006', `Only APPROVED payments can be confirmed; this one is ${payment.status}`);
       if (!payment.pgPaymentKey) throw new FluxpayError('PAY_006', 'The payment has no payment key to confirm');
       paymentKey = payment.pgPaymentKey;
     }
@@ -64,7 +80,8 @@ export async function confirmPayment(db: FluxpayDb, config: PaymentConfig, reque
     if (!answer.ok && answer.code === 'ALREADY_PROCESSED_PAYMENT') {
       // An earlier confirmation reached Toss but its answer was lost: Toss's own record decides.
       const read = await toss.getPayment(paymentKey);
-      if (read.ok && read.payment.status === 'DONE' && read.payment.orderId === order.id && read.payment.totalAmount === amount) answer = read;
+      if (read.ok && read.payment.status === 'DONE' && read.payment.orderId === order.id && read.payment.totalAmount === amount)
+        answer = read;
     }
     if (answer.ok) return { kind: 'confirmed' as const, payment: await markConfirmed(tx, tenantId, order, payment, answer.payment) };
     if (answer.kind === 'declined' && answer.httpStatus === 404) {
@@ -129,7 +146,10 @@ export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, pay
       throw new FluxpayError('PAY_004', 'Toss names another payment key than the one this payment holds');
     }
     if (pg.totalAmount !== amountFromDecimal(payment.amount)) {
-      throw new FluxpayError('PAY_004', `Toss's amount ${pg.totalAmount} does not match the payment's amount ${amountFromDecimal(payment.amount)}`);
+      throw new FluxpayError(
+        'PAY_004',
+        `Toss's amount ${pg.totalAmount} does not match the payment's amount ${amountFromDecimal(payment.amount)}`,
+      );
     }
 
     const result = (current: Payment, applied: boolean): WebhookResult => ({
@@ -141,7 +161,8 @@ export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, pay
     });
 
     if (pg.status === 'DONE') {
-      const lostAnswer = payment.status === 'FAILED' && INDETERMINATE_REASON_PREFIXES.some((prefix) => payment.failureReason?.startsWith(prefix));
+      const lostAnswer =
+        payment.status === 'FAILED' && INDETERMINATE_REASON_PREFIXES.some((prefix) => payment.failureReason?.startsWith(prefix));
       if (CONFIRMABLE_STATUSES.includes(payment.status) || lostAnswer) {
         return result(await markConfirmed(tx, tenantId, order, payment, pg), true);
       }

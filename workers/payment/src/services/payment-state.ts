@@ -1,9 +1,9 @@
-import { orders, payments, type Order, type Payment } from '@moalog/db';
-import { and, eq, sql } from 'drizzle-orm';
-import { event, paymentEventBase, writeEvents, type Tx } from '../outbox.js';
-import { paymentMethodOf, type TossPayment } from '../toss/client.js';
+import { type Order, orders, type Payment, payments } from '@moalog/db';
 import type { OutboxEventRecord } from '@moalog/events';
+import { and, eq, sql } from 'drizzle-orm';
 import { amountFromDecimal } from '../domain/money.js';
+import { event, paymentEventBase, type Tx, writeEvents } from '../outbox.js';
+import { paymentMethodOf, type TossPayment } from '../toss/client.js';
 
 /**
  * The payment transitions that several routes share, each with its outbox events in the caller's
@@ -14,14 +14,24 @@ import { amountFromDecimal } from '../domain/money.js';
 export type PaymentLocator = { paymentId: string } | { orderId: string };
 
 /** Locks the order and then the payment (`FOR UPDATE`); undefined when the payment does not exist. */
-export async function lockOrderAndPayment(tx: Tx, tenantId: string, where: PaymentLocator): Promise<{ order: Order; payment: Payment } | undefined> {
+export async function lockOrderAndPayment(
+  tx: Tx,
+  tenantId: string,
+  where: PaymentLocator,
+): Promise<{ order: Order; payment: Payment } | undefined> {
   const [ref] = await tx
     .select({ paymentId: payments.id, orderId: payments.orderId })
     .from(payments)
-    .where(and(eq(payments.tenantId, tenantId), 'paymentId' in where ? eq(payments.id, where.paymentId) : eq(payments.orderId, where.orderId)))
+    .where(
+      and(eq(payments.tenantId, tenantId), 'paymentId' in where ? eq(payments.id, where.paymentId) : eq(payments.orderId, where.orderId)),
+    )
     .limit(1);
   if (!ref) return undefined;
-  const [order] = await tx.select().from(orders).where(and(eq(orders.id, ref.orderId), eq(orders.tenantId, tenantId))).for('update');
+  const [order] = await tx
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, ref.orderId), eq(orders.tenantId, tenantId)))
+    .for('update');
   const [payment] = await tx.select().from(payments).where(eq(payments.id, ref.paymentId)).for('update');
   return order && payment ? { order, payment } : undefined;
 }
@@ -116,7 +126,12 @@ export async function markFailed(
       eventType: 'payment.failed',
       tenantId,
       aggregateId: payment.id,
-      data: { ...paymentEventBase(failed, currentOrder), previousStatus: payment.status, failureCode: failure.code, failureReason: failure.reason },
+      data: {
+        ...paymentEventBase(failed, currentOrder),
+        previousStatus: payment.status,
+        failureCode: failure.code,
+        failureReason: failure.reason,
+      },
     }),
   ]);
   return failed;

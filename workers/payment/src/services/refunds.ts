@@ -1,13 +1,13 @@
-import { orders, payments, refunds, type FluxpayDb, type Order, type Payment, type Refund } from '@moalog/db';
+import { type FluxpayDb, type Order, orders, type Payment, payments, type Refund, refunds } from '@moalog/db';
 import { recordPayment } from '@moalog/metrics';
 import { and, eq, ne } from 'drizzle-orm';
 import type { PaymentConfig } from '../config.js';
 import { amountFromDecimal, amountFromMinor, decimalFromMinor, minorFromDecimal } from '../domain/money.js';
-import { errorEnvelope, successEnvelope, type ErrorEnvelope, type SuccessEnvelope } from '../envelope.js';
-import { fieldError, FluxpayError } from '../errors.js';
-import { event, writeEvents, type Tx } from '../outbox.js';
+import { type RefundResponse, toRefundResponse } from '../dto.js';
+import { type ErrorEnvelope, errorEnvelope, type SuccessEnvelope, successEnvelope } from '../envelope.js';
+import { FluxpayError, fieldError } from '../errors.js';
+import { event, type Tx, writeEvents } from '../outbox.js';
 import { failureReason, isIndeterminate, type TossOutcome } from '../toss/client.js';
-import { toRefundResponse, type RefundResponse } from '../dto.js';
 import { lockWaitMs, paymentFailedError, tossClient } from './confirmation.js';
 import { limitLockWait, markRefunded } from './payment-state.js';
 
@@ -29,7 +29,11 @@ export type RefundAnswer =
 const DAY_MS = 86_400_000;
 
 async function lockPayment(tx: Tx, tenantId: string, paymentId: string): Promise<{ payment: Payment; order: Order } | undefined> {
-  const [payment] = await tx.select().from(payments).where(and(eq(payments.id, paymentId), eq(payments.tenantId, tenantId))).for('update');
+  const [payment] = await tx
+    .select()
+    .from(payments)
+    .where(and(eq(payments.id, paymentId), eq(payments.tenantId, tenantId)))
+    .for('update');
   if (!payment) return undefined;
   // Read without a lock: refunds lock payments only, so they never wait on an order-first locker.
   const [order] = await tx.select().from(orders).where(eq(orders.id, payment.orderId));
@@ -71,7 +75,8 @@ export async function refundPayment(
       return { payment, order, refund: resumed, wholePayment: false };
     }
 
-    if (payment.status !== 'CONFIRMED') throw new FluxpayError('PAY_010', `Only CONFIRMED payments can be refunded; this one is ${payment.status}`);
+    if (payment.status !== 'CONFIRMED')
+      throw new FluxpayError('PAY_010', `Only CONFIRMED payments can be refunded; this one is ${payment.status}`);
     if (request.currency !== payment.currency) throw fieldError('currency', `must be the payment's currency ${payment.currency}`);
     const confirmedAt = payment.confirmedAt ?? payment.updatedAt;
     if (Date.now() - confirmedAt.getTime() > config.refunds.refundPeriodDays * DAY_MS) {
@@ -109,7 +114,10 @@ export async function refundPayment(
     const amount = amountFromDecimal(started.refund.amount);
     answer = await tossClient(config).cancel(
       started.payment.pgPaymentKey ?? '',
-      { cancelReason: (started.refund.reason ?? 'FluxPay refund').slice(0, 200), ...(started.wholePayment ? {} : { cancelAmount: amount }) },
+      {
+        cancelReason: (started.refund.reason ?? 'FluxPay refund').slice(0, 200),
+        ...(started.wholePayment ? {} : { cancelAmount: amount }),
+      },
       `fluxpay-refund:${started.refund.id}`,
     );
   }
@@ -176,7 +184,11 @@ export async function refundPayment(
       finished = answerFor(completed as Refund, traceId);
     } else {
       const reason = failureReason(answer);
-      const [failed] = await tx.update(refunds).set({ status: 'FAILED', failureReason: reason }).where(eq(refunds.id, refund.id)).returning();
+      const [failed] = await tx
+        .update(refunds)
+        .set({ status: 'FAILED', failureReason: reason })
+        .where(eq(refunds.id, refund.id))
+        .returning();
       await writeEvents(tx, [
         event({
           eventType: 'refund.failed',
@@ -212,7 +224,10 @@ export async function refundPayment(
 /** The answer for a refund already finished (a resumed request whose refund another request completed). */
 function answerFor(refund: Refund, traceId: string): RefundAnswer {
   if (refund.status === 'FAILED') {
-    return { status: 400, body: errorEnvelope('PAY_002', `Refund ${refund.id} failed: ${refund.failureReason ?? 'unknown reason'}`, [], traceId) };
+    return {
+      status: 400,
+      body: errorEnvelope('PAY_002', `Refund ${refund.id} failed: ${refund.failureReason ?? 'unknown reason'}`, [], traceId),
+    };
   }
   return { status: 201, body: successEnvelope(toRefundResponse(refund), traceId) };
 }

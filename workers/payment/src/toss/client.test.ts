@@ -49,24 +49,50 @@ describe('TossClient against local-cloud’s Toss', () => {
     const started = Date.now();
     const outcome = await client({ timeoutMs: 150 }).confirm({ paymentKey, orderId: orderId(), amount: 100 });
     expect(Date.now() - started).toBeLessThan(900);
-    expect(outcome).toEqual({ ok: false, kind: 'unavailable', httpStatus: null, code: 'PG_TIMEOUT', message: 'Toss did not answer within 150 ms' });
+    expect(outcome).toEqual({
+      ok: false,
+      kind: 'unavailable',
+      httpStatus: null,
+      code: 'PG_TIMEOUT',
+      message: 'Toss did not answer within 150 ms',
+    });
     if (!outcome.ok) expect(isIndeterminate(outcome)).toBe(true);
   });
 
   it('reports an unreachable Toss, and a refused secret key as unavailable (not the customer’s decline)', async () => {
-    expect(await client({ apiUrl: 'http://127.0.0.1:1' }).getPayment('k')).toMatchObject({ ok: false, kind: 'unavailable', code: 'PG_UNREACHABLE' });
-    expect(await client({ secretKey: 'live_sk_nope' }).getPayment('k')).toMatchObject({ ok: false, kind: 'unavailable', code: 'PG_ERROR', httpStatus: 401 });
+    expect(await client({ apiUrl: 'http://127.0.0.1:1' }).getPayment('k')).toMatchObject({
+      ok: false,
+      kind: 'unavailable',
+      code: 'PG_UNREACHABLE',
+    });
+    expect(await client({ secretKey: 'live_sk_nope' }).getPayment('k')).toMatchObject({
+      ok: false,
+      kind: 'unavailable',
+      code: 'PG_ERROR',
+      httpStatus: 401,
+    });
   });
 });
 
 describe('TossClient wire details', () => {
   it('sends Basic base64(secret + ":"), JSON, and the Idempotency-Key', async () => {
     const seen: Request[] = [];
-    const payment = { paymentKey: 'p', orderId: 'o', status: 'DONE', totalAmount: 1, balanceAmount: 1, method: '카드', approvedAt: null, lastTransactionKey: 't', cancels: null };
-    await client({ apiUrl: 'https://api.example/', secretKey: 'test_sk_abc', fetch: cannedFetch(200, JSON.stringify(payment), seen) }).confirm(
-      { paymentKey: 'p', orderId: 'o', amount: 1 },
-      'idem-1',
-    );
+    const payment = {
+      paymentKey: 'p',
+      orderId: 'o',
+      status: 'DONE',
+      totalAmount: 1,
+      balanceAmount: 1,
+      method: '카드',
+      approvedAt: null,
+      lastTransactionKey: 't',
+      cancels: null,
+    };
+    await client({
+      apiUrl: 'https://api.example/',
+      secretKey: 'test_sk_abc',
+      fetch: cannedFetch(200, JSON.stringify(payment), seen),
+    }).confirm({ paymentKey: 'p', orderId: 'o', amount: 1 }, 'idem-1');
     const request = seen[0]!;
     expect(request.url).toBe('https://api.example/v1/payments/confirm');
     expect(request.method).toBe('POST');
@@ -78,7 +104,9 @@ describe('TossClient wire details', () => {
 
   it('escapes the paymentKey in the path', async () => {
     const seen: Request[] = [];
-    await client({ apiUrl: 'https://api.example', fetch: cannedFetch(404, '{"code":"NOT_FOUND_PAYMENT","message":"x"}', seen) }).getPayment('a/b?c');
+    await client({ apiUrl: 'https://api.example', fetch: cannedFetch(404, '{"code":"NOT_FOUND_PAYMENT","message":"x"}', seen) }).getPayment(
+      'a/b?c',
+    );
     expect(seen[0]!.url).toBe('https://api.example/v1/payments/a%2Fb%3Fc');
   });
 
@@ -92,8 +120,20 @@ describe('TossClient wire details', () => {
   });
 
   it('treats a DONE confirm as success only: another status is a decline', async () => {
-    const payment = { paymentKey: 'p', orderId: 'o', status: 'WAITING_FOR_DEPOSIT', totalAmount: 1, balanceAmount: 1, method: null, approvedAt: null, lastTransactionKey: null, cancels: null };
-    expect(await client({ fetch: cannedFetch(200, JSON.stringify(payment)) }).confirm({ paymentKey: 'p', orderId: 'o', amount: 1 })).toMatchObject({
+    const payment = {
+      paymentKey: 'p',
+      orderId: 'o',
+      status: 'WAITING_FOR_DEPOSIT',
+      totalAmount: 1,
+      balanceAmount: 1,
+      method: null,
+      approvedAt: null,
+      lastTransactionKey: null,
+      cancels: null,
+    };
+    expect(
+      await client({ fetch: cannedFetch(200, JSON.stringify(payment)) }).confirm({ paymentKey: 'p', orderId: 'o', amount: 1 }),
+    ).toMatchObject({
       ok: false,
       kind: 'declined',
       code: 'TOSS_STATUS_WAITING_FOR_DEPOSIT',
@@ -101,7 +141,11 @@ describe('TossClient wire details', () => {
   });
 
   it('uses the HTTP status as the code when a 4xx has no Toss body', async () => {
-    expect(await client({ fetch: cannedFetch(400, '{}') }).getPayment('k')).toMatchObject({ ok: false, kind: 'declined', code: 'HTTP_400' });
+    expect(await client({ fetch: cannedFetch(400, '{}') }).getPayment('k')).toMatchObject({
+      ok: false,
+      kind: 'declined',
+      code: 'HTTP_400',
+    });
   });
 
   it('maps Toss’s method names to FluxPay’s', () => {

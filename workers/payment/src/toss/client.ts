@@ -43,7 +43,10 @@ export function failureReason(failure: TossFailure): string {
 
 /** Failures after which Toss may nevertheless have processed the call (the answer was lost). */
 export function isIndeterminate(failure: TossFailure): boolean {
-  return failure.kind === 'unavailable' && (failure.code === 'PG_TIMEOUT' || failure.code === 'PG_UNREACHABLE' || (failure.httpStatus ?? 0) >= 500);
+  return (
+    failure.kind === 'unavailable' &&
+    (failure.code === 'PG_TIMEOUT' || failure.code === 'PG_UNREACHABLE' || (failure.httpStatus ?? 0) >= 500)
+  );
 }
 
 /** Prefixes of failure reasons written for indeterminate failures (see isIndeterminate). */
@@ -139,21 +142,45 @@ export class TossClient {
     } catch (err) {
       const name = (err as { name?: string })?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        return { ok: false, kind: 'unavailable', httpStatus: null, code: 'PG_TIMEOUT', message: `Toss did not answer within ${this.#timeoutMs} ms` };
+        return {
+          ok: false,
+          kind: 'unavailable',
+          httpStatus: null,
+          code: 'PG_TIMEOUT',
+          message: `Toss did not answer within ${this.#timeoutMs} ms`,
+        };
       }
-      return { ok: false, kind: 'unavailable', httpStatus: null, code: 'PG_UNREACHABLE', message: `Toss is unreachable: ${truncate(String((err as Error)?.message ?? err))}` };
+      return {
+        ok: false,
+        kind: 'unavailable',
+        httpStatus: null,
+        code: 'PG_UNREACHABLE',
+        message: `Toss is unreachable: ${truncate(String((err as Error)?.message ?? err))}`,
+      };
     }
 
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      return { ok: false, kind: 'unavailable', httpStatus: response.status, code: 'PG_ERROR', message: `Toss answered HTTP ${response.status} without JSON: ${truncate(text, 120)}` };
+      return {
+        ok: false,
+        kind: 'unavailable',
+        httpStatus: response.status,
+        code: 'PG_ERROR',
+        message: `Toss answered HTTP ${response.status} without JSON: ${truncate(text, 120)}`,
+      };
     }
 
     if (response.ok) {
       if (isPayment(parsed)) return { ok: true, payment: parsed };
-      return { ok: false, kind: 'unavailable', httpStatus: response.status, code: 'PG_ERROR', message: 'Toss answered without a payment object' };
+      return {
+        ok: false,
+        kind: 'unavailable',
+        httpStatus: response.status,
+        code: 'PG_ERROR',
+        message: 'Toss answered without a payment object',
+      };
     }
     const code = isRecord(parsed) && typeof parsed.code === 'string' ? parsed.code : `HTTP_${response.status}`;
     const message = isRecord(parsed) && typeof parsed.message === 'string' ? truncate(parsed.message) : `HTTP ${response.status}`;
@@ -167,5 +194,11 @@ export class TossClient {
 
 function expectStatus(payment: TossPayment, statuses: readonly string[]): TossOutcome {
   if (statuses.includes(payment.status)) return { ok: true, payment };
-  return { ok: false, kind: 'declined', httpStatus: 200, code: `TOSS_STATUS_${payment.status}`, message: `Toss answered the payment in status ${payment.status}` };
+  return {
+    ok: false,
+    kind: 'declined',
+    httpStatus: 200,
+    code: `TOSS_STATUS_${payment.status}`,
+    message: `Toss answered the payment in status ${payment.status}`,
+  };
 }

@@ -7,16 +7,16 @@
 import { createMoalogDb } from '@moalog/db/clients';
 import {
   assistantUsages,
+  type MemberRetroStatus,
   memberResponses,
   memberRetroRooms,
   memberRetros,
-  members,
   memberSubscriptions,
+  members,
+  type PlanName,
   responses,
   retroRooms,
   retrospects,
-  type MemberRetroStatus,
-  type PlanName,
 } from '@moalog/db/moalog-schema';
 import { eq, inArray } from 'drizzle-orm';
 import { app, bearer, craftToken, env } from '../../../test/helpers.js';
@@ -42,7 +42,10 @@ export interface TestMember {
 
 export async function newMember(label = 'ai'): Promise<TestMember> {
   const nickname = `${label.slice(0, 6)}${unique(12)}`;
-  const [row] = await db.insert(members).values({ email: `${nickname}@test.moalog.me`, nickname, socialType: 'KAKAO' }).$returningId();
+  const [row] = await db
+    .insert(members)
+    .values({ email: `${nickname}@test.moalog.me`, nickname, socialType: 'KAKAO' })
+    .$returningId();
   if (!row) throw new Error('member insert returned no id');
   const token = await craftToken({ sub: String(row.memberId) });
   return { memberId: row.memberId, nickname, token, headers: bearer(token) };
@@ -50,10 +53,21 @@ export async function newMember(label = 'ai'): Promise<TestMember> {
 
 /** A room (title ≤ 20, unique) whose first member is the OWNER. */
 export async function newRoom(memberIds: number[]): Promise<number> {
-  const [room] = await db.insert(retroRooms).values({ title: `ai-${unique(16)}`, invitionUrl: `INV-${unique(4)}-${unique(4)}` }).$returningId();
+  const [room] = await db
+    .insert(retroRooms)
+    .values({ title: `ai-${unique(16)}`, invitionUrl: `INV-${unique(4)}-${unique(4)}` })
+    .$returningId();
   if (!room) throw new Error('room insert returned no id');
   if (memberIds.length > 0) {
-    await db.insert(memberRetroRooms).values(memberIds.map((memberId, i) => ({ memberId, retroRoomId: room.retroRoomId, role: i === 0 ? ('OWNER' as const) : ('MEMBER' as const) })));
+    await db
+      .insert(memberRetroRooms)
+      .values(
+        memberIds.map((memberId, i) => ({
+          memberId,
+          retroRoomId: room.retroRoomId,
+          role: i === 0 ? ('OWNER' as const) : ('MEMBER' as const),
+        })),
+      );
   }
   return room.retroRoomId;
 }
@@ -61,7 +75,14 @@ export async function newRoom(memberIds: number[]): Promise<number> {
 export async function newRetrospect(retroRoomId: number, extra: { insight?: string; updatedAt?: Date } = {}): Promise<number> {
   const [row] = await db
     .insert(retrospects)
-    .values({ title: `회고 ${unique(6)}`, retrospectMethod: 'KPT', startTime: new Date(), retroRoomId, insight: extra.insight ?? null, ...(extra.updatedAt ? { updatedAt: extra.updatedAt } : {}) })
+    .values({
+      title: `회고 ${unique(6)}`,
+      retrospectMethod: 'KPT',
+      startTime: new Date(),
+      retroRoomId,
+      insight: extra.insight ?? null,
+      ...(extra.updatedAt ? { updatedAt: extra.updatedAt } : {}),
+    })
     .$returningId();
   if (!row) throw new Error('retrospect insert returned no id');
   return row.retrospectId;
@@ -82,7 +103,10 @@ export async function participate(
     .$returningId();
   if (!memberRetro) throw new Error('member_retro insert returned no id');
   for (const [i, question] of questions.entries()) {
-    const [response] = await db.insert(responses).values({ question, content: answers[i] ?? '', retrospectId }).$returningId();
+    const [response] = await db
+      .insert(responses)
+      .values({ question, content: answers[i] ?? '', retrospectId })
+      .$returningId();
     if (!response) throw new Error('response insert returned no id');
     await db.insert(memberResponses).values({ memberId, responseId: response.responseId });
   }
@@ -111,7 +135,13 @@ export async function memberRetroRows(ids: number[]) {
 }
 
 /** A room of two members who both submitted five answers to one retrospect. */
-export async function submittedRetrospect(): Promise<{ owner: TestMember; other: TestMember; roomId: number; retrospectId: number; memberRetroIds: number[] }> {
+export async function submittedRetrospect(): Promise<{
+  owner: TestMember;
+  other: TestMember;
+  roomId: number;
+  retrospectId: number;
+  memberRetroIds: number[];
+}> {
   const [owner, other] = await Promise.all([newMember('own'), newMember('oth')]);
   const roomId = await newRoom([owner.memberId, other.memberId]);
   const retrospectId = await newRetrospect(roomId);
@@ -134,7 +164,11 @@ export function envWith(overrides: Record<string, string | undefined>): typeof e
 }
 
 export async function faceControl(command: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${cloudUrl()}/openai/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) });
+  const res = await fetch(`${cloudUrl()}/openai/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(command),
+  });
   if (res.status !== 200) throw new Error(`openai face control failed: ${res.status} ${await res.text()}`);
 }
 
@@ -151,13 +185,27 @@ export async function faceStats(key: string): Promise<FaceStats> {
 }
 
 export function analyze(retrospectId: number | string, member: TestMember, testEnv: typeof env, headers: Record<string, string> = {}) {
-  return app.request(`/api/v1/retrospects/${retrospectId}/analysis`, { method: 'POST', headers: { ...member.headers, 'content-type': 'application/json', ...headers }, body: '{}' }, testEnv);
+  return app.request(
+    `/api/v1/retrospects/${retrospectId}/analysis`,
+    { method: 'POST', headers: { ...member.headers, 'content-type': 'application/json', ...headers }, body: '{}' },
+    testEnv,
+  );
 }
 
-export function askGuide(retrospectId: number | string, questionId: number | string, member: TestMember, testEnv: typeof env, body?: unknown) {
+export function askGuide(
+  retrospectId: number | string,
+  questionId: number | string,
+  member: TestMember,
+  testEnv: typeof env,
+  body?: unknown,
+) {
   const init: RequestInit =
     body === undefined
       ? { method: 'POST', headers: member.headers }
-      : { method: 'POST', headers: { ...member.headers, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) };
+      : {
+          method: 'POST',
+          headers: { ...member.headers, 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        };
   return app.request(`/api/v1/retrospects/${retrospectId}/questions/${questionId}/assistant`, init, testEnv);
 }

@@ -29,7 +29,13 @@ describe('POST /api/v1/retrospects/{id}/analysis — happy', () => {
     expect(result.insight).toEqual(expect.any(String));
     expect(result.emotionRank).toHaveLength(3);
     expect(result.emotionRank.map((e: any) => e.rank)).toEqual([1, 2, 3]);
-    for (const emotion of result.emotionRank) expect(emotion).toEqual({ rank: expect.any(Number), label: expect.any(String), description: expect.any(String), count: expect.any(Number) });
+    for (const emotion of result.emotionRank)
+      expect(emotion).toEqual({
+        rank: expect.any(Number),
+        label: expect.any(String),
+        description: expect.any(String),
+        count: expect.any(Number),
+      });
     const expected = [owner, other].sort((a, b) => a.memberId - b.memberId);
     expect(result.personalMissions.map((p: any) => [p.userId, p.userName])).toEqual(expected.map((m) => [m.memberId, m.nickname]));
     for (const person of result.personalMissions) {
@@ -148,12 +154,47 @@ describe('POST /api/v1/retrospects/{id}/analysis — errors', () => {
     { label: 'a time-out', switches: { latencyMs: 3_000 }, overrides: { OPENAI_TIMEOUT_MS: '300' }, status: 503, code: 'AI5031', calls: 1 },
     { label: 'an upstream 429', switches: { failNext: { status: 429 } }, overrides: {}, status: 503, code: 'AI5031', calls: 1 },
     { label: 'a bad key', switches: {}, overrides: {}, badKey: true, status: 500, code: 'AI5002', calls: 1 },
-    { label: 'malformed output', switches: { malformedNext: { kind: 'invalid-json' } }, overrides: {}, status: 500, code: 'AI5001', calls: 1 },
-    { label: 'output of the wrong shape', switches: { malformedNext: { kind: 'wrong-shape' } }, overrides: {}, status: 500, code: 'AI5001', calls: 1 },
+    {
+      label: 'malformed output',
+      switches: { malformedNext: { kind: 'invalid-json' } },
+      overrides: {},
+      status: 500,
+      code: 'AI5001',
+      calls: 1,
+    },
+    {
+      label: 'output of the wrong shape',
+      switches: { malformedNext: { kind: 'wrong-shape' } },
+      overrides: {},
+      status: 500,
+      code: 'AI5001',
+      calls: 1,
+    },
     { label: 'a refusal', switches: { malformedNext: { kind: 'refusal' } }, overrides: {}, status: 500, code: 'AI5001', calls: 1 },
-    { label: 'an output cut off at max_tokens', switches: { malformedNext: { kind: 'length' } }, overrides: {}, status: 500, code: 'AI5001', calls: 1 },
-    { label: 'two upstream 500s (one retry)', switches: { failNext: { status: 500, count: 2 } }, overrides: {}, status: 500, code: 'AI5003', calls: 2 },
-    { label: 'two upstream 503s (one retry)', switches: { failNext: { status: 503, count: 2 } }, overrides: {}, status: 503, code: 'AI5031', calls: 2 },
+    {
+      label: 'an output cut off at max_tokens',
+      switches: { malformedNext: { kind: 'length' } },
+      overrides: {},
+      status: 500,
+      code: 'AI5001',
+      calls: 1,
+    },
+    {
+      label: 'two upstream 500s (one retry)',
+      switches: { failNext: { status: 500, count: 2 } },
+      overrides: {},
+      status: 500,
+      code: 'AI5003',
+      calls: 2,
+    },
+    {
+      label: 'two upstream 503s (one retry)',
+      switches: { failNext: { status: 503, count: 2 } },
+      overrides: {},
+      status: 503,
+      code: 'AI5031',
+      calls: 2,
+    },
   ])('when OpenAI gives $label', ({ switches, overrides, badKey, status, code, calls }) => {
     it(`answers ${status} ${code}, writes nothing, and a later analysis still works`, async () => {
       const { owner, retrospectId, memberRetroIds } = await submittedRetrospect();
@@ -193,7 +234,11 @@ describe('POST /api/v1/retrospects/{id}/analysis — rate limit', () => {
     let last: Response | undefined;
     for (let i = 1; i <= 6; i++) {
       // A different client address every time: the limit is the member's.
-      last = await analyze(999_999_998, member, testEnv, { 'x-forwarded-for': `203.0.113.${i}`, 'cf-connecting-ip': `198.51.100.${i}`, 'x-real-ip': `192.0.2.${i}` });
+      last = await analyze(999_999_998, member, testEnv, {
+        'x-forwarded-for': `203.0.113.${i}`,
+        'cf-connecting-ip': `198.51.100.${i}`,
+        'x-real-ip': `192.0.2.${i}`,
+      });
       statuses.push(last.status);
     }
     // 5 per minute with a burst of 3: three pass the limiter (404: no such retrospect), then one every 12 s.
@@ -211,7 +256,11 @@ describe('POST /api/v1/retrospects/{id}/analysis — rate limit', () => {
 
   it('still limits when Upstash cannot be reached: the same rule in isolate memory decides', async () => {
     const member = await newMember('noredis');
-    const testEnv = envWith({ OPENAI_API_KEY: newOpenAiKey(), UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1/redis', AI_LIMIT_TIMEOUT_MS: '200' });
+    const testEnv = envWith({
+      OPENAI_API_KEY: newOpenAiKey(),
+      UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1/redis',
+      AI_LIMIT_TIMEOUT_MS: '200',
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await analyze(999_999_997, member, testEnv)).status);
     expect(statuses).toEqual([404, 404, 404, 429]);
@@ -236,7 +285,7 @@ describe('POST /api/v1/retrospects/{id}/analysis — security', () => {
     expect(res.status).toBe(401);
   });
 
-  it("answers 403 RETRO4031 to someone outside the room, shows nothing and makes no OpenAI call", async () => {
+  it('answers 403 RETRO4031 to someone outside the room, shows nothing and makes no OpenAI call', async () => {
     const { retrospectId } = await submittedRetrospect();
     const outsider = await newMember('out');
     const key = newOpenAiKey();

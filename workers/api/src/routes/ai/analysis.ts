@@ -11,7 +11,7 @@ import { claimAnalysis } from '../../services/ai/analysis-claim.js';
 import { aiServices } from '../../services/ai/context.js';
 import { completeStructured } from '../../services/ai/openai-client.js';
 import { currentPlan, kstMonthStart, PLAN_AI_LIMITS } from '../../services/ai/plans.js';
-import { analysisUserPrompt, ANALYSIS_SYSTEM_PROMPT } from '../../services/ai/prompts.js';
+import { ANALYSIS_SYSTEM_PROMPT, analysisUserPrompt } from '../../services/ai/prompts.js';
 import { analysisJsonSchema } from '../../services/ai/schemas.js';
 
 const analysisResult = z
@@ -117,7 +117,8 @@ export const aiAnalysisRoutes = newRouter().openapi(route, async (c) => {
   try {
     // A request that finished between our first check and our claim has stored its result (it releases
     // its claim only after committing): look once more before paying for a call.
-    if (claim.status === 'claimed' && (await isAnalyzed(db, retrospectId))) throw new AppError('RETRO4091', '이미 분석이 완료된 회고입니다.');
+    if (claim.status === 'claimed' && (await isAnalyzed(db, retrospectId)))
+      throw new AppError('RETRO4091', '이미 분석이 완료된 회고입니다.');
     const result = await completeStructured(
       ai.openai,
       {

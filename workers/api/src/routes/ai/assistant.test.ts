@@ -188,7 +188,7 @@ describe('POST /api/v1/retrospects/{id}/questions/{questionId}/assistant — sec
     expect(res.status).toBe(401);
   });
 
-  it("answers 403 RETRO4031 to a room member who is not a participant and to an outsider, with no OpenAI call and nothing of the draft", async () => {
+  it('answers 403 RETRO4031 to a room member who is not a participant and to an outsider, with no OpenAI call and nothing of the draft', async () => {
     const { member, retrospectId, roomId, key, testEnv } = await drafting();
     const secret = `비밀 초안 ${crypto.randomUUID()}`;
     expect((await askGuide(retrospectId, 1, member, testEnv, { content: secret })).status).toBe(200);

@@ -33,7 +33,11 @@ const assistantBody = z
       .string()
       .refine((value) => charCount(value) <= MAX_DRAFT_CHARS, `content는 ${MAX_DRAFT_CHARS}자를 넘을 수 없습니다.`)
       .nullish()
-      .openapi({ maxLength: MAX_DRAFT_CHARS, description: 'The answer written so far; blank or absent asks for an initial guide', example: '배포 자동화를 도입했어요' }),
+      .openapi({
+        maxLength: MAX_DRAFT_CHARS,
+        description: 'The answer written so far; blank or absent asks for an initial guide',
+        example: '배포 자동화를 도입했어요',
+      }),
   })
   .openapi('AssistantRequest');
 
@@ -42,7 +46,10 @@ const assistantResult = z
     questionId: z.number().int().openapi({ example: 1 }),
     questionContent: z.string(),
     guideType: z.enum(['INITIAL', 'PERSONALIZED']),
-    guides: z.array(z.object({ title: z.string(), description: z.string() })).min(1).max(3),
+    guides: z
+      .array(z.object({ title: z.string(), description: z.string() }))
+      .min(1)
+      .max(3),
     remainingCount: z.number().int().openapi({ description: 'Guides left this month (KST); -1 = unlimited', example: 2 }),
   })
   .openapi('AssistantResponse');

@@ -8,7 +8,12 @@ describe('GET /api/auth/test — happy', () => {
     const member = await signUpMember();
     const res = await app.request(AUTH_TEST, { headers: bearer(member.accessToken) }, env);
     expect(res.status).toBe(200);
-    expect(await envelope(res)).toEqual({ isSuccess: true, code: 'COMMON200', message: '성공입니다.', result: `User ID: ${member.memberId}` });
+    expect(await envelope(res)).toEqual({
+      isSuccess: true,
+      code: 'COMMON200',
+      message: '성공입니다.',
+      result: `User ID: ${member.memberId}`,
+    });
   });
 });
 

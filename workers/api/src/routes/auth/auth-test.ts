@@ -12,8 +12,14 @@ const route = createRoute({
   security: memberSecurity,
   middleware: [requireExistingMember] as const,
   responses: {
-    200: { description: 'The caller', content: { 'application/json': { schema: envelopeSchema(z.string().openapi({ example: 'User ID: 1' })) } } },
-    401: { description: 'Not logged in, or the member no longer exists (AUTH4001)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    200: {
+      description: 'The caller',
+      content: { 'application/json': { schema: envelopeSchema(z.string().openapi({ example: 'User ID: 1' })) } },
+    },
+    401: {
+      description: 'Not logged in, or the member no longer exists (AUTH4001)',
+      content: { 'application/json': { schema: errorEnvelopeSchema } },
+    },
     404: { description: 'Dev routes disabled', content: { 'application/json': { schema: errorEnvelopeSchema } } },
   },
 });

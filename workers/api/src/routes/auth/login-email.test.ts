@@ -37,7 +37,11 @@ describe('POST /api/auth/login/email — errors', () => {
   });
 
   it('answers the enveloped 400 for a wrong content type', async () => {
-    const res = await app.request(LOGIN, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'email=loadtest@moalog.me' }, env);
+    const res = await app.request(
+      LOGIN,
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'email=loadtest@moalog.me' },
+      env,
+    );
     expect(res.status).toBe(400);
     expect(await envelope(res)).toMatchObject({ isSuccess: false, code: 'COMMON400' });
   });

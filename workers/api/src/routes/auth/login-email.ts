@@ -14,7 +14,11 @@ const route = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ email: z.string().email().max(255) }).openapi({ example: { email: 'loadtest@moalog.me' } }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ email: z.string().email().max(255) }).openapi({ example: { email: 'loadtest@moalog.me' } }),
+        },
+      },
     },
   },
   responses: {
@@ -36,20 +40,17 @@ authLoginEmailRoutes.use(route.getRoutingPath(), async (c, next) => {
   await next();
 });
 
-authLoginEmailRoutes.openapi(
-  route,
-  async (c) => {
-    const { db } = c.var;
-    const { email } = c.req.valid('json');
-    const [member] = await db
-      .select({ memberId: members.memberId })
-      .from(members)
-      .where(eq(members.email, email))
-      .orderBy(asc(members.memberId))
-      .limit(1);
-    if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
+authLoginEmailRoutes.openapi(route, async (c) => {
+  const { db } = c.var;
+  const { email } = c.req.valid('json');
+  const [member] = await db
+    .select({ memberId: members.memberId })
+    .from(members)
+    .where(eq(members.email, email))
+    .orderBy(asc(members.memberId))
+    .limit(1);
+  if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
 
-    await startSession(c, member.memberId);
-    return ok(c, { isNewMember: false }, '로그인에 성공했습니다.');
-  },
-);
+  await startSession(c, member.memberId);
+  return ok(c, { isNewMember: false }, '로그인에 성공했습니다.');
+});

@@ -6,7 +6,11 @@ import { app, bearer, craftToken, env, envelope, setCookieHeader, signUpMember, 
 const LOGOUT = '/api/v1/auth/logout';
 
 const logout = (access: string, refresh?: string) =>
-  app.request(LOGOUT, { method: 'POST', headers: { ...bearer(access), ...(refresh === undefined ? {} : { cookie: `refresh_token=${refresh}` }) } }, env);
+  app.request(
+    LOGOUT,
+    { method: 'POST', headers: { ...bearer(access), ...(refresh === undefined ? {} : { cookie: `refresh_token=${refresh}` }) } },
+    env,
+  );
 
 async function storedRefreshToken(memberId: number): Promise<string | null> {
   const db = createMoalogDb({ url: env.MOALOG_DATABASE_URL as string });
@@ -19,19 +23,32 @@ describe('POST /api/v1/auth/logout — happy', () => {
     const member = await signUpMember();
     const res = await logout(member.accessToken, member.refreshToken);
     expect(res.status).toBe(200);
-    expect(await envelope(res)).toEqual({ isSuccess: true, code: 'COMMON200', message: '로그아웃이 성공적으로 처리되었습니다.', result: null });
+    expect(await envelope(res)).toEqual({
+      isSuccess: true,
+      code: 'COMMON200',
+      message: '로그아웃이 성공적으로 처리되었습니다.',
+      result: null,
+    });
     expect(setCookieHeader(res, 'access_token')).toBe('access_token=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax');
     expect(setCookieHeader(res, 'refresh_token')).toBe('refresh_token=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax');
     expect(await storedRefreshToken(member.memberId)).toBeNull();
 
-    const refresh = await app.request('/api/v1/auth/token/refresh', { method: 'POST', headers: { cookie: `refresh_token=${member.refreshToken}` } }, env);
+    const refresh = await app.request(
+      '/api/v1/auth/token/refresh',
+      { method: 'POST', headers: { cookie: `refresh_token=${member.refreshToken}` } },
+      env,
+    );
     expect(refresh.status).toBe(401);
     expect(await envelope(refresh)).toMatchObject({ code: 'AUTH4004' });
   });
 
   it('takes the access token from its cookie too', async () => {
     const member = await signUpMember('GOOGLE');
-    const res = await app.request(LOGOUT, { method: 'POST', headers: { cookie: `access_token=${member.accessToken}; refresh_token=${member.refreshToken}` } }, env);
+    const res = await app.request(
+      LOGOUT,
+      { method: 'POST', headers: { cookie: `access_token=${member.accessToken}; refresh_token=${member.refreshToken}` } },
+      env,
+    );
     expect(res.status).toBe(200);
     expect(await storedRefreshToken(member.memberId)).toBeNull();
   });
@@ -51,7 +68,10 @@ describe('POST /api/v1/auth/logout — errors', () => {
   it.each([
     ['garbage', async () => 'not.a.jwt'],
     ['an access token', async (id: number) => craftToken({ sub: String(id) })],
-    ['signed with another secret', async (id: number) => craftToken({ sub: String(id), token_type: 'refresh' }, 'another-secret-another-secret')],
+    [
+      'signed with another secret',
+      async (id: number) => craftToken({ sub: String(id), token_type: 'refresh' }, 'another-secret-another-secret'),
+    ],
     ['expired', async (id: number) => craftToken({ sub: String(id), token_type: 'refresh', iat: 1_000, exp: 2_000 })],
     ['alg none', async (id: number) => unsignedToken({ sub: String(id), token_type: 'refresh' })],
   ])('answers 400 AUTH4003 for a refresh cookie that is %s', async (_label, make) => {

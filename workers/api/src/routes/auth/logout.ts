@@ -34,7 +34,10 @@ const route = createRoute({
       description: "No refresh_token cookie, an invalid one, or another member's (AUTH4003)",
       content: { 'application/json': { schema: errorEnvelopeSchema } },
     },
-    401: { description: 'Not logged in, or the member no longer exists (AUTH4001)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    401: {
+      description: 'Not logged in, or the member no longer exists (AUTH4001)',
+      content: { 'application/json': { schema: errorEnvelopeSchema } },
+    },
   },
 });
 

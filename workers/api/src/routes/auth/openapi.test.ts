@@ -28,7 +28,10 @@ describe('OpenAPI document of the auth and member routes', () => {
   it('describes the signup nickname and the social login body', () => {
     const signupBody = doc.components?.schemas?.SignupRequest as { properties: Record<string, Record<string, unknown>> };
     expect(signupBody.properties.nickname).toMatchObject({ type: 'string', minLength: 1, maxLength: 20 });
-    const socialBody = doc.components?.schemas?.SocialLoginRequest as { properties: Record<string, Record<string, unknown>>; required: string[] };
+    const socialBody = doc.components?.schemas?.SocialLoginRequest as {
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+    };
     expect(socialBody.properties.provider).toMatchObject({ enum: ['KAKAO', 'GOOGLE'] });
     expect(socialBody.required.sort()).toEqual(['code', 'provider', 'redirectUri']);
   });

@@ -12,9 +12,9 @@ import {
   signUpMember,
   socialCode,
   socialLogin,
+  TEST_JWT_SECRET,
   uniqueName,
   unsignedToken,
-  TEST_JWT_SECRET,
 } from '../../../test/helpers.js';
 
 const SIGNUP = '/api/v1/auth/signup';
@@ -31,7 +31,11 @@ const signup = (nickname: unknown, headers: Record<string, string>) => app.reque
 
 async function signupClaims(claims: Record<string, unknown>, secret = TEST_JWT_SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return sign({ sub: '', iat: now, exp: now + 600, token_type: 'signup', email: `${uniqueName()}@kakao.test`, provider: 'KAKAO', ...claims }, secret, 'HS256');
+  return sign(
+    { sub: '', iat: now, exp: now + 600, token_type: 'signup', email: `${uniqueName()}@kakao.test`, provider: 'KAKAO', ...claims },
+    secret,
+    'HS256',
+  );
 }
 
 describe('POST /api/v1/auth/signup — happy', () => {
@@ -94,7 +98,12 @@ describe('POST /api/v1/auth/signup — errors', () => {
       const { token } = await signupTokenFor();
       const res = await signup(nickname, bearer(token));
       expect(res.status).toBe(409);
-      expect(await envelope(res)).toMatchObject({ isSuccess: false, code: 'COMMON409', message: '이미 사용 중인 닉네임입니다.', result: null });
+      expect(await envelope(res)).toMatchObject({
+        isSuccess: false,
+        code: 'COMMON409',
+        message: '이미 사용 중인 닉네임입니다.',
+        result: null,
+      });
       expect(res.headers.getSetCookie()).toEqual([]);
     }
   });

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { members, socialTypes, type SocialType } from '@moalog/db';
+import { members, type SocialType, socialTypes } from '@moalog/db';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, asc, eq } from 'drizzle-orm';
-import { getCookie } from 'hono/cookie';
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { newRouter } from '../../app.js';
-import { SIGNUP_COOKIE, clearAuthCookie } from '../../auth/cookies.js';
+import { clearAuthCookie, SIGNUP_COOKIE } from '../../auth/cookies.js';
 import { startSession } from '../../auth/session.js';
 import { verifyToken } from '../../auth/tokens.js';
 import type { ApiEnv, ApiVariables } from '../../hono-env.js';
@@ -25,7 +25,12 @@ const signupBody = z
     nickname: z
       .string()
       .regex(NICKNAME_PATTERN, '닉네임은 1~20자의 한글, 영문, 숫자만 사용할 수 있습니다')
-      .openapi({ minLength: 1, maxLength: 20, description: '1–20 letters or digits (Hangul, Latin, …); no spaces or symbols', example: '모아로그' }),
+      .openapi({
+        minLength: 1,
+        maxLength: 20,
+        description: '1–20 letters or digits (Hangul, Latin, …); no spaces or symbols',
+        example: '모아로그',
+      }),
   })
   .openapi('SignupRequest');
 
@@ -46,9 +51,15 @@ const route = createRoute({
   middleware: [requireSignupToken()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: signupBody } } } },
   responses: {
-    200: { description: 'Member created; tokens are in Set-Cookie.', content: { 'application/json': { schema: envelopeSchema(signupResult) } } },
+    200: {
+      description: 'Member created; tokens are in Set-Cookie.',
+      content: { 'application/json': { schema: envelopeSchema(signupResult) } },
+    },
     400: { description: 'Bad body or nickname (COMMON400)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
-    401: { description: 'Missing, invalid, expired or non-signup token (AUTH4001)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    401: {
+      description: 'Missing, invalid, expired or non-signup token (AUTH4001)',
+      content: { 'application/json': { schema: errorEnvelopeSchema } },
+    },
     409: {
       description: 'Nickname taken, or this email already signed up with this provider (COMMON409)',
       content: { 'application/json': { schema: errorEnvelopeSchema } },
@@ -76,7 +87,11 @@ async function signupIdentity(c: Context<ApiEnv>): Promise<SignupIdentity> {
   if (!check.ok) {
     throw new AppError(
       'AUTH4001',
-      check.reason === 'expired' ? '토큰이 만료되었습니다.' : check.reason === 'wrong-type' ? '유효하지 않은 토큰 타입입니다.' : '유효하지 않은 토큰입니다.',
+      check.reason === 'expired'
+        ? '토큰이 만료되었습니다.'
+        : check.reason === 'wrong-type'
+          ? '유효하지 않은 토큰 타입입니다.'
+          : '유효하지 않은 토큰입니다.',
     );
   }
   const provider = socialTypes.find((type) => type === check.claims.provider);

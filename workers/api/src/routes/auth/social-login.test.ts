@@ -31,7 +31,9 @@ describe('POST /api/v1/auth/social-login — happy', () => {
       message: '신규 회원입니다. 가입 절차를 진행해 주세요.',
       result: { isNewMember: true },
     });
-    expect(setCookieHeader(res, 'signup_token')).toMatch(/^signup_token=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expect(setCookieHeader(res, 'signup_token')).toMatch(
+      /^signup_token=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
     expect(setCookieHeader(res, 'access_token')).toBeUndefined();
     expect(setCookieHeader(res, 'refresh_token')).toBeUndefined();
     const { header, payload } = decode(cookieValue(res, 'signup_token') as string);
@@ -44,7 +46,12 @@ describe('POST /api/v1/auth/social-login — happy', () => {
     const member = await signUpMember(provider);
     const res = await socialLogin(provider, socialCode(provider, member.nickname));
     expect(res.status).toBe(200);
-    expect(await envelope(res)).toEqual({ isSuccess: true, code: 'COMMON200', message: '로그인에 성공하였습니다.', result: { isNewMember: false } });
+    expect(await envelope(res)).toEqual({
+      isSuccess: true,
+      code: 'COMMON200',
+      message: '로그인에 성공하였습니다.',
+      result: { isNewMember: false },
+    });
     expect(setCookieHeader(res, 'access_token')).toMatch(/; Max-Age=1800; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     expect(setCookieHeader(res, 'refresh_token')).toMatch(/; Max-Age=1209600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     expect(setCookieHeader(res, 'signup_token')).toBeUndefined();
@@ -71,7 +78,11 @@ describe('POST /api/v1/auth/social-login — happy', () => {
     expect(await envelope(res)).toMatchObject({ isSuccess: true, code: 'COMMON200', result: { isNewMember: false } });
     expect(cookieValue(res, 'access_token')).toBeTruthy();
 
-    const fresh = await app.request('/api/auth/login', jsonRequest('POST', { provider: 'KAKAO', code: socialCode('KAKAO', uniqueName()), redirectUri: REDIRECT }), env);
+    const fresh = await app.request(
+      '/api/auth/login',
+      jsonRequest('POST', { provider: 'KAKAO', code: socialCode('KAKAO', uniqueName()), redirectUri: REDIRECT }),
+      env,
+    );
     expect(await envelope(fresh)).toMatchObject({ code: 'AUTH2001', result: { isNewMember: true } });
   });
 });

@@ -22,7 +22,9 @@ const socialLoginBody = z
       .max(2048)
       .openapi({ description: 'The redirect URI the authorization code was issued for' }),
   })
-  .openapi('SocialLoginRequest', { example: { provider: 'KAKAO', code: 'authorization-code', redirectUri: 'https://www.moalog.me/oauth/kakao' } });
+  .openapi('SocialLoginRequest', {
+    example: { provider: 'KAKAO', code: 'authorization-code', redirectUri: 'https://www.moalog.me/oauth/kakao' },
+  });
 
 const socialLoginResult = z.object({ isNewMember: z.boolean() }).openapi('SocialLoginResult');
 
@@ -44,7 +46,10 @@ function socialLoginRoute(path: string, deprecated: boolean) {
         description: 'Logged in (COMMON200) or a new member who must sign up (AUTH2001); tokens are in Set-Cookie.',
         content: { 'application/json': { schema: envelopeSchema(socialLoginResult) } },
       },
-      400: { description: 'Bad body, or the account shares no email (COMMON400)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+      400: {
+        description: 'Bad body, or the account shares no email (COMMON400)',
+        content: { 'application/json': { schema: errorEnvelopeSchema } },
+      },
       401: {
         description: 'The provider refused the code or token, or could not be reached (AUTH4002)',
         content: { 'application/json': { schema: errorEnvelopeSchema } },

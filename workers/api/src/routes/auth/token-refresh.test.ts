@@ -13,8 +13,8 @@ import {
   signUpMember,
   socialCode,
   socialLogin,
-  unsignedToken,
   TEST_JWT_SECRET,
+  unsignedToken,
 } from '../../../test/helpers.js';
 
 const REFRESH = '/api/v1/auth/token/refresh';
@@ -64,7 +64,11 @@ describe('POST /api/v1/auth/token/refresh — happy', () => {
 
 describe('POST /api/v1/auth/token/refresh — errors', () => {
   it('answers 400 AUTH4003 without a refresh_token cookie', async () => {
-    for (const init of [{ method: 'POST' }, { method: 'POST', headers: { cookie: 'refresh_token=' } }, { method: 'POST', headers: { cookie: 'other=1' } }]) {
+    for (const init of [
+      { method: 'POST' },
+      { method: 'POST', headers: { cookie: 'refresh_token=' } },
+      { method: 'POST', headers: { cookie: 'other=1' } },
+    ]) {
       const res = await app.request(REFRESH, init, env);
       expect(res.status).toBe(400);
       expect(await envelope(res)).toMatchObject({ isSuccess: false, code: 'AUTH4003', result: null });
@@ -118,7 +122,10 @@ describe('POST /api/v1/auth/token/refresh — errors', () => {
 
   it('refuses and forgets a stored token past its stored expiry', async () => {
     const member = await signUpMember();
-    await db().update(members).set({ refreshTokenExpiresAt: new Date(Date.now() - 1000) }).where(eq(members.memberId, member.memberId));
+    await db()
+      .update(members)
+      .set({ refreshTokenExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(members.memberId, member.memberId));
     await expectRefused(await refresh(member.refreshToken));
     expect(await storedRefreshToken(member.memberId)).toBeNull();
   });
@@ -140,7 +147,10 @@ describe('POST /api/v1/auth/token/refresh — errors', () => {
 
 describe('POST /api/v1/auth/token/refresh — security', () => {
   it.each([
-    ['signed with another secret', (id: number) => craftToken({ sub: String(id), token_type: 'refresh', jti: crypto.randomUUID() }, 'another-secret-another-secret')],
+    [
+      'signed with another secret',
+      (id: number) => craftToken({ sub: String(id), token_type: 'refresh', jti: crypto.randomUUID() }, 'another-secret-another-secret'),
+    ],
     ['expired', (id: number) => craftToken({ sub: String(id), token_type: 'refresh', iat: 1_000, exp: 2_000 })],
     ['alg none', async (id: number) => unsignedToken({ sub: String(id), token_type: 'refresh', jti: crypto.randomUUID() })],
     ['an access token', (id: number) => craftToken({ sub: String(id) })],

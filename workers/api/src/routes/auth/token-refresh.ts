@@ -30,7 +30,10 @@ const route = createRoute({
     `the current token is under ${REFRESH_REUSE_GRACE_SECONDS} s old (concurrent refreshes). A token of a session a later login replaced is just refused.`,
   security: refreshCookieSecurity,
   responses: {
-    200: { description: 'New tokens in Set-Cookie; the body is empty.', content: { 'application/json': { schema: envelopeSchema(z.object({})) } } },
+    200: {
+      description: 'New tokens in Set-Cookie; the body is empty.',
+      content: { 'application/json': { schema: envelopeSchema(z.object({})) } },
+    },
     400: { description: 'No refresh_token cookie (AUTH4003)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
     401: {
       description: 'Invalid, expired, already used or revoked refresh token (AUTH4004)',

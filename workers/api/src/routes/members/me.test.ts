@@ -29,7 +29,12 @@ describe('GET /api/v1/members/me — happy', () => {
   it('answers the seeded member 1 from the access_token cookie', async () => {
     const token = await loginAs('loadtest@moalog.me');
     const res = await app.request(ME, { headers: { cookie: `access_token=${token}` } }, env);
-    expect((await envelope(res)).result).toMatchObject({ memberId: 1, email: 'loadtest@moalog.me', nickname: 'loadtest-user', socialType: 'GOOGLE' });
+    expect((await envelope(res)).result).toMatchObject({
+      memberId: 1,
+      email: 'loadtest@moalog.me',
+      nickname: 'loadtest-user',
+      socialType: 'GOOGLE',
+    });
   });
 });
 
@@ -48,7 +53,10 @@ describe('GET /api/v1/members/me — errors and security', () => {
     ['an expired token', async () => craftToken({ sub: '1', iat: 1_000, exp: 2_000 })],
     ['alg none', async () => unsignedToken({ sub: '1' })],
     ['a refresh token as access', async () => craftToken({ sub: '1', token_type: 'refresh', jti: crypto.randomUUID() })],
-    ['a signup token as access', async () => craftToken({ sub: '', token_type: 'signup', email: 'loadtest@moalog.me', provider: 'GOOGLE' })],
+    [
+      'a signup token as access',
+      async () => craftToken({ sub: '', token_type: 'signup', email: 'loadtest@moalog.me', provider: 'GOOGLE' }),
+    ],
     ['garbage', async () => 'not.a.jwt'],
   ])('answers 401 AUTH4001 for %s', async (_label, make) => {
     const token = await make();

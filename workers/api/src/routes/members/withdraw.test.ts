@@ -36,7 +36,9 @@ async function roomWith(roles: Array<[number, 'OWNER' | 'MEMBER']>): Promise<num
     .$returningId();
   const retroRoomId = (room as { retroRoomId: number }).retroRoomId;
   for (const [memberId, role] of roles) {
-    await db().insert(memberRetroRooms).values({ memberId, retroRoomId, role, createdAt: new Date(Date.now() - (role === 'OWNER' ? 60_000 : 0)) });
+    await db()
+      .insert(memberRetroRooms)
+      .values({ memberId, retroRoomId, role, createdAt: new Date(Date.now() - (role === 'OWNER' ? 60_000 : 0)) });
   }
   return retroRoomId;
 }
@@ -46,14 +48,23 @@ describe('POST /api/v1/members/withdraw — happy', () => {
     const member = await signUpMember();
     const res = await withdraw(member.accessToken);
     expect(res.status).toBe(200);
-    expect(await envelope(res)).toEqual({ isSuccess: true, code: 'COMMON200', message: '회원 탈퇴가 성공적으로 완료되었습니다.', result: null });
+    expect(await envelope(res)).toEqual({
+      isSuccess: true,
+      code: 'COMMON200',
+      message: '회원 탈퇴가 성공적으로 완료되었습니다.',
+      result: null,
+    });
     expect(setCookieHeader(res, 'access_token')).toBe('access_token=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax');
     expect(setCookieHeader(res, 'refresh_token')).toBe('refresh_token=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax');
     expect(await db().select().from(members).where(eq(members.memberId, member.memberId))).toEqual([]);
 
     const me = await app.request('/api/v1/members/me', { headers: bearer(member.accessToken) }, env);
     expect(me.status).toBe(404);
-    const refresh = await app.request('/api/v1/auth/token/refresh', { method: 'POST', headers: { cookie: `refresh_token=${member.refreshToken}` } }, env);
+    const refresh = await app.request(
+      '/api/v1/auth/token/refresh',
+      { method: 'POST', headers: { cookie: `refresh_token=${member.refreshToken}` } },
+      env,
+    );
     expect(refresh.status).toBe(401);
     const again = await withdraw(member.accessToken);
     expect(again.status).toBe(404);
@@ -71,12 +82,23 @@ describe('POST /api/v1/members/withdraw — happy', () => {
 
   it('hands owned rooms to the earliest other member, deletes rooms nobody else is in, and keeps answers without an author', async () => {
     const [leaver, early, late] = await Promise.all([signUpMember(), signUpMember(), signUpMember()]);
-    const shared = await roomWith([[leaver.memberId, 'OWNER'], [early.memberId, 'MEMBER']]);
-    await db().insert(memberRetroRooms).values({ memberId: late.memberId, retroRoomId: shared, role: 'MEMBER', createdAt: new Date(Date.now() + 60_000) });
+    const shared = await roomWith([
+      [leaver.memberId, 'OWNER'],
+      [early.memberId, 'MEMBER'],
+    ]);
+    await db()
+      .insert(memberRetroRooms)
+      .values({ memberId: late.memberId, retroRoomId: shared, role: 'MEMBER', createdAt: new Date(Date.now() + 60_000) });
     const alone = await roomWith([[leaver.memberId, 'OWNER']]);
-    const joined = await roomWith([[early.memberId, 'OWNER'], [leaver.memberId, 'MEMBER']]);
+    const joined = await roomWith([
+      [early.memberId, 'OWNER'],
+      [leaver.memberId, 'MEMBER'],
+    ]);
 
-    const [retro] = await db().insert(retrospects).values({ title: 'r', retrospectMethod: 'KPT', startTime: new Date(), retroRoomId: shared }).$returningId();
+    const [retro] = await db()
+      .insert(retrospects)
+      .values({ title: 'r', retrospectMethod: 'KPT', startTime: new Date(), retroRoomId: shared })
+      .$returningId();
     const retrospectId = (retro as { retrospectId: number }).retrospectId;
     const [answer] = await db().insert(responses).values({ question: 'q', content: 'a', retrospectId }).$returningId();
     const responseId = (answer as { responseId: number }).responseId;
@@ -102,12 +124,12 @@ describe('POST /api/v1/members/withdraw — happy', () => {
     expect(memberships.filter((m) => m.memberId === early.memberId && m.retroRoomId === shared)).toHaveLength(1);
     expect(await db().select().from(retroRooms).where(eq(retroRooms.retroRoomId, alone))).toEqual([]);
     expect(await db().select().from(retrospects).where(eq(retrospects.retroRoomId, alone))).toEqual([]);
-    expect(await db().select({ memberId: memberResponses.memberId }).from(memberResponses).where(eq(memberResponses.responseId, responseId))).toEqual([
-      { memberId: null },
-    ]);
-    expect(await db().select({ memberId: memberRetros.memberId }).from(memberRetros).where(eq(memberRetros.retrospectId, retrospectId))).toEqual([
-      { memberId: null },
-    ]);
+    expect(
+      await db().select({ memberId: memberResponses.memberId }).from(memberResponses).where(eq(memberResponses.responseId, responseId)),
+    ).toEqual([{ memberId: null }]);
+    expect(
+      await db().select({ memberId: memberRetros.memberId }).from(memberRetros).where(eq(memberRetros.retrospectId, retrospectId)),
+    ).toEqual([{ memberId: null }]);
     expect(await db().select().from(memberSubscriptions).where(eq(memberSubscriptions.memberId, leaver.memberId))).toEqual([]);
   });
 });

@@ -41,7 +41,9 @@ export const membersWithdrawRoutes = newRouter().openapi(route, async (c) => {
       const [successor] = await tx
         .select({ id: memberRetroRooms.id })
         .from(memberRetroRooms)
-        .where(and(eq(memberRetroRooms.retroRoomId, retroRoomId), isNotNull(memberRetroRooms.memberId), ne(memberRetroRooms.memberId, memberId)))
+        .where(
+          and(eq(memberRetroRooms.retroRoomId, retroRoomId), isNotNull(memberRetroRooms.memberId), ne(memberRetroRooms.memberId, memberId)),
+        )
         .orderBy(asc(memberRetroRooms.createdAt), asc(memberRetroRooms.id))
         .limit(1);
       if (successor) await tx.update(memberRetroRooms).set({ role: 'OWNER' }).where(eq(memberRetroRooms.id, successor.id));

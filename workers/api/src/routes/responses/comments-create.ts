@@ -8,12 +8,14 @@ import { kstDateTime } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
 import { charCount } from '../../lib/validation.js';
-import { requireResponseMember, RESPONSE_NOT_FOUND } from '../../services/retro-access.js';
+import { RESPONSE_NOT_FOUND, requireResponseMember } from '../../services/retro-access.js';
 
 export const MAX_COMMENT_LENGTH = 200;
 
 const createCommentBody = z
-  .object({ content: z.string().openapi({ minLength: 1, maxLength: MAX_COMMENT_LENGTH, description: 'Not blank', example: '좋은 의견이에요!' }) })
+  .object({
+    content: z.string().openapi({ minLength: 1, maxLength: MAX_COMMENT_LENGTH, description: 'Not blank', example: '좋은 의견이에요!' }),
+  })
   .openapi('CreateCommentRequest');
 
 const createCommentResult = z
@@ -53,7 +55,10 @@ export const responsesCommentsCreateRoutes = newRouter().openapi(route, async (c
   const createdAt = new Date();
   let commentId: number;
   try {
-    const [created] = await db.insert(responseComments).values({ content, responseId, memberId, createdAt, updatedAt: createdAt }).$returningId();
+    const [created] = await db
+      .insert(responseComments)
+      .values({ content, responseId, memberId, createdAt, updatedAt: createdAt })
+      .$returningId();
     if (!created) throw new Error('response_comment insert returned no id');
     commentId = created.id;
   } catch (err) {

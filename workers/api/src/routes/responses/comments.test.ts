@@ -11,7 +11,12 @@ describe('POST /api/v1/responses/{id}/comments — happy', () => {
     const answer = await call(owner, 'POST', comments(ownersFirst), { content: text });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ isSuccess: true, message: '댓글이 성공적으로 등록되었습니다.' });
-    expect(answer.body.result).toEqual({ commentId: expect.any(Number), responseId: ownersFirst, content: text, createdAt: expect.stringMatching(KST_DATETIME) });
+    expect(answer.body.result).toEqual({
+      commentId: expect.any(Number),
+      responseId: ownersFirst,
+      content: text,
+      createdAt: expect.stringMatching(KST_DATETIME),
+    });
 
     // createdAt is Korean time: 9 hours ahead of UTC.
     const utcHour = new Date().getUTCHours();

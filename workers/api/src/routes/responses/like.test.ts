@@ -16,9 +16,9 @@ describe('POST /api/v1/responses/{id}/likes — happy', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ isSuccess: true, message: '좋아요 상태가 성공적으로 업데이트되었습니다.' });
     expect(first.body.result).toEqual({ responseId: ownersFirst, isLiked: true, totalLikes: 2 });
-    expect((await expectOk(owner, 'POST', like(ownersFirst)))).toEqual({ responseId: ownersFirst, isLiked: false, totalLikes: 1 });
-    expect((await expectOk(member, 'POST', like(ownersFirst)))).toEqual({ responseId: ownersFirst, isLiked: false, totalLikes: 0 });
-    expect((await expectOk(owner, 'POST', like(ownersFirst)))).toEqual({ responseId: ownersFirst, isLiked: true, totalLikes: 1 });
+    expect(await expectOk(owner, 'POST', like(ownersFirst))).toEqual({ responseId: ownersFirst, isLiked: false, totalLikes: 1 });
+    expect(await expectOk(member, 'POST', like(ownersFirst))).toEqual({ responseId: ownersFirst, isLiked: false, totalLikes: 0 });
+    expect(await expectOk(owner, 'POST', like(ownersFirst))).toEqual({ responseId: ownersFirst, isLiked: true, totalLikes: 1 });
     expect(await likeCountOf(member, retrospectId, ownersFirst)).toBe(1);
   });
 });

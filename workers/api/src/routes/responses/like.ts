@@ -7,7 +7,7 @@ import { requireMember } from '../../auth/require-member.js';
 import { isMissingParentError } from '../../lib/db-errors.js';
 import { idParam } from '../../lib/params.js';
 import { errorAnswer, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
-import { requireResponseMember, RESPONSE_NOT_FOUND } from '../../services/retro-access.js';
+import { RESPONSE_NOT_FOUND, requireResponseMember } from '../../services/retro-access.js';
 
 /** Bounded retries of the toggle when concurrent toggles of the same member keep flipping it under us. */
 const TOGGLE_ATTEMPTS = 4;
@@ -55,7 +55,9 @@ export const responsesLikeRoutes = newRouter().openapi(route, async (c) => {
       isLiked = true;
       break;
     }
-    const deleted = await db.delete(responseLikes).where(and(eq(responseLikes.memberId, memberId), eq(responseLikes.responseId, responseId)));
+    const deleted = await db
+      .delete(responseLikes)
+      .where(and(eq(responseLikes.memberId, memberId), eq(responseLikes.responseId, responseId)));
     if (affected(deleted) === 1) isLiked = false;
   }
   if (isLiked === undefined) {

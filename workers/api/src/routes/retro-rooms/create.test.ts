@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { members } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
-import { call, expectOk, newUser, testDb, uniqueTitle } from '../../lib/retro-test-fixtures.js';
+import { describe, expect, it } from 'vitest';
 import { app, env } from '../../../test/helpers.js';
+import { call, expectOk, newUser, testDb, uniqueTitle } from '../../lib/retro-test-fixtures.js';
 
 const ROOMS = '/api/v1/retro-rooms';
 
@@ -58,10 +58,18 @@ describe('POST /api/v1/retro-rooms — errors', () => {
 
   it('answers 400 COMMON400 for malformed JSON and for a body that is not JSON', async () => {
     const owner = await newUser();
-    const malformed = await app.request(ROOMS, { method: 'POST', headers: { ...owner.headers, 'content-type': 'application/json' }, body: '{"title":' }, env);
+    const malformed = await app.request(
+      ROOMS,
+      { method: 'POST', headers: { ...owner.headers, 'content-type': 'application/json' }, body: '{"title":' },
+      env,
+    );
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ isSuccess: false, code: 'COMMON400' });
-    const text = await app.request(ROOMS, { method: 'POST', headers: { ...owner.headers, 'content-type': 'text/plain' }, body: 'title=x' }, env);
+    const text = await app.request(
+      ROOMS,
+      { method: 'POST', headers: { ...owner.headers, 'content-type': 'text/plain' }, body: 'title=x' },
+      env,
+    );
     expect(text.status).toBeGreaterThanOrEqual(400);
     expect(text.status).toBeLessThan(500);
     expect(await text.json()).toMatchObject({ isSuccess: false, code: 'COMMON400' });

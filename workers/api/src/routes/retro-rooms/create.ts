@@ -64,7 +64,14 @@ export const retroRoomsCreateRoutes = newRouter().openapi(
       retroRoomId = await db.transaction(async (tx) => {
         const [created] = await tx
           .insert(retroRooms)
-          .values({ title, description: description ?? null, invitionUrl: inviteCode, inviteCodeCreatedAt: now, createdAt: now, updatedAt: now })
+          .values({
+            title,
+            description: description ?? null,
+            invitionUrl: inviteCode,
+            inviteCodeCreatedAt: now,
+            createdAt: now,
+            updatedAt: now,
+          })
           .$returningId();
         if (!created) throw new Error('retro_room insert returned no id');
         // The new room goes to the end of the caller's own ordering.

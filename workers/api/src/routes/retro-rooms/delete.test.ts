@@ -11,7 +11,10 @@ describe('DELETE /api/v1/retro-rooms/{id} — happy', () => {
     const answer = await call(owner, 'DELETE', roomPath(room.retroRoomId));
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ isSuccess: true, message: '회고방 삭제에 성공하였습니다.' });
-    expect(answer.body.result).toEqual({ retroRoomId: room.retroRoomId, deletedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) });
+    expect(answer.body.result).toEqual({
+      retroRoomId: room.retroRoomId,
+      deletedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/),
+    });
 
     expect(await leftoverRows(retrospectId, responseIds)).toEqual({
       retrospects: 0,

@@ -7,8 +7,8 @@ import { requireMember } from '../../auth/require-member.js';
 import { utcDateTime } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import { errorAnswer, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
-import { deleteRetrospectsWhere } from '../../services/retrospect-removal.js';
 import { requireRoomOwner } from '../../services/retro-access.js';
+import { deleteRetrospectsWhere } from '../../services/retrospect-removal.js';
 
 const deleteResult = z
   .object({

@@ -30,7 +30,7 @@ describe('POST /api/v1/retro-rooms/join — happy', () => {
     });
   });
 
-  it('lists the joiner after the owner, and appends the room to the end of the joiner\'s own list', async () => {
+  it("lists the joiner after the owner, and appends the room to the end of the joiner's own list", async () => {
     const [owner, joiner] = await Promise.all([newUser(), newUser()]);
     const own = await createRoom(joiner);
     const room = await createRoom(owner);

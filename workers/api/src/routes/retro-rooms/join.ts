@@ -70,10 +70,7 @@ export const retroRoomsJoinRoutes = newRouter().openapi(
     const [found] = await db
       .select({ room: retroRooms, membershipId: memberRetroRooms.id })
       .from(retroRooms)
-      .leftJoin(
-        memberRetroRooms,
-        and(eq(memberRetroRooms.retroRoomId, retroRooms.retroRoomId), eq(memberRetroRooms.memberId, memberId)),
-      )
+      .leftJoin(memberRetroRooms, and(eq(memberRetroRooms.retroRoomId, retroRooms.retroRoomId), eq(memberRetroRooms.memberId, memberId)))
       .where(eq(retroRooms.invitionUrl, code))
       .limit(1);
     if (!found) throw new AppError('RETRO4041', ROOM_NOT_FOUND);
@@ -93,12 +90,19 @@ export const retroRoomsJoinRoutes = newRouter().openapi(
       if (isDuplicateKeyError(err)) throw new AppError('RETRO4092', ALREADY_MEMBER);
       if (isMissingParentError(err)) {
         // Either the room was deleted meanwhile, or the caller is a withdrawn member with a live token.
-        const [room] = await db.select({ id: retroRooms.retroRoomId }).from(retroRooms).where(eq(retroRooms.retroRoomId, found.room.retroRoomId));
+        const [room] = await db
+          .select({ id: retroRooms.retroRoomId })
+          .from(retroRooms)
+          .where(eq(retroRooms.retroRoomId, found.room.retroRoomId));
         throw room ? new AppError('AUTH4001', '존재하지 않는 사용자입니다.') : new AppError('RETRO4041', ROOM_NOT_FOUND);
       }
       throw err;
     }
-    return ok(c, { retroRoomId: found.room.retroRoomId, title: found.room.title, joinedAt: utcDateTime(now) }, '회고방 참여에 성공하였습니다.');
+    return ok(
+      c,
+      { retroRoomId: found.room.retroRoomId, title: found.room.title, joinedAt: utcDateTime(now) },
+      '회고방 참여에 성공하였습니다.',
+    );
   },
   codedValidationHook([{ field: 'inviteUrl', code: 'RETRO4002', message: INVALID_LINK }]),
 );

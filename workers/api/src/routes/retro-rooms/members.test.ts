@@ -15,7 +15,12 @@ describe('GET /api/v1/retro-rooms/{id}/members — happy', () => {
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ isSuccess: true, message: '회고방 멤버 목록 조회를 성공했습니다.' });
       expect(answer.body.result).toEqual([
-        { memberId: owner.memberId, nickname: owner.nickname, role: 'OWNER', joinedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) },
+        {
+          memberId: owner.memberId,
+          nickname: owner.nickname,
+          role: 'OWNER',
+          joinedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/),
+        },
         { memberId: second.memberId, nickname: second.nickname, role: 'MEMBER', joinedAt: expect.any(String) },
         { memberId: first.memberId, nickname: first.nickname, role: 'MEMBER', joinedAt: expect.any(String) },
       ]);

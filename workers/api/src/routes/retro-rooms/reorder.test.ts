@@ -53,8 +53,24 @@ describe('PATCH /api/v1/retro-rooms/order — errors', () => {
     ['a string orderIndex', { retroRoomOrders: [{ retroRoomId: 1, orderIndex: '1' }] }],
     ['a fractional retroRoomId', { retroRoomOrders: [{ retroRoomId: 1.5, orderIndex: 1 }] }],
     ['a missing orderIndex', { retroRoomOrders: [{ retroRoomId: 1 }] }],
-    ['duplicate order indexes', { retroRoomOrders: [{ retroRoomId: 1, orderIndex: 1 }, { retroRoomId: 2, orderIndex: 1 }] }],
-    ['duplicate room ids', { retroRoomOrders: [{ retroRoomId: 1, orderIndex: 1 }, { retroRoomId: 1, orderIndex: 2 }] }],
+    [
+      'duplicate order indexes',
+      {
+        retroRoomOrders: [
+          { retroRoomId: 1, orderIndex: 1 },
+          { retroRoomId: 2, orderIndex: 1 },
+        ],
+      },
+    ],
+    [
+      'duplicate room ids',
+      {
+        retroRoomOrders: [
+          { retroRoomId: 1, orderIndex: 1 },
+          { retroRoomId: 1, orderIndex: 2 },
+        ],
+      },
+    ],
   ])('answers 400 RETRO4004 for %s', async (_label, body) => {
     const user = await newUser();
     const answer = await call(user, 'PATCH', ORDER, body);

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { memberRetroRooms, retroRooms } from '@moalog/db/moalog-schema';
 import { AppError, ok } from '@moalog/shared';
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
@@ -21,7 +21,12 @@ const reorderBody = z
       .max(MAX_ORDER_ITEMS),
   })
   .openapi('UpdateRetroRoomOrderRequest', {
-    example: { retroRoomOrders: [{ retroRoomId: 2, orderIndex: 1 }, { retroRoomId: 1, orderIndex: 2 }] },
+    example: {
+      retroRoomOrders: [
+        { retroRoomId: 2, orderIndex: 1 },
+        { retroRoomId: 1, orderIndex: 2 },
+      ],
+    },
   });
 
 const route = createRoute({
@@ -58,10 +63,7 @@ export const retroRoomsReorderRoutes = newRouter().openapi(
     const found = await db
       .select({ retroRoomId: retroRooms.retroRoomId, membershipId: memberRetroRooms.id })
       .from(retroRooms)
-      .leftJoin(
-        memberRetroRooms,
-        and(eq(memberRetroRooms.retroRoomId, retroRooms.retroRoomId), eq(memberRetroRooms.memberId, memberId)),
-      )
+      .leftJoin(memberRetroRooms, and(eq(memberRetroRooms.retroRoomId, retroRooms.retroRoomId), eq(memberRetroRooms.memberId, memberId)))
       .where(inArray(retroRooms.retroRoomId, roomIds));
     if (found.length !== roomIds.length) throw new AppError('RETRO4041', '존재하지 않는 회고방 정보가 포함되어 있습니다.');
     if (found.some((row) => row.membershipId === null)) throw new AppError('RETRO4031', '순서를 변경할 권한이 없습니다.');

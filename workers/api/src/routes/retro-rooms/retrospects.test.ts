@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRetrospect, createRoom, expectOk, joinRoom, kstSchedule, newUser, participate } from '../../lib/retro-test-fixtures.js';
+import {
+  call,
+  createRetrospect,
+  createRoom,
+  expectOk,
+  joinRoom,
+  kstSchedule,
+  newUser,
+  participate,
+} from '../../lib/retro-test-fixtures.js';
 
 const retrospectsOf = (id: number | string) => `/api/v1/retro-rooms/${id}/retrospects`;
 
@@ -9,7 +18,11 @@ describe('GET /api/v1/retro-rooms/{id}/retrospects — happy', () => {
     const room = await createRoom(owner);
     await joinRoom(member, room.inviteCode);
     const soon = await createRetrospect(owner, room.retroRoomId, { projectName: 'soon', ...kstSchedule(1, '08:15') });
-    const later = await createRetrospect(member, room.retroRoomId, { projectName: 'later', retrospectMethod: 'PMI', ...kstSchedule(5, '23:59') });
+    const later = await createRetrospect(member, room.retroRoomId, {
+      projectName: 'later',
+      retrospectMethod: 'PMI',
+      ...kstSchedule(5, '23:59'),
+    });
     await participate(owner, soon.retrospectId);
     await participate(member, soon.retrospectId);
     await participate(member, later.retrospectId);

@@ -63,7 +63,13 @@ const cases: Case[] = [
   { name: 'delete retrospect', method: 'DELETE', path: (c) => `/api/v1/retrospects/${c.retrospectId}`, refuse: ['stranger', 'member'] },
   // Routes of other parts that are scoped to the room as well: the PDF export and the AI endpoints.
   { name: 'export', method: 'GET', path: (c) => `/api/v1/retrospects/${c.retrospectId}/export`, refuse: ['stranger'] },
-  { name: 'AI analysis', method: 'POST', path: (c) => `/api/v1/retrospects/${c.retrospectId}/analysis`, body: () => ({}), refuse: ['stranger'] },
+  {
+    name: 'AI analysis',
+    method: 'POST',
+    path: (c) => `/api/v1/retrospects/${c.retrospectId}/analysis`,
+    body: () => ({}),
+    refuse: ['stranger'],
+  },
   {
     name: 'AI writing guide',
     method: 'POST',

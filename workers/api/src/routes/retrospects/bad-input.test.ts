@@ -39,7 +39,13 @@ const routes: Route[] = [
     path: '/api/v1/retrospects/{id}/responses',
     id: (i) => i.retrospectId,
     takesBody: false,
-    queries: ['?category=ALL&size=1e2', '?category=ALL&cursor=99999999999999999999', '?category[]=ALL', '?category=ALL&size=10&size=20', "?category=ALL' OR 1=1 --"],
+    queries: [
+      '?category=ALL&size=1e2',
+      '?category=ALL&cursor=99999999999999999999',
+      '?category[]=ALL',
+      '?category=ALL&size=10&size=20',
+      "?category=ALL' OR 1=1 --",
+    ],
   },
   { method: 'DELETE', path: '/api/v1/retrospects/{id}', id: (i) => i.retrospectId, takesBody: false },
   {
@@ -49,8 +55,20 @@ const routes: Route[] = [
     takesBody: false,
     queries: ['?keyword=', `?keyword=${'%'.repeat(3)}`, '?keyword=%ZZ', `?keyword=${'k'.repeat(5000)}`, '?keyword[]=a'],
   },
-  { method: 'GET', path: '/api/v1/retrospects/storage', id: () => 0, takesBody: false, queries: ['?range=', '?range=ALL&range=1_YEAR', '?range=%00'] },
-  { method: 'GET', path: '/api/v1/responses/{id}/comments', id: () => 1, takesBody: false, queries: ['?size=0x10', '?cursor=-1', '?cursor=1.0'] },
+  {
+    method: 'GET',
+    path: '/api/v1/retrospects/storage',
+    id: () => 0,
+    takesBody: false,
+    queries: ['?range=', '?range=ALL&range=1_YEAR', '?range=%00'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/responses/{id}/comments',
+    id: () => 1,
+    takesBody: false,
+    queries: ['?size=0x10', '?cursor=-1', '?cursor=1.0'],
+  },
   { method: 'POST', path: '/api/v1/responses/{id}/comments', id: () => 1, takesBody: true },
   { method: 'POST', path: '/api/v1/responses/{id}/likes', id: () => 1, takesBody: false },
 ];
@@ -63,21 +81,64 @@ const badBodies: Array<[string, string, string]> = [
   ['JSON null', 'application/json', 'null'],
   ['a JSON array', 'application/json', '[1, 2, 3]'],
   ['an empty object', 'application/json', '{}'],
-  ['every field the wrong type', 'application/json', JSON.stringify({
-    title: 1, description: [], inviteUrl: {}, retroRoomOrders: 'x', name: false, retroRoomId: 'one', projectName: null,
-    retrospectDate: 20260101, retrospectTime: [10, 0], retrospectMethod: 0, referenceUrls: 'https://e.com', drafts: {}, answers: 5, content: {},
-  })],
-  ['oversized strings', 'application/json', JSON.stringify({
-    title: 't'.repeat(5000), description: 'd'.repeat(5000), inviteUrl: `https://e.com/${'i'.repeat(5000)}`, name: 'n'.repeat(5000),
-    projectName: 'p'.repeat(5000), retrospectDate: '2099-01-01'.repeat(100), retrospectTime: '10:00'.repeat(100), retrospectMethod: 'KPT'.repeat(100),
-    content: 'c'.repeat(50_000), answers: [{ questionNumber: 1, content: 'a'.repeat(50_000) }], drafts: [{ questionNumber: 1, content: 'a'.repeat(50_000) }],
-  })],
-  ['bad enums and dates', 'application/json', JSON.stringify({
-    retroRoomId: 1, projectName: 'p', retrospectDate: '2099-13-45', retrospectTime: '25:61', retrospectMethod: 'kpt',
-  })],
-  ['huge and negative numbers', 'application/json', JSON.stringify({
-    retroRoomId: 1e308, retroRoomOrders: [{ retroRoomId: -1, orderIndex: 1e30 }], drafts: [{ questionNumber: -1e20 }], answers: [{ questionNumber: 1e20, content: 'x' }],
-  })],
+  [
+    'every field the wrong type',
+    'application/json',
+    JSON.stringify({
+      title: 1,
+      description: [],
+      inviteUrl: {},
+      retroRoomOrders: 'x',
+      name: false,
+      retroRoomId: 'one',
+      projectName: null,
+      retrospectDate: 20260101,
+      retrospectTime: [10, 0],
+      retrospectMethod: 0,
+      referenceUrls: 'https://e.com',
+      drafts: {},
+      answers: 5,
+      content: {},
+    }),
+  ],
+  [
+    'oversized strings',
+    'application/json',
+    JSON.stringify({
+      title: 't'.repeat(5000),
+      description: 'd'.repeat(5000),
+      inviteUrl: `https://e.com/${'i'.repeat(5000)}`,
+      name: 'n'.repeat(5000),
+      projectName: 'p'.repeat(5000),
+      retrospectDate: '2099-01-01'.repeat(100),
+      retrospectTime: '10:00'.repeat(100),
+      retrospectMethod: 'KPT'.repeat(100),
+      content: 'c'.repeat(50_000),
+      answers: [{ questionNumber: 1, content: 'a'.repeat(50_000) }],
+      drafts: [{ questionNumber: 1, content: 'a'.repeat(50_000) }],
+    }),
+  ],
+  [
+    'bad enums and dates',
+    'application/json',
+    JSON.stringify({
+      retroRoomId: 1,
+      projectName: 'p',
+      retrospectDate: '2099-13-45',
+      retrospectTime: '25:61',
+      retrospectMethod: 'kpt',
+    }),
+  ],
+  [
+    'huge and negative numbers',
+    'application/json',
+    JSON.stringify({
+      retroRoomId: 1e308,
+      retroRoomOrders: [{ retroRoomId: -1, orderIndex: 1e30 }],
+      drafts: [{ questionNumber: -1e20 }],
+      answers: [{ questionNumber: 1e20, content: 'x' }],
+    }),
+  ],
   ['deeply nested JSON', 'application/json', `${'['.repeat(2000)}${']'.repeat(2000)}`],
   ['a form body', 'application/x-www-form-urlencoded', 'title=x&content=y'],
   ['plain text', 'text/plain', 'title'],
@@ -123,27 +184,41 @@ describe('bad input to the room, retrospect and response routes', () => {
   );
 
   const bodyRoutes = routes.filter((r) => r.takesBody);
-  it.each(bodyRoutes.flatMap((r) => badBodies.map(([label, type, body]) => [`${r.method} ${r.path} with ${label}`, r, type, body] as const)))(
-    '%s answers an enveloped 4xx',
-    async (_label, route, contentType, body) => {
-      const res = await app.request(route.path.replace('{id}', String(route.id(ids))), { method: route.method, headers: { ...user.headers, 'content-type': contentType }, body }, env);
+  it.each(
+    bodyRoutes.flatMap((r) => badBodies.map(([label, type, body]) => [`${r.method} ${r.path} with ${label}`, r, type, body] as const)),
+  )('%s answers an enveloped 4xx', async (_label, route, contentType, body) => {
+    const res = await app.request(
+      route.path.replace('{id}', String(route.id(ids))),
+      { method: route.method, headers: { ...user.headers, 'content-type': contentType }, body },
+      env,
+    );
+    const text = await res.text();
+    expect(res.status, text).toBeGreaterThanOrEqual(400);
+    expect(res.status, text).toBeLessThan(500);
+    expect(isErrorEnvelope(text, res.status)).toBeUndefined();
+  });
+
+  it.each(bodyRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s without any body answers an enveloped 400',
+    async (_label, route) => {
+      const res = await app.request(
+        route.path.replace('{id}', String(route.id(ids))),
+        { method: route.method, headers: user.headers },
+        env,
+      );
       const text = await res.text();
-      expect(res.status, text).toBeGreaterThanOrEqual(400);
-      expect(res.status, text).toBeLessThan(500);
+      expect(res.status, text).toBe(400);
       expect(isErrorEnvelope(text, res.status)).toBeUndefined();
     },
   );
 
-  it.each(bodyRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s without any body answers an enveloped 400', async (_label, route) => {
-    const res = await app.request(route.path.replace('{id}', String(route.id(ids))), { method: route.method, headers: user.headers }, env);
-    const text = await res.text();
-    expect(res.status, text).toBe(400);
-    expect(isErrorEnvelope(text, res.status)).toBeUndefined();
-  });
-
   const queryCases = routes.flatMap((r) => (r.queries ?? []).map((q) => [`${r.method} ${r.path}${q}`, r, q] as const));
   it.each(queryCases)('%s answers a 200 success or an enveloped 4xx', async (_label, route, query) => {
-    const res = await app.request(`${route.path.replace('{id}', String(route.id(ids)))}${query}`, { method: route.method, headers: user.headers }, env);
+    const res = await app.request(
+      `${route.path.replace('{id}', String(route.id(ids)))}${query}`,
+      { method: route.method, headers: user.headers },
+      env,
+    );
     const text = await res.text();
     expect(res.status, text).toBeLessThan(500);
     if (res.status !== 200) expect(isErrorEnvelope(text, res.status)).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultQuestions } from '../../lib/retrospect-questions.js';
 import { call, createRoom, expectOk, kstSchedule, newUser } from '../../lib/retro-test-fixtures.js';
+import { defaultQuestions } from '../../lib/retrospect-questions.js';
 
 const RETROSPECTS = '/api/v1/retrospects';
 
@@ -35,13 +35,17 @@ describe('POST /api/v1/retrospects — happy', () => {
     expect(answer.body.result).toEqual({ retrospectId: expect.any(Number), retroRoomId: room.retroRoomId, projectName: '스프린트 회고' });
 
     const detail = await expectOk(owner, 'GET', `${RETROSPECTS}/${retrospectId}`);
-    expect(detail).toMatchObject({ retroRoomId: room.retroRoomId, title: '스프린트 회고', startTime: schedule.retrospectDate, retroCategory: 'FOUR_L', members: [] });
+    expect(detail).toMatchObject({
+      retroRoomId: room.retroRoomId,
+      title: '스프린트 회고',
+      startTime: schedule.retrospectDate,
+      retroCategory: 'FOUR_L',
+      members: [],
+    });
     expect(detail.questions).toEqual(defaultQuestions.FOUR_L.map((content, i) => ({ index: i + 1, content })));
 
     const list = await expectOk(owner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/retrospects`);
-    expect(list).toEqual([
-      { retrospectId, projectName: '스프린트 회고', retrospectMethod: 'FOUR_L', ...schedule, participantCount: 0 },
-    ]);
+    expect(list).toEqual([{ retrospectId, projectName: '스프린트 회고', retrospectMethod: 'FOUR_L', ...schedule, participantCount: 0 }]);
     const references = await expectOk(owner, 'GET', `${RETROSPECTS}/${retrospectId}/references`);
     expect(references).toEqual([
       { referenceId: expect.any(Number), urlName: 'https://github.com/moalog/moalog', url: 'https://github.com/moalog/moalog' },

@@ -1,6 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { answersFor, call, expectOk, newUser, participate, roomWithCast, submit, testDb } from '../../lib/retro-test-fixtures.js';
-import { sql } from 'drizzle-orm';
 
 const drafts = (id: number | string) => `/api/v1/retrospects/${id}/drafts`;
 
@@ -8,12 +8,14 @@ const drafts = (id: number | string) => `/api/v1/retrospects/${id}/drafts`;
 async function storedAnswers(retrospectId: number, memberId: number): Promise<string[]> {
   const result = (await testDb().execute(sql`
     SELECT r.response AS content FROM response r JOIN member_response mr ON mr.response_id = r.response_id
-    WHERE r.retrospect_id = ${retrospectId} AND mr.member_id = ${memberId} ORDER BY r.response_id`)) as unknown as { rows: Array<{ content: string }> };
+    WHERE r.retrospect_id = ${retrospectId} AND mr.member_id = ${memberId} ORDER BY r.response_id`)) as unknown as {
+    rows: Array<{ content: string }>;
+  };
   return result.rows.map((row) => row.content);
 }
 
 describe('PUT /api/v1/retrospects/{id}/drafts — happy', () => {
-  it("saves the given answers, clears those sent without content, and leaves the others alone", async () => {
+  it('saves the given answers, clears those sent without content, and leaves the others alone', async () => {
     const { member, retrospectId } = await roomWithCast();
     await participate(member, retrospectId);
     await expectOk(member, 'PUT', drafts(retrospectId), {
@@ -22,7 +24,9 @@ describe('PUT /api/v1/retrospects/{id}/drafts — happy', () => {
         { questionNumber: 4, content: 'fourth' },
       ],
     });
-    const answer = await call(member, 'PUT', drafts(retrospectId), { drafts: [{ questionNumber: 4 }, { questionNumber: 1, content: 'x'.repeat(1000) }] });
+    const answer = await call(member, 'PUT', drafts(retrospectId), {
+      drafts: [{ questionNumber: 4 }, { questionNumber: 1, content: 'x'.repeat(1000) }],
+    });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ isSuccess: true, message: '임시 저장이 완료되었습니다.' });
     expect(answer.body.result).toEqual({ retrospectId, updatedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });

@@ -23,7 +23,10 @@ const draftsBody = z
       .array(
         z.object({
           questionNumber: z.number().int().openapi({ minimum: 1, maximum: QUESTIONS_PER_RETROSPECT, example: 1 }),
-          content: z.string().nullish().openapi({ description: `At most ${MAX_ANSWER_LENGTH} characters; absent or null clears the answer` }),
+          content: z
+            .string()
+            .nullish()
+            .openapi({ description: `At most ${MAX_ANSWER_LENGTH} characters; absent or null clears the answer` }),
         }),
       )
       .openapi({ minItems: 1, maxItems: QUESTIONS_PER_RETROSPECT, description: 'Distinct question numbers 1–5' }),

@@ -17,7 +17,11 @@ beforeAll(async () => {
   const outsider = await insertMember('exo');
   const [room] = await db
     .insert(retroRooms)
-    .values({ title: `ex-${crypto.randomUUID().slice(0, 12)}`, invitionUrl: `INV-${Date.now() % 10000}-0000`, inviteCodeCreatedAt: new Date() })
+    .values({
+      title: `ex-${crypto.randomUUID().slice(0, 12)}`,
+      invitionUrl: `INV-${Date.now() % 10000}-0000`,
+      inviteCodeCreatedAt: new Date(),
+    })
     .$returningId();
   await db.insert(memberRetroRooms).values([
     { memberId: owner.memberId, retroRoomId: room!.retroRoomId, role: 'OWNER', orderIndex: 1 },
@@ -25,7 +29,12 @@ beforeAll(async () => {
   ]);
   const [retro] = await db
     .insert(retrospects)
-    .values({ title: PROJECT.slice(0, 20), retrospectMethod: 'KPT', startTime: new Date(Date.now() + 86_400_000), retroRoomId: room!.retroRoomId })
+    .values({
+      title: PROJECT.slice(0, 20),
+      retrospectMethod: 'KPT',
+      startTime: new Date(Date.now() + 86_400_000),
+      retroRoomId: room!.retroRoomId,
+    })
     .$returningId();
   retrospectId = retro!.retrospectId;
   await db.insert(memberRetros).values([
@@ -39,7 +48,11 @@ beforeAll(async () => {
     for (let q = 1; q <= 5; q++) {
       const [resp] = await db
         .insert(responses)
-        .values({ question: `질문 ${q}: 이번 스프린트에서 좋았던 점은?`, content: `${status} 답변 ${q} — 한글과 English 혼합 😀`, retrospectId })
+        .values({
+          question: `질문 ${q}: 이번 스프린트에서 좋았던 점은?`,
+          content: `${status} 답변 ${q} — 한글과 English 혼합 😀`,
+          retrospectId,
+        })
         .$returningId();
       await db.insert(memberResponses).values({ memberId: author, responseId: resp!.responseId });
     }
@@ -53,7 +66,9 @@ describe('GET /api/v1/retrospects/{id}/export — happy', () => {
     const res = await app.request(`/api/v1/retrospects/${retrospectId}/export`, { headers: bearer(ownerToken) }, env);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="retrospect_report_${retrospectId}_\\d{8}_\\d{6}\\.pdf"$`));
+    expect(res.headers.get('content-disposition')).toMatch(
+      new RegExp(`^attachment; filename="retrospect_report_${retrospectId}_\\d{8}_\\d{6}\\.pdf"$`),
+    );
     expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
     const bytes = new Uint8Array(await res.arrayBuffer());
     expect(new TextDecoder().decode(bytes.slice(0, 5))).toBe('%PDF-');

@@ -8,7 +8,7 @@ import { isDuplicateKeyError, isMissingParentError } from '../../lib/db-errors.j
 import { idParam } from '../../lib/params.js';
 import { errorAnswer, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
 import { defaultQuestions, QUESTIONS_PER_RETROSPECT } from '../../lib/retrospect-questions.js';
-import { requireRetrospectMember, RETROSPECT_HIDDEN } from '../../services/retro-access.js';
+import { RETROSPECT_HIDDEN, requireRetrospectMember } from '../../services/retro-access.js';
 
 const ALREADY_PARTICIPATING = '이미 참석자로 등록되어 있습니다.';
 
@@ -59,7 +59,8 @@ export const retrospectsParticipateRoutes = newRouter().openapi(route, async (c)
         .insert(responses)
         .values(questions.map((question) => ({ question, content: '', retrospectId, createdAt: now, updatedAt: now })))
         .$returningId();
-      if (answerIds.length !== QUESTIONS_PER_RETROSPECT) throw new Error(`expected ${QUESTIONS_PER_RETROSPECT} answer ids, got ${answerIds.length}`);
+      if (answerIds.length !== QUESTIONS_PER_RETROSPECT)
+        throw new Error(`expected ${QUESTIONS_PER_RETROSPECT} answer ids, got ${answerIds.length}`);
       await tx.insert(memberResponses).values(answerIds.map(({ responseId }) => ({ memberId, responseId })));
       return participation.id;
     });

@@ -8,9 +8,7 @@ import { idParam } from '../../lib/params.js';
 import { errorAnswer, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
 import { requireRetrospectMember } from '../../services/retro-access.js';
 
-const reference = z
-  .object({ referenceId: z.number().int(), urlName: z.string(), url: z.string() })
-  .openapi('ReferenceItem');
+const reference = z.object({ referenceId: z.number().int(), urlName: z.string(), url: z.string() }).openapi('ReferenceItem');
 
 const route = createRoute({
   method: 'get',

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectOk, joinRoom, newUser, participate, roomWithCast, submit, submittedRetrospect } from '../../lib/retro-test-fixtures.js';
+import {
+  call,
+  expectOk,
+  joinRoom,
+  newUser,
+  participate,
+  roomWithCast,
+  submit,
+  submittedRetrospect,
+} from '../../lib/retro-test-fixtures.js';
 
 const responsesOf = (id: number | string, query = '') => `/api/v1/retrospects/${id}/responses${query}`;
 
@@ -59,7 +68,11 @@ describe('GET /api/v1/retrospects/{id}/responses — happy', () => {
 
   it('answers an empty page for a retrospect nobody has submitted yet', async () => {
     const { owner, retrospectId } = await roomWithCast();
-    expect(await expectOk(owner, 'GET', responsesOf(retrospectId, '?category=ALL'))).toEqual({ responses: [], hasNext: false, nextCursor: null });
+    expect(await expectOk(owner, 'GET', responsesOf(retrospectId, '?category=ALL'))).toEqual({
+      responses: [],
+      hasNext: false,
+      nextCursor: null,
+    });
   });
 });
 

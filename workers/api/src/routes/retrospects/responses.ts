@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { memberResponses, memberRetros, members, responses } from '@moalog/db/moalog-schema';
 import { ok } from '@moalog/shared';
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { idParam } from '../../lib/params.js';
@@ -83,7 +83,10 @@ export const retrospectsResponsesRoutes = newRouter().openapi(
       })
       .from(responses)
       .innerJoin(memberResponses, eq(memberResponses.responseId, responses.responseId))
-      .leftJoin(memberRetros, and(eq(memberRetros.retrospectId, responses.retrospectId), eq(memberRetros.memberId, memberResponses.memberId)))
+      .leftJoin(
+        memberRetros,
+        and(eq(memberRetros.retrospectId, responses.retrospectId), eq(memberRetros.memberId, memberResponses.memberId)),
+      )
       .leftJoin(members, eq(members.memberId, memberResponses.memberId))
       .where(and(...conditions))
       .orderBy(desc(responses.responseId))

@@ -5,7 +5,10 @@ const search = (keyword?: string) => `/api/v1/retrospects/search${keyword === un
 
 /** A token no other test's project names contain. */
 function token(): string {
-  return `q${crypto.randomUUID().replace(/[^a-f]/g, '').slice(0, 7)}`;
+  return `q${crypto
+    .randomUUID()
+    .replace(/[^a-f]/g, '')
+    .slice(0, 7)}`;
 }
 
 describe('GET /api/v1/retrospects/search — happy', () => {
@@ -13,7 +16,11 @@ describe('GET /api/v1/retrospects/search — happy', () => {
     const { owner, room } = await roomWithCast();
     const other = await createRoom(owner);
     const word = token();
-    const a = await createRetrospect(owner, room.retroRoomId, { projectName: `${word} alpha`, ...kstSchedule(2, '10:00'), retrospectMethod: 'FREE' });
+    const a = await createRetrospect(owner, room.retroRoomId, {
+      projectName: `${word} alpha`,
+      ...kstSchedule(2, '10:00'),
+      retrospectMethod: 'FREE',
+    });
     const b = await createRetrospect(owner, other.retroRoomId, { projectName: `beta ${word.toUpperCase()}`, ...kstSchedule(4, '10:00') });
     await createRetrospect(owner, room.retroRoomId, { projectName: 'unrelated' });
 
@@ -21,8 +28,20 @@ describe('GET /api/v1/retrospects/search — happy', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ isSuccess: true, message: '검색을 성공했습니다.' });
     expect(answer.body.result).toEqual([
-      { retrospectId: b.retrospectId, projectName: `beta ${word.toUpperCase()}`, retroRoomName: other.title, retrospectMethod: 'KPT', ...kstSchedule(4, '10:00') },
-      { retrospectId: a.retrospectId, projectName: `${word} alpha`, retroRoomName: room.title, retrospectMethod: 'FREE', ...kstSchedule(2, '10:00') },
+      {
+        retrospectId: b.retrospectId,
+        projectName: `beta ${word.toUpperCase()}`,
+        retroRoomName: other.title,
+        retrospectMethod: 'KPT',
+        ...kstSchedule(4, '10:00'),
+      },
+      {
+        retrospectId: a.retrospectId,
+        projectName: `${word} alpha`,
+        retroRoomName: room.title,
+        retrospectMethod: 'FREE',
+        ...kstSchedule(2, '10:00'),
+      },
     ]);
   });
 
@@ -33,7 +52,9 @@ describe('GET /api/v1/retrospects/search — happy', () => {
     await createRetrospect(owner, room.retroRoomId, { projectName: `${word}x100` });
     const underscore = await expectOk(owner, 'GET', search(`${word}_`));
     expect(underscore.map((r: { projectName: string }) => r.projectName)).toEqual([`${word}_100%`]);
-    expect(await expectOk(owner, 'GET', search('%'))).toSatisfy((rows: Array<{ projectName: string }>) => rows.every((r) => r.projectName.includes('%')));
+    expect(await expectOk(owner, 'GET', search('%'))).toSatisfy((rows: Array<{ projectName: string }>) =>
+      rows.every((r) => r.projectName.includes('%')),
+    );
     expect(await expectOk(owner, 'GET', search(`${word}!`))).toEqual([]);
     expect(await expectOk(owner, 'GET', search(token()))).toEqual([]);
   });
@@ -66,7 +87,7 @@ describe('GET /api/v1/retrospects/search — errors', () => {
 });
 
 describe('GET /api/v1/retrospects/search — security', () => {
-  it("never finds retrospects of rooms the caller is not in", async () => {
+  it('never finds retrospects of rooms the caller is not in', async () => {
     const { owner, stranger, room } = await roomWithCast();
     const word = token();
     await createRetrospect(owner, room.retroRoomId, { projectName: `${word} private` });

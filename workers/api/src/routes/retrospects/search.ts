@@ -23,7 +23,11 @@ const searchQuery = z.object({
   keyword: z
     .string()
     .optional()
-    .openapi({ param: { name: 'keyword', in: 'query' }, description: `1–${MAX_KEYWORD_LENGTH} characters after trimming`, example: '스프린트' }),
+    .openapi({
+      param: { name: 'keyword', in: 'query' },
+      description: `1–${MAX_KEYWORD_LENGTH} characters after trimming`,
+      example: '스프린트',
+    }),
 });
 
 const searchItem = z

@@ -32,7 +32,9 @@ const storageItem = z
 
 const storageResult = z
   .object({
-    years: z.array(z.object({ yearLabel: z.string().openapi({ example: '2026년' }), retrospects: z.array(storageItem) }).openapi('StorageYearGroup')),
+    years: z.array(
+      z.object({ yearLabel: z.string().openapi({ example: '2026년' }), retrospects: z.array(storageItem) }).openapi('StorageYearGroup'),
+    ),
   })
   .openapi('StorageResponse');
 

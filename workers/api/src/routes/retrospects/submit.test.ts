@@ -15,9 +15,15 @@ describe('POST /api/v1/retrospects/{id}/submit — happy', () => {
     expect(answer.body.result).toEqual({ retrospectId, submittedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), status: 'SUBMITTED' });
 
     const page = await expectOk(owner, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=ALL`);
-    expect(page.responses.map((r: { content: string }) => r.content)).toEqual(answersFor('mine').map((a) => a.content).reverse());
+    expect(page.responses.map((r: { content: string }) => r.content)).toEqual(
+      answersFor('mine')
+        .map((a) => a.content)
+        .reverse(),
+    );
     const firstOnly = await expectOk(owner, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=QUESTION_1`);
-    expect(firstOnly.responses).toEqual([{ responseId: expect.any(Number), userName: member.nickname, content: 'mine answer 1', likeCount: 0, commentCount: 0 }]);
+    expect(firstOnly.responses).toEqual([
+      { responseId: expect.any(Number), userName: member.nickname, content: 'mine answer 1', likeCount: 0, commentCount: 0 },
+    ]);
   });
 });
 
@@ -59,7 +65,9 @@ describe('POST /api/v1/retrospects/{id}/submit — errors', () => {
   it('accepts exactly one of several concurrent submissions; the others get 403, none a 5xx', async () => {
     const { owner, member, retrospectId } = await roomWithCast();
     await participate(member, retrospectId);
-    const answers = await Promise.all(['a', 'b', 'c'].map((p) => call(member, 'POST', submitPath(retrospectId), { answers: answersFor(p) })));
+    const answers = await Promise.all(
+      ['a', 'b', 'c'].map((p) => call(member, 'POST', submitPath(retrospectId), { answers: answersFor(p) })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 403, 403]);
     const page = await expectOk(owner, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=ALL`);
     expect(new Set(page.responses.map((r: { content: string }) => r.content.split(' ')[0])).size).toBe(1);

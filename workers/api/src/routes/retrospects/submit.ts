@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { memberRetros, memberRetroStatuses } from '@moalog/db/moalog-schema';
+import { memberRetroStatuses, memberRetros } from '@moalog/db/moalog-schema';
 import { AppError, ok } from '@moalog/shared';
 import { and, eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
@@ -22,7 +22,11 @@ const submitBody = z
           content: z.string().openapi({ description: `Not blank, at most ${MAX_ANSWER_LENGTH} characters` }),
         }),
       )
-      .openapi({ minItems: QUESTIONS_PER_RETROSPECT, maxItems: QUESTIONS_PER_RETROSPECT, description: 'Exactly one answer to each question 1–5' }),
+      .openapi({
+        minItems: QUESTIONS_PER_RETROSPECT,
+        maxItems: QUESTIONS_PER_RETROSPECT,
+        description: 'Exactly one answer to each question 1–5',
+      }),
   })
   .openapi('SubmitRetrospectRequest', {
     example: { answers: [1, 2, 3, 4, 5].map((questionNumber) => ({ questionNumber, content: `${questionNumber}번 질문에 대한 답변` })) },

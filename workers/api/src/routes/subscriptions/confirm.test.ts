@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { craftToken } from '../../../test/helpers.js';
-import { call, fluxpayOrdersOf, fluxpayPaymentOf, newMember, pollUntil, rowsOf, subscribe, tossKey, type Member } from './subscription-test-fixtures.js';
+import {
+  call,
+  fluxpayOrdersOf,
+  fluxpayPaymentOf,
+  type Member,
+  newMember,
+  pollUntil,
+  rowsOf,
+  subscribe,
+  tossKey,
+} from './subscription-test-fixtures.js';
 
 const CONFIRM = '/api/v1/subscriptions/confirm';
 
@@ -28,7 +38,12 @@ describe('POST /api/v1/subscriptions/confirm — happy', () => {
     const answer = await confirm(member, { paymentKey, orderId: pending.checkout.orderId, amount: 9900 });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toMatchObject({ isSuccess: true, code: 'COMMON200' });
-    expect(answer.body.result.payment).toMatchObject({ orderId: pending.checkout.orderId, status: 'CONFIRMED', amount: 9900, confirmedAt: expect.any(String) });
+    expect(answer.body.result.payment).toMatchObject({
+      orderId: pending.checkout.orderId,
+      status: 'CONFIRMED',
+      amount: 9900,
+      confirmedAt: expect.any(String),
+    });
     expect(answer.body.result.subscription).toMatchObject({ subscriptionId: pending.subscriptionId, planName: 'PRO' });
 
     const current = await pollUntil(async () => {

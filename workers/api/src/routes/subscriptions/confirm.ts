@@ -13,8 +13,18 @@ import { subscriptionSchema } from './schemas.js';
 
 const confirmBody = z
   .object({
-    paymentKey: z.string().trim().min(1).max(200).openapi({ description: "Toss's paymentKey from the checkout's success redirect", example: 'tgen_20260215101112abcdE' }),
-    orderId: z.string().trim().min(1).max(64).openapi({ description: 'The `checkout.orderId` of the subscription', example: '0b7c2f4e-8d1a-4c3b-9e5f-6a7b8c9d0e1f' }),
+    paymentKey: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .openapi({ description: "Toss's paymentKey from the checkout's success redirect", example: 'tgen_20260215101112abcdE' }),
+    orderId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .openapi({ description: 'The `checkout.orderId` of the subscription', example: '0b7c2f4e-8d1a-4c3b-9e5f-6a7b8c9d0e1f' }),
     amount: z.number().int().positive().openapi({ description: "The plan's monthly price in KRW", example: 9900 }),
   })
   .openapi('SubscriptionConfirmRequest');

@@ -97,7 +97,11 @@ describe('POST /api/v1/subscriptions — happy', () => {
     const pro = await subscribe(member, 'PRO', key());
     const team = await subscribe(member, 'TEAM', key());
     expect(team.status).toBe(200);
-    expect(team.body.result).toMatchObject({ planName: 'TEAM', status: 'PENDING', checkout: { amount: 29900, orderName: 'Moalog Team 플랜 (월간)' } });
+    expect(team.body.result).toMatchObject({
+      planName: 'TEAM',
+      status: 'PENDING',
+      checkout: { amount: 29900, orderName: 'Moalog Team 플랜 (월간)' },
+    });
     expect(team.body.result.checkout.orderId).not.toBe(pro.body.result.checkout.orderId);
     expect(await fluxpayOrdersOf(member.memberId)).toHaveLength(2);
   });
@@ -144,7 +148,10 @@ describe('POST /api/v1/subscriptions — happy', () => {
   it('takes over a key whose request crashed (lease run out) and answers normally', async () => {
     const member = await newMember();
     const k = key();
-    const claimed = await claimKey(testDb(), member.memberId, k, await sha256Hex(JSON.stringify({ planName: 'PRO' })), { leaseSeconds: 30, ttlSeconds: 86_400 });
+    const claimed = await claimKey(testDb(), member.memberId, k, await sha256Hex(JSON.stringify({ planName: 'PRO' })), {
+      leaseSeconds: 30,
+      ttlSeconds: 86_400,
+    });
     expect(claimed.kind).toBe('owner');
     const inFlight = await subscribe(member, 'PRO', k);
     expect(inFlight.status).toBe(409);
@@ -220,10 +227,20 @@ describe('POST /api/v1/subscriptions — errors', () => {
   });
 
   const unreachable = { fetch: () => Promise.reject(new Error('connect ECONNREFUSED')) };
-  const failing = { fetch: async () => new Response('<html>upstream error</html>', { status: 500, headers: { 'content-type': 'text/html' } }) };
+  const failing = {
+    fetch: async () => new Response('<html>upstream error</html>', { status: 500, headers: { 'content-type': 'text/html' } }),
+  };
   const unavailable = {
     fetch: async () =>
-      Response.json({ success: false, data: null, error: { code: 'SYS_002', message: 'down', fieldErrors: [] }, metadata: { timestamp: '', traceId: null } }, { status: 503 }),
+      Response.json(
+        {
+          success: false,
+          data: null,
+          error: { code: 'SYS_002', message: 'down', fieldErrors: [] },
+          metadata: { timestamp: '', traceId: null },
+        },
+        { status: 503 },
+      ),
   };
   const nonsense = { fetch: async () => Response.json({ ok: true, order: 42 }, { status: 201 }) };
   const silent = { fetch: () => new Promise<Response>(() => undefined) };
@@ -256,8 +273,16 @@ describe('POST /api/v1/subscriptions — security', () => {
     const forged = await craftToken({ sub: String(member.memberId) }, 'not-the-secret-of-this-api-000');
     const unsigned = unsignedToken({ sub: String(member.memberId) });
     const ghost = await craftToken({ sub: '999999999' });
-    for (const headers of [{}, { authorization: `Bearer ${forged}` }, { authorization: `Bearer ${unsigned}` }, { authorization: `Bearer ${ghost}` }] as Record<string, string>[]) {
-      const answer = await call(null, 'POST', SUBSCRIPTIONS, { body: { planName: 'PRO' }, headers: { ...headers, 'Idempotency-Key': key() } });
+    for (const headers of [
+      {},
+      { authorization: `Bearer ${forged}` },
+      { authorization: `Bearer ${unsigned}` },
+      { authorization: `Bearer ${ghost}` },
+    ] as Record<string, string>[]) {
+      const answer = await call(null, 'POST', SUBSCRIPTIONS, {
+        body: { planName: 'PRO' },
+        headers: { ...headers, 'Idempotency-Key': key() },
+      });
       expect(answer.status).toBe(401);
       expect(answer.body.code).toBe('AUTH4001');
     }

@@ -1,14 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, idempotencyHeaders, type ErrorCode, type ErrorEnvelope, type SuccessEnvelope } from '@moalog/shared';
+import { AppError, type ErrorCode, type ErrorEnvelope, idempotencyHeaders, type SuccessEnvelope } from '@moalog/shared';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireExistingMember } from '../../auth/require-member.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
 import { parseSubscriptionConfig } from '../../services/subscriptions/config.js';
 import { FluxpayClient } from '../../services/subscriptions/fluxpay-client.js';
-import { claimKey, releaseKey, type IdempotencyClaim } from '../../services/subscriptions/idempotency.js';
+import { claimKey, type IdempotencyClaim, releaseKey } from '../../services/subscriptions/idempotency.js';
 import { sha256Hex } from '../../services/subscriptions/keys.js';
 import { parsePlanName } from '../../services/subscriptions/plans.js';
-import { subscribe, type SubscribeResult } from '../../services/subscriptions/subscribe.js';
+import { type SubscribeResult, subscribe } from '../../services/subscriptions/subscribe.js';
 import { subscribeResultSchema } from './schemas.js';
 
 const MAX_KEY_LENGTH = 255;
@@ -29,8 +29,8 @@ const route = createRoute({
   summary: 'Subscribe to a plan (idempotent with Idempotency-Key)',
   description:
     'FREE: an ACTIVE FREE subscription at once (another ACTIVE plan is cancelled in the same transaction).\n\n' +
-    'PRO/TEAM: creates the FluxPay order and payment and a PENDING subscription, and answers what Toss\'s checkout ' +
-    'needs (`checkout`). The plan becomes ACTIVE — and the current one CANCELLED — when the confirmed payment\'s ' +
+    "PRO/TEAM: creates the FluxPay order and payment and a PENDING subscription, and answers what Toss's checkout " +
+    "needs (`checkout`). The plan becomes ACTIVE — and the current one CANCELLED — when the confirmed payment's " +
     'event is applied (`POST /api/v1/subscriptions/confirm`). While that plan is PENDING, subscribing to it again ' +
     'answers 200 with the same subscription and order; an ACTIVE one answers 409 `PAY4091`. FluxPay unreachable, ' +
     'failing or answering nonsense → 502 `PAY5021`, and nothing was changed.\n\n' +
@@ -56,7 +56,8 @@ const route = createRoute({
 function clientKeyOf(header: (name: string) => string | undefined): string | undefined {
   const key = header('idempotency-key') ?? header('x-idempotency-key');
   if (key === undefined) return undefined;
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new AppError('COMMON400', `잘못된 요청입니다: Idempotency-Key는 1~${MAX_KEY_LENGTH}자여야 합니다.`);
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH)
+    throw new AppError('COMMON400', `잘못된 요청입니다: Idempotency-Key는 1~${MAX_KEY_LENGTH}자여야 합니다.`);
   return key;
 }
 

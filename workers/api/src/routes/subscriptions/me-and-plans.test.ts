@@ -9,9 +9,33 @@ describe('GET /api/v1/plans', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ isSuccess: true, code: 'COMMON200' });
     expect(answer.body.result).toEqual([
-      { name: 'FREE', displayName: 'Free', aiAnalysisLimit: 3, aiAssistantLimit: 3, pdfExportEnabled: false, maxRoomMembers: 10, monthlyPrice: 0 },
-      { name: 'PRO', displayName: 'Pro', aiAnalysisLimit: -1, aiAssistantLimit: -1, pdfExportEnabled: true, maxRoomMembers: 10, monthlyPrice: 9900 },
-      { name: 'TEAM', displayName: 'Team', aiAnalysisLimit: -1, aiAssistantLimit: -1, pdfExportEnabled: true, maxRoomMembers: -1, monthlyPrice: 29900 },
+      {
+        name: 'FREE',
+        displayName: 'Free',
+        aiAnalysisLimit: 3,
+        aiAssistantLimit: 3,
+        pdfExportEnabled: false,
+        maxRoomMembers: 10,
+        monthlyPrice: 0,
+      },
+      {
+        name: 'PRO',
+        displayName: 'Pro',
+        aiAnalysisLimit: -1,
+        aiAssistantLimit: -1,
+        pdfExportEnabled: true,
+        maxRoomMembers: 10,
+        monthlyPrice: 9900,
+      },
+      {
+        name: 'TEAM',
+        displayName: 'Team',
+        aiAnalysisLimit: -1,
+        aiAssistantLimit: -1,
+        pdfExportEnabled: true,
+        maxRoomMembers: -1,
+        monthlyPrice: 29900,
+      },
     ]);
   });
 });
@@ -21,7 +45,15 @@ describe('GET /api/v1/subscriptions/me', () => {
     const member = await newMember({ free: false });
     const answer = await call(member, 'GET', '/api/v1/subscriptions/me');
     expect(answer.status).toBe(200);
-    expect(answer.body.result).toEqual({ subscriptionId: 0, planName: 'FREE', status: 'ACTIVE', startedAt: '', expiresAt: null, cancelledAt: null, history: [] });
+    expect(answer.body.result).toEqual({
+      subscriptionId: 0,
+      planName: 'FREE',
+      status: 'ACTIVE',
+      startedAt: '',
+      expiresAt: null,
+      cancelledAt: null,
+      history: [],
+    });
   });
 
   it('answers the ACTIVE row (a paid plan before FREE) and the history newest first', async () => {
@@ -30,7 +62,9 @@ describe('GET /api/v1/subscriptions/me', () => {
     await db.insert(memberSubscriptions).values({ memberId: member.memberId, planName: 'TEAM', status: 'EXPIRED' });
     const started = new Date('2026-03-01T00:00:00.000Z');
     const expires = new Date('2026-04-01T00:00:00.000Z');
-    await db.insert(memberSubscriptions).values({ memberId: member.memberId, planName: 'PRO', status: 'ACTIVE', startedAt: started, expiresAt: expires });
+    await db
+      .insert(memberSubscriptions)
+      .values({ memberId: member.memberId, planName: 'PRO', status: 'ACTIVE', startedAt: started, expiresAt: expires });
     const answer = await call(member, 'GET', '/api/v1/subscriptions/me');
     expect(answer.status).toBe(200);
     expect(answer.body.result).toMatchObject({

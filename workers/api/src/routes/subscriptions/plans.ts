@@ -13,4 +13,9 @@ const route = createRoute({
   responses: { 200: successAnswer('Plans', z.array(planSchema)) },
 });
 
-export const plansRoutes = newRouter().openapi(route, (c) => ok(c, PLANS.map((plan) => ({ ...plan }))));
+export const plansRoutes = newRouter().openapi(route, (c) =>
+  ok(
+    c,
+    PLANS.map((plan) => ({ ...plan })),
+  ),
+);

@@ -38,7 +38,9 @@ export const checkoutSchema = z
 
 export const subscribeResultSchema = subscriptionSchema
   .extend({
-    checkout: checkoutSchema.nullable().openapi({ description: "What Toss's checkout needs to pay a PENDING PRO/TEAM subscription; null for FREE" }),
+    checkout: checkoutSchema
+      .nullable()
+      .openapi({ description: "What Toss's checkout needs to pay a PENDING PRO/TEAM subscription; null for FREE" }),
   })
   .openapi('SubscribeResponse');
 

@@ -3,12 +3,13 @@
  * calls with an execution context whose waitUntil work is awaited, the member's rows in MySQL and its
  * orders in FluxPay (read through the PAYMENT binding, i.e. from the real payment worker).
  */
-import { createMoalogDb } from '@moalog/db/clients';
-import { memberSubscriptions, processedEvents, type MemberSubscription } from '@moalog/db/moalog-schema';
+
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createMoalogDb } from '@moalog/db/clients';
+import { type MemberSubscription, memberSubscriptions, processedEvents } from '@moalog/db/moalog-schema';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { app, bearer, env, insertMember, loginAs } from '../../../test/helpers.js';
-import { pollPaymentEvents, type PollOptions } from '../../services/subscriptions/event-delivery.js';
+import { type PollOptions, pollPaymentEvents } from '../../services/subscriptions/event-delivery.js';
 
 export interface Member {
   memberId: number;
@@ -73,12 +74,19 @@ export function subscribe(member: Member, planName: string, key?: string, extra:
 }
 
 export async function rowsOf(memberId: number): Promise<MemberSubscription[]> {
-  return testDb().select().from(memberSubscriptions).where(eq(memberSubscriptions.memberId, memberId)).orderBy(asc(memberSubscriptions.subscriptionId));
+  return testDb()
+    .select()
+    .from(memberSubscriptions)
+    .where(eq(memberSubscriptions.memberId, memberId))
+    .orderBy(asc(memberSubscriptions.subscriptionId));
 }
 
 export async function processedIds(ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await testDb().select({ eventId: processedEvents.eventId }).from(processedEvents).where(inArray(processedEvents.eventId, ids));
+  const rows = await testDb()
+    .select({ eventId: processedEvents.eventId })
+    .from(processedEvents)
+    .where(inArray(processedEvents.eventId, ids));
   return rows.map((row) => row.eventId);
 }
 

@@ -2,8 +2,8 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { memberResponses, memberRetros, members, responses, retroRooms, retrospects } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
 import { and, asc, count, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
-import { analysisOutputSchema, type AnalysisOutput } from './schemas.js';
 import type { ParticipantAnswers } from './prompts.js';
+import { type AnalysisOutput, analysisOutputSchema } from './schemas.js';
 
 /** The analysis as answered and stored: missions for exactly the participants, ordered by userId. */
 export interface AnalysisResult {
@@ -149,7 +149,10 @@ export async function storeAnalysis(
     if (target.monthlyLimit !== null && (await analyzedInRoomSince(tx, target.retroRoomId, target.monthStart)) >= target.monthlyLimit) {
       throw new AppError('AI4031', '월간 분석 가능 횟수를 초과하였습니다.');
     }
-    await tx.update(retrospects).set({ insight: result.insight, updatedAt: new Date() }).where(eq(retrospects.retrospectId, target.retrospectId));
+    await tx
+      .update(retrospects)
+      .set({ insight: result.insight, updatedAt: new Date() })
+      .where(eq(retrospects.retrospectId, target.retrospectId));
     for (const [memberRetroId, personalInsight] of insightOf) {
       await tx.update(memberRetros).set({ personalInsight, status: 'ANALYZED' }).where(eq(memberRetros.id, memberRetroId));
     }

@@ -1,9 +1,9 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { Context } from 'hono';
-import type { ChatHooks, OpenAiSettings } from './openai-client.js';
 import type { ApiEnv } from '../../hono-env.js';
 import { AiLimiter } from './limits.js';
-import { recordAiAttempt, recordAiLimitDecision, type AiFeature } from './metrics.js';
+import { type AiFeature, recordAiAttempt, recordAiLimitDecision } from './metrics.js';
+import type { ChatHooks, OpenAiSettings } from './openai-client.js';
 import { aiRedis } from './redis.js';
 
 export interface AiServices {

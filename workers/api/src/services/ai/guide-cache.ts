@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { guideOutputSchema, type Guide } from './schemas.js';
+import { type Guide, guideOutputSchema } from './schemas.js';
 
 /**
  * Writing guides already made, in Upstash Redis: the same question and the same draft (after

@@ -1,12 +1,16 @@
+import { env } from 'cloudflare:workers';
 import { createLimiterRedis, gcra, LocalGcra } from '@moalog/ratelimit';
 import { AppError } from '@moalog/shared';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { AI_RULES, AiLimiter } from './limits.js';
 
 const bindings = env as unknown as Record<string, string>;
 const liveRedis = () =>
-  createLimiterRedis({ url: bindings.UPSTASH_REDIS_REST_URL as string, token: bindings.UPSTASH_REDIS_REST_TOKEN as string, requestTimeoutMs: 2_000 });
+  createLimiterRedis({
+    url: bindings.UPSTASH_REDIS_REST_URL as string,
+    token: bindings.UPSTASH_REDIS_REST_TOKEN as string,
+    requestTimeoutMs: 2_000,
+  });
 const deadRedis = () => createLimiterRedis({ url: 'http://127.0.0.1:1/redis', token: 'x', requestTimeoutMs: 500 });
 /** Keys of this test file only: the shared rules' keys are left to the route tests. */
 const prefix = () => `ai-limits-test-${crypto.randomUUID().slice(0, 8)}`;

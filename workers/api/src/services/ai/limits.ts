@@ -1,12 +1,4 @@
-import {
-  BlockedClientCache,
-  LocalGcra,
-  RateLimiter,
-  gcra,
-  type GcraRule,
-  type RateLimitEvent,
-  type ScriptRunner,
-} from '@moalog/ratelimit';
+import { BlockedClientCache, type GcraRule, gcra, LocalGcra, type RateLimitEvent, RateLimiter, type ScriptRunner } from '@moalog/ratelimit';
 import { AppError } from '@moalog/shared';
 
 /**
@@ -88,7 +80,12 @@ export class AiLimiter {
       fallback = local.allowed ? 'allowed' : 'denied';
     }
     try {
-      this.options.onDecision?.({ decision: outcome.decision, rule: rule.name, durationMs: Date.now() - started, ...(fallback ? { fallback } : {}) });
+      this.options.onDecision?.({
+        decision: outcome.decision,
+        rule: rule.name,
+        durationMs: Date.now() - started,
+        ...(fallback ? { fallback } : {}),
+      });
     } catch {
       // metrics must not break requests
     }

@@ -1,7 +1,7 @@
 import { AppError } from '@moalog/shared';
 import { describe, expect, it } from 'vitest';
 import { envWith, faceControl, faceStats, newOpenAiKey } from '../../routes/ai/ai-test-fixtures.js';
-import { completeStructured, extractJson, type ChatAttempt, type OpenAiSettings, type StructuredChatRequest } from './openai-client.js';
+import { type ChatAttempt, completeStructured, extractJson, type OpenAiSettings, type StructuredChatRequest } from './openai-client.js';
 import { guideJsonSchema, guideOutputSchema } from './schemas.js';
 
 const baseUrl = (envWith({}) as unknown as Record<string, string>).OPENAI_BASE_URL as string;
@@ -94,7 +94,9 @@ describe('completeStructured', () => {
   it('retries a connection that fails before any answer, then gives AI5003', async () => {
     const attempts: Array<number | string> = [];
     const config = settings({ baseUrl: 'http://127.0.0.1:1/openai/v1', maxRetries: 1 });
-    const code = await failureCode(completeStructured(config, guideRequest, { onAttempt: (event) => attempts.push(`${event.status}/${event.outcome}`) }));
+    const code = await failureCode(
+      completeStructured(config, guideRequest, { onAttempt: (event) => attempts.push(`${event.status}/${event.outcome}`) }),
+    );
     expect(code).toBe('AI5003');
     expect(attempts).toEqual(['network/network', 'network/network']);
   });

@@ -64,7 +64,14 @@ const BACKOFF_BASE_MS = 250;
 const MAX_ERROR_BODY_CHARS = 2_000;
 
 function failure(reason: AiFailure, detail?: string): AppError {
-  const code = reason === 'timeout' || reason === 'rate-limited' || reason === 'unavailable' ? 'AI5031' : reason === 'bad-key' ? 'AI5002' : reason === 'unusable-output' ? 'AI5001' : 'AI5003';
+  const code =
+    reason === 'timeout' || reason === 'rate-limited' || reason === 'unavailable'
+      ? 'AI5031'
+      : reason === 'bad-key'
+        ? 'AI5002'
+        : reason === 'unusable-output'
+          ? 'AI5001'
+          : 'AI5003';
   const error = new AppError(code);
   console.warn(JSON.stringify({ level: 'warn', msg: 'openai call failed', reason, code, detail: detail?.slice(0, 300) }));
   return error;
@@ -111,7 +118,11 @@ function completionContent(body: unknown): { content: string } | { problem: stri
   return { content };
 }
 
-export async function completeStructured<T>(settings: OpenAiSettings, request: StructuredChatRequest<T>, hooks: ChatHooks = {}): Promise<T> {
+export async function completeStructured<T>(
+  settings: OpenAiSettings,
+  request: StructuredChatRequest<T>,
+  hooks: ChatHooks = {},
+): Promise<T> {
   const doFetch = hooks.fetch ?? fetch;
   const deadline = Date.now() + settings.timeoutMs;
   const body = JSON.stringify({
@@ -138,7 +149,13 @@ export async function completeStructured<T>(settings: OpenAiSettings, request: S
       }
     };
     const canRetry = () => attempt < settings.maxRetries && deadline - Date.now() >= MIN_RETRY_WINDOW_MS;
-    const backoff = () => sleep(Math.min(BACKOFF_BASE_MS * 2 ** attempt + Math.random() * BACKOFF_BASE_MS, Math.max(0, deadline - Date.now() - MIN_RETRY_WINDOW_MS)));
+    const backoff = () =>
+      sleep(
+        Math.min(
+          BACKOFF_BASE_MS * 2 ** attempt + Math.random() * BACKOFF_BASE_MS,
+          Math.max(0, deadline - Date.now() - MIN_RETRY_WINDOW_MS),
+        ),
+      );
 
     let response: Response;
     let text: string;
@@ -181,7 +198,10 @@ export async function completeStructured<T>(settings: OpenAiSettings, request: S
 }
 
 /** The checked result of a 2xx completion body, or why it is unusable. */
-function readCompletion<T>(text: string, parse: (value: unknown) => T): { value: T } | { reason: 'upstream-error' | 'unusable-output'; detail: string } {
+function readCompletion<T>(
+  text: string,
+  parse: (value: unknown) => T,
+): { value: T } | { reason: 'upstream-error' | 'unusable-output'; detail: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,6 +1,6 @@
+import { memberSubscriptions } from '@moalog/db/moalog-schema';
 import { describe, expect, it } from 'vitest';
 import { db, newMember, subscribe } from '../../routes/ai/ai-test-fixtures.js';
-import { memberSubscriptions } from '@moalog/db/moalog-schema';
 import { currentPlan, kstMonthStart, PLAN_AI_LIMITS } from './plans.js';
 
 describe('kstMonthStart', () => {
@@ -38,6 +38,10 @@ describe('currentPlan', () => {
   });
 
   it('gives FREE three analyses and three guides a month, PRO and TEAM no limit', () => {
-    expect(PLAN_AI_LIMITS).toEqual({ FREE: { analysis: 3, assistant: 3 }, PRO: { analysis: null, assistant: null }, TEAM: { analysis: null, assistant: null } });
+    expect(PLAN_AI_LIMITS).toEqual({
+      FREE: { analysis: 3, assistant: 3 },
+      PRO: { analysis: null, assistant: null },
+      TEAM: { analysis: null, assistant: null },
+    });
   });
 });

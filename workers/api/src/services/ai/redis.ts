@@ -13,7 +13,11 @@ const clients = new WeakMap<ApiConfig, Redis>();
 export function aiRedis(config: ApiConfig): Redis {
   let client = clients.get(config);
   if (!client) {
-    client = createLimiterRedis({ url: config.upstash.url, token: config.upstash.token, requestTimeoutMs: Math.max(1_000, config.ai.limitTimeoutMs * 4) });
+    client = createLimiterRedis({
+      url: config.upstash.url,
+      token: config.upstash.token,
+      requestTimeoutMs: Math.max(1_000, config.ai.limitTimeoutMs * 4),
+    });
     clients.set(config, client);
   }
   return client;

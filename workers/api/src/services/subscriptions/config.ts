@@ -43,7 +43,11 @@ const subscriptionConfigSchema = z
       transport: env.EVENT_TRANSPORT,
       kafka:
         env.EVENT_TRANSPORT === 'kafka'
-          ? { url: env.UPSTASH_KAFKA_REST_URL as string, username: env.UPSTASH_KAFKA_REST_USERNAME as string, password: env.UPSTASH_KAFKA_REST_PASSWORD as string }
+          ? {
+              url: env.UPSTASH_KAFKA_REST_URL as string,
+              username: env.UPSTASH_KAFKA_REST_USERNAME as string,
+              password: env.UPSTASH_KAFKA_REST_PASSWORD as string,
+            }
           : undefined,
       group: env.EVENTS_KAFKA_GROUP,
     },

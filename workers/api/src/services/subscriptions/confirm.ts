@@ -2,9 +2,9 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { memberSubscriptions, type PlanName } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
 import { and, desc, eq } from 'drizzle-orm';
-import { FluxpayRejected, FluxpayUnavailable, type FluxpayClient, type FluxpayPayment } from './fluxpay-client.js';
+import { type FluxpayClient, type FluxpayPayment, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
 import { planOf } from './plans.js';
-import { subscriptionView, type SubscriptionView } from './subscriptions.js';
+import { type SubscriptionView, subscriptionView } from './subscriptions.js';
 
 export const CONFIRMED_MESSAGE = '결제가 승인되었습니다. 구독은 결제 이벤트가 반영되는 즉시 활성화됩니다.';
 
@@ -49,7 +49,15 @@ function confirmFailure(error: unknown): unknown {
     case 'VAL_001':
       return new AppError('COMMON400', `잘못된 요청입니다: ${error.message}`);
     default:
-      console.error(JSON.stringify({ level: 'error', msg: 'FluxPay refused a confirmation', status: error.status, code: error.code, error: error.message }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'FluxPay refused a confirmation',
+          status: error.status,
+          code: error.code,
+          error: error.message,
+        }),
+      );
       return new AppError('PAY5001');
   }
 }

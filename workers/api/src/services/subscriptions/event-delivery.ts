@@ -1,7 +1,14 @@
 import { createMoalogDb, type MoalogDb } from '@moalog/db/clients';
-import { handleQueueBatch, pollKafka, type EventHandler, type PollKafkaResult, type QueueBatchLike, type QueueBatchResult } from '@moalog/events/consume';
-import { Redis } from '@upstash/redis/cloudflare';
+import {
+  type EventHandler,
+  handleQueueBatch,
+  type PollKafkaResult,
+  pollKafka,
+  type QueueBatchLike,
+  type QueueBatchResult,
+} from '@moalog/events/consume';
 import { Kafka } from '@upstash/kafka';
+import { Redis } from '@upstash/redis/cloudflare';
 import { parseApiConfig } from '../../config.js';
 import { parseSubscriptionConfig } from './config.js';
 import { applyPaymentEvent } from './payment-events.js';
@@ -42,7 +49,15 @@ export function paymentEventHandler(db: MoalogDb): EventHandler {
   return async (received) => {
     const outcome = await applyPaymentEvent(db, received.event, received.eventType);
     if (outcome === 'applied') {
-      console.log(JSON.stringify({ level: 'info', msg: 'payment event applied', eventId: received.event.id, eventType: received.eventType, transport: received.transport }));
+      console.log(
+        JSON.stringify({
+          level: 'info',
+          msg: 'payment event applied',
+          eventId: received.event.id,
+          eventType: received.eventType,
+          transport: received.transport,
+        }),
+      );
     }
   };
 }
@@ -164,7 +179,13 @@ async function acquireLease(env: EventEnv, group: string, waitMs: number): Promi
   let redis: Redis;
   try {
     const { upstash } = parseApiConfig(env);
-    redis = new Redis({ url: upstash.url, token: upstash.token, retry: { retries: 0 }, enableTelemetry: false, signal: () => AbortSignal.timeout(2_000) });
+    redis = new Redis({
+      url: upstash.url,
+      token: upstash.token,
+      retry: { retries: 0 },
+      enableTelemetry: false,
+      signal: () => AbortSignal.timeout(2_000),
+    });
   } catch (error) {
     console.warn(JSON.stringify({ level: 'warn', msg: 'payment event poll without a lease: no Redis', error: String(error) }));
     return { release: async () => undefined };

@@ -126,7 +126,8 @@ export class FluxpayClient {
     }
     if (response.ok) {
       const parsed = z.looseObject({ success: z.literal(true), data: schema }).safeParse(json);
-      if (!parsed.success) throw new FluxpayUnavailable(`FluxPay answered ${method} ${path} with ${response.status} and an unexpected body`);
+      if (!parsed.success)
+        throw new FluxpayUnavailable(`FluxPay answered ${method} ${path} with ${response.status} and an unexpected body`);
       return { status: response.status, data: parsed.data.data as T };
     }
     const failure = errorEnvelopeSchema.safeParse(json);

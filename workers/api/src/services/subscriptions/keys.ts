@@ -42,7 +42,12 @@ export async function sha256Hex(text: string): Promise<string> {
  * the member, the plan and the client's key, so a retry with the same key reaches the same FluxPay
  * answers; a fresh random UUID when the client sent no key (then nothing is replayed).
  */
-export async function fluxpayKey(step: 'order' | 'payment', memberId: number, plan: string, clientKey: string | undefined): Promise<string> {
+export async function fluxpayKey(
+  step: 'order' | 'payment',
+  memberId: number,
+  plan: string,
+  clientKey: string | undefined,
+): Promise<string> {
   if (clientKey === undefined) return crypto.randomUUID();
   // The client's key is opaque: JSON keeps every separator inside it unambiguous.
   return uuidV5(JSON.stringify(['moalog-subscription', step, memberId, plan, clientKey]));

@@ -1,5 +1,5 @@
 import { memberSubscriptions, processedEvents } from '@moalog/db/moalog-schema';
-import { fluxpayOutboxEvent, type FluxpayCloudEvent, type FluxpayEventType } from '@moalog/events';
+import { type FluxpayCloudEvent, type FluxpayEventType, fluxpayOutboxEvent } from '@moalog/events';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { env } from '../../../test/helpers.js';
@@ -13,12 +13,31 @@ async function pendingMember() {
   const orderId = crypto.randomUUID();
   await testDb()
     .insert(memberSubscriptions)
-    .values({ memberId: member.memberId, planName: 'PRO', status: 'PENDING', fluxpayOrderId: orderId, fluxpayPaymentId: crypto.randomUUID() });
+    .values({
+      memberId: member.memberId,
+      planName: 'PRO',
+      status: 'PENDING',
+      fluxpayOrderId: orderId,
+      fluxpayPaymentId: crypto.randomUUID(),
+    });
   return { ...member, orderId };
 }
 
-function paymentEvent(type: Extract<FluxpayEventType, 'payment.confirmed' | 'payment.failed'>, orderId: string, userId: string): FluxpayCloudEvent {
-  const base = { paymentId: crypto.randomUUID(), orderId, userId, amount: 9900, currency: 'KRW', pgPaymentKey: 'tgen_x', paymentMethod: 'CARD', metadata: null };
+function paymentEvent(
+  type: Extract<FluxpayEventType, 'payment.confirmed' | 'payment.failed'>,
+  orderId: string,
+  userId: string,
+): FluxpayCloudEvent {
+  const base = {
+    paymentId: crypto.randomUUID(),
+    orderId,
+    userId,
+    amount: 9900,
+    currency: 'KRW',
+    pgPaymentKey: 'tgen_x',
+    paymentMethod: 'CARD',
+    metadata: null,
+  };
   const record =
     type === 'payment.confirmed'
       ? fluxpayOutboxEvent({
@@ -55,7 +74,9 @@ describe('applyPaymentEvent', () => {
 
     expect(await applyPaymentEvent(db(), event, 'payment.confirmed')).toBe('duplicate');
     const after = await rowsOf(member.memberId);
-    expect(after.map((r) => [r.status, r.startedAt.getTime(), r.updatedAt.getTime()])).toEqual(rows.map((r) => [r.status, r.startedAt.getTime(), r.updatedAt.getTime()]));
+    expect(after.map((r) => [r.status, r.startedAt.getTime(), r.updatedAt.getTime()])).toEqual(
+      rows.map((r) => [r.status, r.startedAt.getTime(), r.updatedAt.getTime()]),
+    );
   });
 
   it('concurrent deliveries of one event apply it exactly once', async () => {
@@ -69,7 +90,9 @@ describe('applyPaymentEvent', () => {
 
   it('payment.failed expires the PENDING subscription and leaves FREE ACTIVE', async () => {
     const member = await pendingMember();
-    expect(await applyPaymentEvent(db(), paymentEvent('payment.failed', member.orderId, String(member.memberId)), 'payment.failed')).toBe('applied');
+    expect(await applyPaymentEvent(db(), paymentEvent('payment.failed', member.orderId, String(member.memberId)), 'payment.failed')).toBe(
+      'applied',
+    );
     expect((await rowsOf(member.memberId)).map((r) => [r.planName, r.status])).toEqual([
       ['FREE', 'ACTIVE'],
       ['PRO', 'EXPIRED'],
@@ -86,7 +109,9 @@ describe('applyPaymentEvent', () => {
     const failedFirst = await pendingMember();
     const other = String(failedFirst.memberId);
     await applyPaymentEvent(db(), paymentEvent('payment.failed', failedFirst.orderId, other), 'payment.failed');
-    expect(await applyPaymentEvent(db(), paymentEvent('payment.confirmed', failedFirst.orderId, other), 'payment.confirmed')).toBe('applied');
+    expect(await applyPaymentEvent(db(), paymentEvent('payment.confirmed', failedFirst.orderId, other), 'payment.confirmed')).toBe(
+      'applied',
+    );
     expect((await rowsOf(failedFirst.memberId)).map((r) => r.status)).toEqual(['CANCELLED', 'ACTIVE']);
   });
 
@@ -98,7 +123,14 @@ describe('applyPaymentEvent', () => {
       eventType: 'order.created',
       tenantId: '__default__',
       aggregateId: member.orderId,
-      data: { orderId: member.orderId, userId: String(member.memberId), totalAmount: 9900, currency: 'KRW', exclusiveKey: null, metadata: null },
+      data: {
+        orderId: member.orderId,
+        userId: String(member.memberId),
+        totalAmount: 9900,
+        currency: 'KRW',
+        exclusiveKey: null,
+        metadata: null,
+      },
     }).payload as FluxpayCloudEvent;
     expect(await applyPaymentEvent(db(), unknown, 'payment.confirmed')).toBe('ignored');
     expect(await applyPaymentEvent(db(), otherMember, 'payment.confirmed')).toBe('ignored');
@@ -131,7 +163,12 @@ describe('consumeQueueBatch (the queue handler)', () => {
       this.retried = true;
     },
   });
-  const queueBody = (event: FluxpayCloudEvent) => ({ topic: 'fluxpay.payment.events', key: `__default__:${event.subject}`, value: JSON.stringify(event), headers: {} });
+  const queueBody = (event: FluxpayCloudEvent) => ({
+    topic: 'fluxpay.payment.events',
+    key: `__default__:${event.subject}`,
+    value: JSON.stringify(event),
+    headers: {},
+  });
 
   it('applies events and acks them; acks what is not an event; retries what failed', async () => {
     const member = await pendingMember();

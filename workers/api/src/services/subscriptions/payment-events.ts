@@ -32,7 +32,14 @@ export async function applyPaymentEvent(db: MoalogDb, event: FluxpayCloudEvent, 
   const data = event.data as unknown as Record<string, unknown>;
   const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
   if (!orderId || event.id.length > MAX_EVENT_ID_LENGTH) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'payment event without a usable order id or event id', eventId: event.id.slice(0, 100), eventType }));
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'payment event without a usable order id or event id',
+        eventId: event.id.slice(0, 100),
+        eventType,
+      }),
+    );
     return 'ignored';
   }
 
@@ -45,7 +52,9 @@ export async function applyPaymentEvent(db: MoalogDb, event: FluxpayCloudEvent, 
     .limit(1);
   if (!target) return 'ignored';
   if (typeof data.userId === 'string' && data.userId !== String(target.memberId)) {
-    console.error(JSON.stringify({ level: 'error', msg: 'payment event names another member than its subscription', eventId: event.id, orderId }));
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'payment event names another member than its subscription', eventId: event.id, orderId }),
+    );
     return 'ignored';
   }
 
@@ -56,11 +65,7 @@ export async function applyPaymentEvent(db: MoalogDb, event: FluxpayCloudEvent, 
     if (Number((inserted as unknown as { rowsAffected?: number }).rowsAffected ?? 0) !== 1) return 'duplicate' as const;
 
     await lockMember(tx, target.memberId);
-    const [row] = await tx
-      .select()
-      .from(memberSubscriptions)
-      .where(eq(memberSubscriptions.subscriptionId, target.subscriptionId))
-      .limit(1);
+    const [row] = await tx.select().from(memberSubscriptions).where(eq(memberSubscriptions.subscriptionId, target.subscriptionId)).limit(1);
     if (!row) return 'ignored' as const;
     const now = new Date();
 

@@ -14,9 +14,33 @@ export interface Plan {
 
 /** The original's static plan table (`subscription_plan.rs`). */
 export const PLANS: readonly Plan[] = [
-  { name: 'FREE', displayName: 'Free', aiAnalysisLimit: 3, aiAssistantLimit: 3, pdfExportEnabled: false, maxRoomMembers: 10, monthlyPrice: 0 },
-  { name: 'PRO', displayName: 'Pro', aiAnalysisLimit: -1, aiAssistantLimit: -1, pdfExportEnabled: true, maxRoomMembers: 10, monthlyPrice: 9_900 },
-  { name: 'TEAM', displayName: 'Team', aiAnalysisLimit: -1, aiAssistantLimit: -1, pdfExportEnabled: true, maxRoomMembers: -1, monthlyPrice: 29_900 },
+  {
+    name: 'FREE',
+    displayName: 'Free',
+    aiAnalysisLimit: 3,
+    aiAssistantLimit: 3,
+    pdfExportEnabled: false,
+    maxRoomMembers: 10,
+    monthlyPrice: 0,
+  },
+  {
+    name: 'PRO',
+    displayName: 'Pro',
+    aiAnalysisLimit: -1,
+    aiAssistantLimit: -1,
+    pdfExportEnabled: true,
+    maxRoomMembers: 10,
+    monthlyPrice: 9_900,
+  },
+  {
+    name: 'TEAM',
+    displayName: 'Team',
+    aiAnalysisLimit: -1,
+    aiAssistantLimit: -1,
+    pdfExportEnabled: true,
+    maxRoomMembers: -1,
+    monthlyPrice: 29_900,
+  },
 ];
 
 export type PaidPlanName = Exclude<PlanName, 'FREE'>;

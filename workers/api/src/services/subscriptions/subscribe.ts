@@ -1,12 +1,12 @@
 import type { MoalogDb } from '@moalog/db/clients';
-import { members, memberSubscriptions, type MemberSubscription, type PlanName } from '@moalog/db/moalog-schema';
-import { AppError, errorBody, errorCatalog, successBody, type ErrorCode, type ErrorEnvelope, type SuccessEnvelope } from '@moalog/shared';
+import { type MemberSubscription, memberSubscriptions, members, type PlanName } from '@moalog/db/moalog-schema';
+import { AppError, type ErrorCode, type ErrorEnvelope, errorBody, errorCatalog, type SuccessEnvelope, successBody } from '@moalog/shared';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
-import { FluxpayClient, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
+import { type FluxpayClient, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
 import { completeKey, type IdempotencyClaim } from './idempotency.js';
 import { fluxpayKey } from './keys.js';
-import { planOf, productOf, type PaidPlanName } from './plans.js';
-import { checkoutView, exclusiveKeyOf, subscriptionView, type CheckoutView, type SubscriptionView } from './subscriptions.js';
+import { type PaidPlanName, planOf, productOf } from './plans.js';
+import { type CheckoutView, checkoutView, exclusiveKeyOf, type SubscriptionView, subscriptionView } from './subscriptions.js';
 
 export const SUBSCRIBED_MESSAGE = '구독이 생성되었습니다.';
 
@@ -16,7 +16,9 @@ export interface SubscribeResult extends SubscriptionView {
 }
 
 /** What POST /api/v1/subscriptions answers: stored with its key and replayed as it is. */
-export type SubscribeAnswer = { status: 200; body: SuccessEnvelope<SubscribeResult> } | { status: 409; body: ErrorEnvelope; code: ErrorCode };
+export type SubscribeAnswer =
+  | { status: 200; body: SuccessEnvelope<SubscribeResult> }
+  | { status: 409; body: ErrorEnvelope; code: ErrorCode };
 
 export interface SubscribeContext {
   db: MoalogDb;
@@ -162,7 +164,11 @@ async function createPaid(context: SubscribeContext, plan: PaidPlanName): Promis
       metadata: { source: 'moalog', memberId, planName: plan },
       idempotencyKey: await fluxpayKey('order', memberId, plan, clientKey),
     });
-    const payment = await fluxpay.ensurePayment({ orderId: order.orderId, amount: price, idempotencyKey: await fluxpayKey('payment', memberId, plan, clientKey) });
+    const payment = await fluxpay.ensurePayment({
+      orderId: order.orderId,
+      amount: price,
+      idempotencyKey: await fluxpayKey('payment', memberId, plan, clientKey),
+    });
     orderId = order.orderId;
     paymentId = payment.paymentId;
   } catch (error) {
@@ -193,7 +199,15 @@ export function fluxpayFailure(error: unknown): unknown {
   if (error instanceof FluxpayRejected) {
     // The same FluxPay key is still being worked on (a retry of this request while the first runs).
     if (error.code === 'VAL_005') return new AppError('PAY4092');
-    console.error(JSON.stringify({ level: 'error', msg: 'FluxPay refused a subscription call', status: error.status, code: error.code, error: error.message }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'FluxPay refused a subscription call',
+        status: error.status,
+        code: error.code,
+        error: error.message,
+      }),
+    );
     return new AppError('PAY5001');
   }
   return error;
@@ -216,6 +230,8 @@ export async function cancelSubscription(db: MoalogDb, memberId: number): Promis
     await tx
       .update(memberSubscriptions)
       .set({ status: 'CANCELLED', cancelledAt: new Date() })
-      .where(and(eq(memberSubscriptions.memberId, memberId), eq(memberSubscriptions.status, 'ACTIVE'), ne(memberSubscriptions.planName, 'FREE')));
+      .where(
+        and(eq(memberSubscriptions.memberId, memberId), eq(memberSubscriptions.status, 'ACTIVE'), ne(memberSubscriptions.planName, 'FREE')),
+      );
   });
 }

@@ -1,5 +1,5 @@
-import { type MemberSubscription, type PlanName, type SubscriptionStatus } from '@moalog/db/moalog-schema';
-import { planOf, productOf, type PaidPlanName } from './plans.js';
+import type { MemberSubscription, PlanName, SubscriptionStatus } from '@moalog/db/moalog-schema';
+import { type PaidPlanName, planOf, productOf } from './plans.js';
 
 /**
  * `SubscriptionResponse` (reference §2.3.4). Unlike the original, which leaked Rust enum names
@@ -73,7 +73,5 @@ export function exclusiveKeyOf(memberId: number, plan: PaidPlanName): string {
  */
 export function currentOf(rows: readonly MemberSubscription[]): MemberSubscription | undefined {
   const rank = (row: MemberSubscription) => (row.planName === 'FREE' ? 0 : 1);
-  return rows
-    .filter((row) => row.status === 'ACTIVE')
-    .sort((a, b) => rank(b) - rank(a) || b.subscriptionId - a.subscriptionId)[0];
+  return rows.filter((row) => row.status === 'ACTIVE').sort((a, b) => rank(b) - rank(a) || b.subscriptionId - a.subscriptionId)[0];
 }
