@@ -59,15 +59,13 @@ export async function newRoom(memberIds: number[]): Promise<number> {
     .$returningId();
   if (!room) throw new Error('room insert returned no id');
   if (memberIds.length > 0) {
-    await db
-      .insert(memberRetroRooms)
-      .values(
-        memberIds.map((memberId, i) => ({
-          memberId,
-          retroRoomId: room.retroRoomId,
-          role: i === 0 ? ('OWNER' as const) : ('MEMBER' as const),
-        })),
-      );
+    await db.insert(memberRetroRooms).values(
+      memberIds.map((memberId, i) => ({
+        memberId,
+        retroRoomId: room.retroRoomId,
+        role: i === 0 ? ('OWNER' as const) : ('MEMBER' as const),
+      })),
+    );
   }
   return room.retroRoomId;
 }

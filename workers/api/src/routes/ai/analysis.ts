@@ -5,14 +5,16 @@ import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/share
 import { and, eq, sql } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
+import { kstMonthStart } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import { analyzedInRoomSince, fitAnalysis, loadAnalysisInput, storeAnalysis } from '../../services/ai/analysis.js';
 import { claimAnalysis } from '../../services/ai/analysis-claim.js';
 import { aiServices } from '../../services/ai/context.js';
 import { completeStructured } from '../../services/ai/openai-client.js';
-import { currentPlan, kstMonthStart, PLAN_AI_LIMITS } from '../../services/ai/plans.js';
 import { ANALYSIS_SYSTEM_PROMPT, analysisUserPrompt } from '../../services/ai/prompts.js';
 import { analysisJsonSchema } from '../../services/ai/schemas.js';
+import { monthlyAiLimit } from '../../services/plans/catalogue.js';
+import { currentPlan } from '../../services/plans/current-plan.js';
 
 const analysisResult = z
   .object({
@@ -107,7 +109,7 @@ export const aiAnalysisRoutes = newRouter().openapi(route, async (c) => {
 
   const monthStart = kstMonthStart();
   const [plan, analyzedThisMonth] = await Promise.all([currentPlan(db, memberId), analyzedInRoomSince(db, found.retroRoomId, monthStart)]);
-  const monthlyLimit = PLAN_AI_LIMITS[plan].analysis;
+  const monthlyLimit = monthlyAiLimit(plan, 'analysis');
   if (monthlyLimit !== null && analyzedThisMonth >= monthlyLimit) throw new AppError('AI4031', '월간 분석 가능 횟수를 초과하였습니다.');
 
   const input = await loadAnalysisInput(db, retrospectId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { app, env, envelope } from '../../../test/helpers.js';
-import { kstMonthStart } from '../../services/ai/plans.js';
+import { kstMonthStart } from '../../lib/kst.js';
 import {
   addAssistantUses,
   askGuide,

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
+import { kstMonthStart } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import {
   ASSISTANT_LIMIT_MESSAGE,
@@ -14,7 +15,6 @@ import {
 import { aiServices } from '../../services/ai/context.js';
 import { guideCacheKey, readCachedGuides, storeGuides } from '../../services/ai/guide-cache.js';
 import { completeStructured } from '../../services/ai/openai-client.js';
-import { currentPlan, kstMonthStart, PLAN_AI_LIMITS } from '../../services/ai/plans.js';
 import {
   INITIAL_GUIDE_SYSTEM_PROMPT,
   initialGuideUserPrompt,
@@ -22,6 +22,8 @@ import {
   personalizedGuideUserPrompt,
 } from '../../services/ai/prompts.js';
 import { guideJsonSchema, guideOutputSchema } from '../../services/ai/schemas.js';
+import { monthlyAiLimit } from '../../services/plans/catalogue.js';
+import { currentPlan } from '../../services/plans/current-plan.js';
 
 const MAX_DRAFT_CHARS = 1_000;
 
@@ -107,7 +109,7 @@ export const aiAssistantRoutes = newRouter().openapi(route, async (c) => {
 
   const monthStart = kstMonthStart();
   const [plan, usedBefore] = await Promise.all([currentPlan(db, memberId), assistantUsesSince(db, memberId, monthStart)]);
-  const monthlyLimit = PLAN_AI_LIMITS[plan].assistant;
+  const monthlyLimit = monthlyAiLimit(plan, 'assistant');
   if (monthlyLimit !== null && usedBefore >= monthlyLimit) throw new AppError('AI4032', ASSISTANT_LIMIT_MESSAGE);
 
   const questionContent = await questionOfParticipant(db, memberId, retrospectId, questionId);

@@ -22,15 +22,12 @@ export const NICKNAME_PATTERN = /^[\p{Alphabetic}\p{N}]{1,20}$/u;
 
 const signupBody = z
   .object({
-    nickname: z
-      .string()
-      .regex(NICKNAME_PATTERN, '닉네임은 1~20자의 한글, 영문, 숫자만 사용할 수 있습니다')
-      .openapi({
-        minLength: 1,
-        maxLength: 20,
-        description: '1–20 letters or digits (Hangul, Latin, …); no spaces or symbols',
-        example: '모아로그',
-      }),
+    nickname: z.string().regex(NICKNAME_PATTERN, '닉네임은 1~20자의 한글, 영문, 숫자만 사용할 수 있습니다').openapi({
+      minLength: 1,
+      maxLength: 20,
+      description: '1–20 letters or digits (Hangul, Latin, …); no spaces or symbols',
+      example: '모아로그',
+    }),
   })
   .openapi('SignupRequest');
 

@@ -3,11 +3,11 @@ import { AppError, type ErrorCode, type ErrorEnvelope, idempotencyHeaders, type 
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireExistingMember } from '../../auth/require-member.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
+import { parsePlanName } from '../../services/plans/catalogue.js';
 import { parseSubscriptionConfig } from '../../services/subscriptions/config.js';
 import { FluxpayClient } from '../../services/subscriptions/fluxpay-client.js';
 import { claimKey, type IdempotencyClaim, releaseKey } from '../../services/subscriptions/idempotency.js';
 import { sha256Hex } from '../../services/subscriptions/keys.js';
-import { parsePlanName } from '../../services/subscriptions/plans.js';
 import { type SubscribeResult, subscribe } from '../../services/subscriptions/subscribe.js';
 import { subscribeResultSchema } from './schemas.js';
 

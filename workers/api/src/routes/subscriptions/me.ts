@@ -5,7 +5,8 @@ import { and, desc, eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
-import { currentOf, SYNTHETIC_FREE, subscriptionView } from '../../services/subscriptions/subscriptions.js';
+import { currentOf } from '../../services/plans/current-plan.js';
+import { SYNTHETIC_FREE, subscriptionView } from '../../services/subscriptions/subscriptions.js';
 import { mySubscriptionSchema } from './schemas.js';
 
 const HISTORY_LIMIT = 20;

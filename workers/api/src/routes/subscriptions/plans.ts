@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ok } from '@moalog/shared';
 import { newRouter } from '../../app.js';
 import { successAnswer } from '../../lib/retro-openapi.js';
-import { PLANS } from '../../services/subscriptions/plans.js';
+import { PLANS } from '../../services/plans/catalogue.js';
 import { planSchema } from './schemas.js';
 
 const route = createRoute({

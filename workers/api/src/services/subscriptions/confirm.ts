@@ -2,8 +2,8 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { memberSubscriptions, type PlanName } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
 import { and, desc, eq } from 'drizzle-orm';
+import { planOf } from '../plans/catalogue.js';
 import { type FluxpayClient, type FluxpayPayment, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
-import { planOf } from './plans.js';
 import { type SubscriptionView, subscriptionView } from './subscriptions.js';
 
 export const CONFIRMED_MESSAGE = '결제가 승인되었습니다. 구독은 결제 이벤트가 반영되는 즉시 활성화됩니다.';

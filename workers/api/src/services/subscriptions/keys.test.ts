@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { oneMonthAfter, parsePlanName } from '../plans/catalogue.js';
 import { fluxpayKey, sha256Hex, uuidV5 } from './keys.js';
-import { oneMonthAfter, parsePlanName } from './plans.js';
 
 describe('uuidV5', () => {
   it('matches RFC 9562 (the DNS namespace example for www.example.com)', async () => {

@@ -11,15 +11,13 @@ import { applyPaymentEvent } from './payment-events.js';
 async function pendingMember() {
   const member = await newMember();
   const orderId = crypto.randomUUID();
-  await testDb()
-    .insert(memberSubscriptions)
-    .values({
-      memberId: member.memberId,
-      planName: 'PRO',
-      status: 'PENDING',
-      fluxpayOrderId: orderId,
-      fluxpayPaymentId: crypto.randomUUID(),
-    });
+  await testDb().insert(memberSubscriptions).values({
+    memberId: member.memberId,
+    planName: 'PRO',
+    status: 'PENDING',
+    fluxpayOrderId: orderId,
+    fluxpayPaymentId: crypto.randomUUID(),
+  });
   return { ...member, orderId };
 }
 

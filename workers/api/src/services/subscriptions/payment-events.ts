@@ -2,7 +2,7 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { memberSubscriptions, processedEvents } from '@moalog/db/moalog-schema';
 import type { FluxpayCloudEvent, FluxpayEventType } from '@moalog/events';
 import { and, eq, ne } from 'drizzle-orm';
-import { oneMonthAfter } from './plans.js';
+import { oneMonthAfter } from '../plans/catalogue.js';
 import { lockMember } from './subscribe.js';
 
 /**

@@ -2,10 +2,10 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { type MemberSubscription, memberSubscriptions, members, type PlanName } from '@moalog/db/moalog-schema';
 import { AppError, type ErrorCode, type ErrorEnvelope, errorBody, errorCatalog, type SuccessEnvelope, successBody } from '@moalog/shared';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import { type PaidPlanName, planOf, productOf } from '../plans/catalogue.js';
 import { type FluxpayClient, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
 import { completeKey, type IdempotencyClaim } from './idempotency.js';
 import { fluxpayKey } from './keys.js';
-import { type PaidPlanName, planOf, productOf } from './plans.js';
 import { type CheckoutView, checkoutView, exclusiveKeyOf, type SubscriptionView, subscriptionView } from './subscriptions.js';
 
 export const SUBSCRIBED_MESSAGE = '구독이 생성되었습니다.';

@@ -1,5 +1,5 @@
 import type { MemberSubscription, PlanName, SubscriptionStatus } from '@moalog/db/moalog-schema';
-import { type PaidPlanName, planOf, productOf } from './plans.js';
+import { type PaidPlanName, planOf, productOf } from '../plans/catalogue.js';
 
 /**
  * `SubscriptionResponse` (reference §2.3.4). Unlike the original, which leaked Rust enum names
@@ -65,13 +65,4 @@ export function checkoutView(row: MemberSubscription): CheckoutView | null {
 /** FluxPay's exclusiveKey: one payable order per member and plan. */
 export function exclusiveKeyOf(memberId: number, plan: PaidPlanName): string {
   return `subscription:${memberId}:${plan}`;
-}
-
-/**
- * The member's current subscription among its ACTIVE rows: a paid plan before FREE (a plan switch in
- * flight may briefly leave two), then the newest.
- */
-export function currentOf(rows: readonly MemberSubscription[]): MemberSubscription | undefined {
-  const rank = (row: MemberSubscription) => (row.planName === 'FREE' ? 0 : 1);
-  return rows.filter((row) => row.status === 'ACTIVE').sort((a, b) => rank(b) - rank(a) || b.subscriptionId - a.subscriptionId)[0];
 }

@@ -1,6 +1,6 @@
 import type { PlanName } from '@moalog/db/moalog-schema';
 
-/** One plan as `GET /api/v1/plans` lists it (reference §2.2); -1 means unlimited. */
+/** One plan as `GET /api/v1/plans` lists it; -1 means unlimited. The one catalogue every limit and price is read from. */
 export interface Plan {
   name: PlanName;
   displayName: string;
@@ -12,7 +12,7 @@ export interface Plan {
   monthlyPrice: number;
 }
 
-/** The original's static plan table (`subscription_plan.rs`). */
+/** FREE, PRO and TEAM, lowest first: a plan's index is its rank. */
 export const PLANS: readonly Plan[] = [
   {
     name: 'FREE',
@@ -44,6 +44,18 @@ export const PLANS: readonly Plan[] = [
 ];
 
 export type PaidPlanName = Exclude<PlanName, 'FREE'>;
+
+/** FREE 0, PRO 1, TEAM 2: which of two plans is the higher. */
+export function planRank(name: PlanName): number {
+  return PLANS.findIndex((plan) => plan.name === name);
+}
+
+/** A monthly AI allowance of the plan: a count, or null for unlimited. */
+export function monthlyAiLimit(name: PlanName, feature: 'analysis' | 'assistant'): number | null {
+  const plan = planOf(name);
+  const limit = feature === 'analysis' ? plan.aiAnalysisLimit : plan.aiAssistantLimit;
+  return limit < 0 ? null : limit;
+}
 
 export function planOf(name: PlanName): Plan {
   const plan = PLANS.find((candidate) => candidate.name === name);

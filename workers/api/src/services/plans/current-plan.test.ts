@@ -1,7 +1,9 @@
-import { memberSubscriptions } from '@moalog/db/moalog-schema';
+import { type MemberSubscription, memberSubscriptions } from '@moalog/db/moalog-schema';
 import { describe, expect, it } from 'vitest';
+import { kstMonthStart } from '../../lib/kst.js';
 import { db, newMember, subscribe } from '../../routes/ai/ai-test-fixtures.js';
-import { currentPlan, kstMonthStart, PLAN_AI_LIMITS } from './plans.js';
+import { monthlyAiLimit } from './catalogue.js';
+import { currentOf, currentPlan } from './current-plan.js';
 
 describe('kstMonthStart', () => {
   it('is midnight of the 1st in Korea, as a UTC instant', () => {
@@ -38,10 +40,28 @@ describe('currentPlan', () => {
   });
 
   it('gives FREE three analyses and three guides a month, PRO and TEAM no limit', () => {
-    expect(PLAN_AI_LIMITS).toEqual({
+    const limits = Object.fromEntries(
+      (['FREE', 'PRO', 'TEAM'] as const).map((plan) => [
+        plan,
+        { analysis: monthlyAiLimit(plan, 'analysis'), assistant: monthlyAiLimit(plan, 'assistant') },
+      ]),
+    );
+    expect(limits).toEqual({
       FREE: { analysis: 3, assistant: 3 },
       PRO: { analysis: null, assistant: null },
       TEAM: { analysis: null, assistant: null },
     });
+  });
+});
+
+describe('currentOf', () => {
+  const row = (subscriptionId: number, planName: 'FREE' | 'PRO' | 'TEAM', status: 'ACTIVE' | 'PENDING' | 'CANCELLED' = 'ACTIVE') =>
+    ({ subscriptionId, planName, status }) as MemberSubscription;
+
+  it('takes the higher ACTIVE plan, then the newest, and ignores rows that are not ACTIVE', () => {
+    expect(currentOf([row(1, 'FREE'), row(2, 'PRO'), row(3, 'FREE')])?.subscriptionId).toBe(2);
+    expect(currentOf([row(4, 'PRO'), row(5, 'TEAM'), row(6, 'PRO')])?.subscriptionId).toBe(5);
+    expect(currentOf([row(7, 'FREE'), row(8, 'FREE')])?.subscriptionId).toBe(8);
+    expect(currentOf([row(9, 'TEAM', 'PENDING'), row(10, 'PRO', 'CANCELLED')])).toBeUndefined();
   });
 });
