@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { envelope } from '../../../test/helpers.js';
-import { kstMonthStart } from '../../lib/kst.js';
 import {
   analyze,
   envWith,
@@ -15,7 +13,9 @@ import {
   retrospectRow,
   submittedRetrospect,
   subscribe,
-} from './ai-test-fixtures.js';
+} from '../../../test/ai-fixtures.js';
+import { envelope } from '../../../test/helpers.js';
+import { kstMonthStart } from '../../lib/kst.js';
 
 describe('POST /api/v1/retrospects/{id}/analysis — happy', () => {
   it('analyzes a submitted retrospect (two participants, five answers each), stores it, with one OpenAI call', async () => {

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { app, env, envelope } from '../../../test/helpers.js';
-import { kstMonthStart } from '../../lib/kst.js';
 import {
   addAssistantUses,
   askGuide,
@@ -15,7 +13,9 @@ import {
   participate,
   subscribe,
   uniqueQuestions,
-} from './ai-test-fixtures.js';
+} from '../../../test/ai-fixtures.js';
+import { app, env, envelope } from '../../../test/helpers.js';
+import { kstMonthStart } from '../../lib/kst.js';
 
 /** A member drafting a retrospect of their own room, with the worker bound to a fresh OpenAI key. */
 async function drafting(label = 'drf') {
@@ -194,7 +194,7 @@ describe('POST /api/v1/retrospects/{id}/questions/{questionId}/assistant — sec
     expect((await askGuide(retrospectId, 1, member, testEnv, { content: secret })).status).toBe(200);
 
     const roomMate = await newMember('mate');
-    const { db } = await import('./ai-test-fixtures.js');
+    const { db } = await import('../../../test/ai-fixtures.js');
     const { memberRetroRooms } = await import('@moalog/db/moalog-schema');
     await db.insert(memberRetroRooms).values({ memberId: roomMate.memberId, retroRoomId: roomId, role: 'MEMBER' });
     const outsider = await newMember('out');

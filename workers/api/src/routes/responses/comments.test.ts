@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectOk, newUser, submittedRetrospect } from '../../lib/retro-test-fixtures.js';
+import { call, expectOk, newUser, submittedRetrospect } from '../../../test/retro-fixtures.js';
 
 const comments = (id: number | string, query = '') => `/api/v1/responses/${id}/comments${query}`;
 const KST_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;

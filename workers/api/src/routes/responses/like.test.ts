@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectOk, joinRoom, newUser, submittedRetrospect } from '../../lib/retro-test-fixtures.js';
+import { call, expectOk, joinRoom, newUser, submittedRetrospect } from '../../../test/retro-fixtures.js';
 
 const like = (id: number | string) => `/api/v1/responses/${id}/likes`;
 

@@ -2,7 +2,7 @@ import { members } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { app, env } from '../../../test/helpers.js';
-import { call, expectOk, newUser, testDb, uniqueTitle } from '../../lib/retro-test-fixtures.js';
+import { call, expectOk, newUser, testDb, uniqueTitle } from '../../../test/retro-fixtures.js';
 
 const ROOMS = '/api/v1/retro-rooms';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, leftoverRows, newUser, submittedRetrospect } from '../../lib/retro-test-fixtures.js';
+import { call, createRoom, expectOk, leftoverRows, newUser, submittedRetrospect } from '../../../test/retro-fixtures.js';
 
 const roomPath = (id: number | string) => `/api/v1/retro-rooms/${id}`;
 

@@ -1,7 +1,7 @@
 import { members, retroRooms } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, newUser, testDb } from '../../lib/retro-test-fixtures.js';
+import { call, createRoom, expectOk, newUser, testDb } from '../../../test/retro-fixtures.js';
 
 const JOIN = '/api/v1/retro-rooms/join';
 

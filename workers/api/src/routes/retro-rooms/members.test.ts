@@ -1,7 +1,7 @@
 import { members } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, joinRoom, newUser, testDb } from '../../lib/retro-test-fixtures.js';
+import { call, createRoom, expectOk, joinRoom, newUser, testDb } from '../../../test/retro-fixtures.js';
 
 const membersOf = (id: number | string) => `/api/v1/retro-rooms/${id}/members`;
 

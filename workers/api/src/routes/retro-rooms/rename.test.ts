@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, joinRoom, newUser, uniqueTitle } from '../../lib/retro-test-fixtures.js';
+import { call, createRoom, expectOk, joinRoom, newUser, uniqueTitle } from '../../../test/retro-fixtures.js';
 
 const nameOf = (id: number | string) => `/api/v1/retro-rooms/${id}/name`;
 

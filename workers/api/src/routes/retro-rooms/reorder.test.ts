@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, joinRoom, newUser } from '../../lib/retro-test-fixtures.js';
+import { call, createRoom, expectOk, joinRoom, newUser } from '../../../test/retro-fixtures.js';
 
 const ORDER = '/api/v1/retro-rooms/order';
 

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  call,
-  createRetrospect,
-  createRoom,
-  expectOk,
-  joinRoom,
-  kstSchedule,
-  newUser,
-  participate,
-} from '../../lib/retro-test-fixtures.js';
+import { call, createRetrospect, createRoom, expectOk, joinRoom, kstSchedule, newUser, participate } from '../../../test/retro-fixtures.js';
 
 const retrospectsOf = (id: number | string) => `/api/v1/retro-rooms/${id}/retrospects`;
 

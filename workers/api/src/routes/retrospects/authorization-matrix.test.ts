@@ -4,7 +4,7 @@
  * answers 403 or 404 with the error envelope, leaks none of the room's data, and changes nothing.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { answersFor, call, expectOk, kstSchedule, submittedRetrospect, type TestUser } from '../../lib/retro-test-fixtures.js';
+import { answersFor, call, expectOk, kstSchedule, submittedRetrospect, type TestUser } from '../../../test/retro-fixtures.js';
 
 type Cast = Awaited<ReturnType<typeof submittedRetrospect>>;
 

@@ -6,7 +6,7 @@
 import { errorCatalog } from '@moalog/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app, env } from '../../../test/helpers.js';
-import { participate, roomWithCast, type TestUser } from '../../lib/retro-test-fixtures.js';
+import { participate, roomWithCast, type TestUser } from '../../../test/retro-fixtures.js';
 
 type Ids = { roomId: number; retrospectId: number };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, kstSchedule, newUser } from '../../lib/retro-test-fixtures.js';
+import { call, createRoom, expectOk, kstSchedule, newUser } from '../../../test/retro-fixtures.js';
 import { defaultQuestions } from '../../lib/retrospect-questions.js';
 
 const RETROSPECTS = '/api/v1/retrospects';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRetrospect, expectOk, leftoverRows, newUser, submittedRetrospect } from '../../lib/retro-test-fixtures.js';
+import { call, createRetrospect, expectOk, leftoverRows, newUser, submittedRetrospect } from '../../../test/retro-fixtures.js';
 
 const retrospectPath = (id: number | string) => `/api/v1/retrospects/${id}`;
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { answersFor, call, expectOk, newUser, participate, roomWithCast, submit, testDb } from '../../lib/retro-test-fixtures.js';
+import { answersFor, call, expectOk, newUser, participate, roomWithCast, submit, testDb } from '../../../test/retro-fixtures.js';
 
 const drafts = (id: number | string) => `/api/v1/retrospects/${id}/drafts`;
 

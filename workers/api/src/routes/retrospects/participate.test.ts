@@ -2,7 +2,7 @@ import { retrospects } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { app, bearer, env, loginAs } from '../../../test/helpers.js';
-import { call, expectOk, newUser, roomWithCast, testDb } from '../../lib/retro-test-fixtures.js';
+import { call, expectOk, newUser, roomWithCast, testDb } from '../../../test/retro-fixtures.js';
 import { defaultQuestions } from '../../lib/retrospect-questions.js';
 
 const participants = (id: number | string) => `/api/v1/retrospects/${id}/participants`;

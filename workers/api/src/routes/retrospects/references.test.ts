@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRetrospect, expectOk, newUser, roomWithCast } from '../../lib/retro-test-fixtures.js';
+import { call, createRetrospect, expectOk, newUser, roomWithCast } from '../../../test/retro-fixtures.js';
 
 const references = (id: number | string) => `/api/v1/retrospects/${id}/references`;
 

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  call,
-  expectOk,
-  joinRoom,
-  newUser,
-  participate,
-  roomWithCast,
-  submit,
-  submittedRetrospect,
-} from '../../lib/retro-test-fixtures.js';
+import { call, expectOk, joinRoom, newUser, participate, roomWithCast, submit, submittedRetrospect } from '../../../test/retro-fixtures.js';
 
 const responsesOf = (id: number | string, query = '') => `/api/v1/retrospects/${id}/responses${query}`;
 

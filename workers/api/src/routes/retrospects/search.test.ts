@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, createRetrospect, createRoom, expectOk, kstSchedule, newUser, roomWithCast } from '../../lib/retro-test-fixtures.js';
+import { call, createRetrospect, createRoom, expectOk, kstSchedule, newUser, roomWithCast } from '../../../test/retro-fixtures.js';
 
 const search = (keyword?: string) => `/api/v1/retrospects/search${keyword === undefined ? '' : `?keyword=${encodeURIComponent(keyword)}`}`;
 

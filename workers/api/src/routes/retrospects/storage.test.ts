@@ -1,7 +1,7 @@
 import { memberRetros } from '@moalog/db/moalog-schema';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createRetrospect, expectOk, newUser, participate, roomWithCast, submit, testDb } from '../../lib/retro-test-fixtures.js';
+import { call, createRetrospect, expectOk, newUser, participate, roomWithCast, submit, testDb } from '../../../test/retro-fixtures.js';
 
 const storage = (range?: string) => `/api/v1/retrospects/storage${range === undefined ? '' : `?range=${range}`}`;
 const DAY = 24 * 3600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answersFor, call, expectOk, newUser, participate, roomWithCast } from '../../lib/retro-test-fixtures.js';
+import { answersFor, call, expectOk, newUser, participate, roomWithCast } from '../../../test/retro-fixtures.js';
 
 const submitPath = (id: number | string) => `/api/v1/retrospects/${id}/submit`;
 

@@ -1,7 +1,7 @@
 import { memberSubscriptions } from '@moalog/db/moalog-schema';
 import { describe, expect, it } from 'vitest';
 import { craftToken } from '../../../test/helpers.js';
-import { call, newMember, rowsOf, testDb } from './subscription-test-fixtures.js';
+import { call, newMember, rowsOf, testDb } from '../../../test/subscription-fixtures.js';
 
 const CANCEL = '/api/v1/subscriptions/cancel';
 

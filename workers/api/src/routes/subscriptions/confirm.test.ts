@@ -10,7 +10,7 @@ import {
   rowsOf,
   subscribe,
   tossKey,
-} from './subscription-test-fixtures.js';
+} from '../../../test/subscription-fixtures.js';
 
 const CONFIRM = '/api/v1/subscriptions/confirm';
 

@@ -2,9 +2,9 @@ import { memberSubscriptions, subscriptionRequests } from '@moalog/db/moalog-sch
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { craftToken, unsignedToken } from '../../../test/helpers.js';
+import { call, fluxpayOrdersOf, fluxpayPaymentOf, newMember, rowsOf, subscribe, testDb } from '../../../test/subscription-fixtures.js';
 import { claimKey } from '../../services/subscriptions/idempotency.js';
 import { sha256Hex } from '../../services/subscriptions/keys.js';
-import { call, fluxpayOrdersOf, fluxpayPaymentOf, newMember, rowsOf, subscribe, testDb } from './subscription-test-fixtures.js';
 
 const SUBSCRIPTIONS = '/api/v1/subscriptions';
 const key = () => crypto.randomUUID();

@@ -1,7 +1,7 @@
 import { memberSubscriptions } from '@moalog/db/moalog-schema';
 import { describe, expect, it } from 'vitest';
 import { craftToken } from '../../../test/helpers.js';
-import { call, newMember, testDb } from './subscription-test-fixtures.js';
+import { call, newMember, testDb } from '../../../test/subscription-fixtures.js';
 
 describe('GET /api/v1/plans', () => {
   it("lists the original's three plans without authentication", async () => {

@@ -1,6 +1,6 @@
 import { AppError } from '@moalog/shared';
 import { describe, expect, it } from 'vitest';
-import { envWith, faceControl, faceStats, newOpenAiKey } from '../../routes/ai/ai-test-fixtures.js';
+import { envWith, faceControl, faceStats, newOpenAiKey } from '../../../test/ai-fixtures.js';
 import { type ChatAttempt, completeStructured, extractJson, type OpenAiSettings, type StructuredChatRequest } from './openai-client.js';
 import { guideJsonSchema, guideOutputSchema } from './schemas.js';
 

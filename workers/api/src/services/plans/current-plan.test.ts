@@ -1,7 +1,7 @@
 import { type MemberSubscription, memberSubscriptions } from '@moalog/db/moalog-schema';
 import { describe, expect, it } from 'vitest';
+import { db, newMember, subscribe } from '../../../test/ai-fixtures.js';
 import { kstMonthStart } from '../../lib/kst.js';
-import { db, newMember, subscribe } from '../../routes/ai/ai-test-fixtures.js';
 import { monthlyAiLimit } from './catalogue.js';
 import { currentOf, currentPlan } from './current-plan.js';
 

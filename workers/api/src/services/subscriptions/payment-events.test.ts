@@ -3,7 +3,7 @@ import { type FluxpayCloudEvent, type FluxpayEventType, fluxpayOutboxEvent } fro
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { env } from '../../../test/helpers.js';
-import { newMember, processedIds, rowsOf, testDb } from '../../routes/subscriptions/subscription-test-fixtures.js';
+import { newMember, processedIds, rowsOf, testDb } from '../../../test/subscription-fixtures.js';
 import { consumeQueueBatch } from './event-delivery.js';
 import { applyPaymentEvent } from './payment-events.js';
 

@@ -19,7 +19,7 @@ import {
   retrospects,
 } from '@moalog/db/moalog-schema';
 import { eq, inArray } from 'drizzle-orm';
-import { app, bearer, craftToken, env } from '../../../test/helpers.js';
+import { app, bearer, craftToken, env } from './helpers.js';
 
 export const db = createMoalogDb({ url: env.MOALOG_DATABASE_URL as string });
 

@@ -4,7 +4,7 @@
  * in parallel against the shared seeded database without touching the seeded rows.
  */
 import { createMoalogDb } from '@moalog/db/clients';
-import { app, bearer, env, insertMember, jsonRequest, loginAs } from '../../test/helpers.js';
+import { app, bearer, env, insertMember, jsonRequest, loginAs } from './helpers.js';
 
 export interface TestUser {
   memberId: number;

@@ -8,8 +8,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { createMoalogDb } from '@moalog/db/clients';
 import { type MemberSubscription, memberSubscriptions, processedEvents } from '@moalog/db/moalog-schema';
 import { asc, eq, inArray } from 'drizzle-orm';
-import { app, bearer, env, insertMember, loginAs } from '../../../test/helpers.js';
-import { type PollOptions, pollPaymentEvents } from '../../services/subscriptions/event-delivery.js';
+import { type PollOptions, pollPaymentEvents } from '../src/services/subscriptions/event-delivery.js';
+import { app, bearer, env, insertMember, loginAs } from './helpers.js';
 
 export interface Member {
   memberId: number;
