@@ -2,7 +2,8 @@
 // wrangler config from platform.ts. `-- --check` only reports the configs that are out of date.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFiles, repoRoot } from './wrangler-environments.js';
+import { repoRoot } from './paths.js';
+import { configFiles } from './wrangler-environments.js';
 
 const check = process.argv.includes('--check');
 const stale = configFiles().filter((file) => file.current !== file.expected);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, WORKER_NAMES } from '../../platform.js';
 import { type DryRun, dryRun, dryRunDir, sizeTable, WORKER_SIZE_LIMITS_KIB } from './dry-run.js';
-import { repoRoot } from './wrangler-environments.js';
+import { repoRoot } from './paths.js';
 
 /**
  * Every worker in every environment through `wrangler deploy --dry-run`: wrangler bundles it and checks

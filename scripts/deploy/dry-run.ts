@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EnvironmentName, WORKERS, type WorkerName } from '../../platform.js';
+import { repoRoot } from './paths.js';
 import { runWrangler } from './wrangler-cli.js';
-import { repoRoot } from './wrangler-environments.js';
 
 /** Workers' upload limits after compression (Workers Free / Workers Paid), in KiB. */
 export const WORKER_SIZE_LIMITS_KIB = { free: 3 * 1024, paid: 10 * 1024 } as const;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './wrangler-environments.js';
+import { repoRoot } from './paths.js';
 
 export interface WranglerResult {
   status: number;

@@ -10,6 +10,7 @@ import {
   type WorkerName,
 } from '../../platform.js';
 import { deployOrder } from './deploy-order.js';
+import { repoRoot } from './paths.js';
 import {
   configFiles,
   environmentVars,
@@ -17,7 +18,6 @@ import {
   type LocalConfig,
   readLocalConfigs,
   renderConfig,
-  repoRoot,
   secretNamesOf,
 } from './wrangler-environments.js';
 

@@ -15,8 +15,7 @@ import {
   WORKERS,
   type WorkerName,
 } from '../../platform.js';
-
-export const repoRoot = resolve(import.meta.dirname, '../..');
+import { repoRoot } from './paths.js';
 
 /** Everything below this line of a config is generated; above it is the worker's local configuration. */
 export const GENERATED_MARKER =
