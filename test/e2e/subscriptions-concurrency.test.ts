@@ -1,5 +1,5 @@
 /**
- * DESIGN §2.4–2.5 through the gateway: 200 concurrent PRO subscription requests of one member, each with an
+ * Subscription idempotency through the gateway: 200 concurrent PRO subscription requests of one member, each with an
  * Idempotency-Key of its own, create exactly one FluxPay order (counted in FluxPay's Postgres) and one
  * PENDING subscription (in moalog's MySQL), and every one of them answers 200 — what the k6
  * payment-concurrency and mixed-load scenarios accept. Sending each key again replays its answer (never 201).

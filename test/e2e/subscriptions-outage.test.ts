@@ -1,5 +1,5 @@
 /**
- * The event path survives a transport outage (DESIGN §2.6): with local-cloud's Kafka down for 60 s while 100
+ * The event path survives a transport outage: with local-cloud's Kafka down for 60 s while 100
  * members confirm their PRO payments, nothing is lost and nothing is applied twice. After Kafka is back,
  * the payment worker's cron drains the outbox and the api's cron polls the consumer group: all 100
  * subscriptions become ACTIVE, `processed_event` holds exactly the 100 confirmation events, every FREE row

@@ -54,7 +54,7 @@ export interface SubscriptionPlatform {
   close(): Promise<void>;
 }
 
-/** The topics the api consumes (DESIGN §2.6: `fluxpay.<aggregate>.events`). */
+/** The topics the api consumes (`fluxpay.<aggregate>.events`). */
 export const PAYMENT_TOPICS = ['fluxpay.payment.events', 'fluxpay.order.events'];
 
 export interface SubscriptionPlatformOptions {

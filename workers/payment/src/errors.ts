@@ -1,7 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
- * FluxPay's error codes and their HTTP statuses (reference §4.1). Codes the reference names without a
+ * FluxPay's error codes and their HTTP statuses. Codes the reference names without a
  * status (PAY_007, PAY_008, PAY_010, PAY_011) answer 400 here; PAY_009 (not in the reference's list) is
  * "refund not found".
  */

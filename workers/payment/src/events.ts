@@ -6,7 +6,7 @@ import { RequestDatabase } from './db.js';
 import type { PaymentEnv } from './env.js';
 
 /**
- * Relaying FluxPay's outbox (DESIGN §2.6). Every state change writes its events into `outbox_events` in its
+ * Relaying FluxPay's outbox. Every state change writes its events into `outbox_events` in its
  * own transaction; they leave for the transport (EVENT_TRANSPORT: Kafka through @upstash/kafka, or the
  * `fluxpay-events` queue) in two ways:
  *  - at once: after every request that may have changed state (any non-GET), one relay pass runs in
@@ -16,7 +16,8 @@ import type { PaymentEnv } from './env.js';
  * The relay talks to Postgres over Neon's SQL-over-HTTP (single statements; no connection held).
  */
 
-type RelayEnv = EventTransportEnv & { EVENTS_QUEUE?: QueueProducer } & Record<string, unknown>;
+/** The bindings the relay reads: the transport's, the producer queue and the database's (parsed with the worker's config). */
+type RelayEnv = EventTransportEnv & { EVENTS_QUEUE?: QueueProducer };
 
 function transportOf(env: RelayEnv): EventTransport {
   return createEventTransport(env, { queue: env.EVENTS_QUEUE });
@@ -69,6 +70,6 @@ export function relayAfterWrites(): MiddlewareHandler<PaymentEnv> {
     } catch {
       return; // app.request() without an execution context (some tests): the cron relays later.
     }
-    executionCtx.waitUntil(relayNow(c.env as unknown as RelayEnv));
+    executionCtx.waitUntil(relayNow(c.env));
   };
 }

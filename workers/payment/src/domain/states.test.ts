@@ -10,7 +10,7 @@ import {
   pathToConfirmed,
 } from './states.js';
 
-describe('state machines (reference §4.4)', () => {
+describe('state machines', () => {
   it('orders: PENDING → PAID → COMPLETED; PENDING|PAID → CANCELLED|FAILED; terminal states stay', () => {
     expect(canMoveOrder('PENDING', 'PAID')).toBe(true);
     expect(canMoveOrder('PAID', 'COMPLETED')).toBe(true);

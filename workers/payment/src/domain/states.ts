@@ -1,7 +1,7 @@
 import type { OrderStatus, PaymentStatus, RefundStatus } from '@moalog/db';
 import { FluxpayError } from '../errors.js';
 
-/** The original's state machines (reference §4.4): from → the states it may move to. */
+/** The original's state machines: from → the states it may move to. */
 export const orderTransitions: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'CANCELLED', 'FAILED'],
   PAID: ['COMPLETED', 'CANCELLED', 'FAILED'],

@@ -18,7 +18,7 @@ export interface IdempotentOptions {
 }
 
 /**
- * `X-Idempotency-Key` on a mutating endpoint (DESIGN §2.4). The key must be a UUID (VAL_002 missing,
+ * `X-Idempotency-Key` on a mutating endpoint. The key must be a UUID (VAL_002 missing,
  * VAL_003 malformed), scoped by (tenant, "<METHOD> <path>", key); the request fingerprint is SHA-256 of
  * the raw body bytes. The first request owns the key and runs; every answer it completes with — errors
  * included — is stored and replayed byte for byte (status and body) to the same key and body. Another

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { HttpSql } from '../db.js';
 
 /**
- * `X-Idempotency-Key` records in Postgres, the single source of truth (DESIGN §2.4). The unique index
+ * `X-Idempotency-Key` records in Postgres, the single source of truth. The unique index
  * on (tenant_id, endpoint, idempotency_key) decides who owns a key: `INSERT … ON CONFLICT DO NOTHING`.
  * The owner holds a lease; its `lease_expires_at` value doubles as a fencing token, so an owner whose
  * lease was taken over can neither complete nor release the key any more.

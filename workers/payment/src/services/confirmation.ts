@@ -42,9 +42,13 @@ export interface ConfirmResult {
  * time-out is stored (payment FAILED with its reason, order FAILED, payment.failed) and then answered
  * as PAY_002 (declined, 400) or PAY_005 (gateway unreachable / timed out / failing, 502).
  */
-export async function confirmPayment(db: FluxpayDb, config: PaymentConfig, request: ConfirmRequest): Promise<ConfirmResult> {
+export async function confirmPayment(
+  db: FluxpayDb,
+  config: PaymentConfig,
+  tenantId: string,
+  request: ConfirmRequest,
+): Promise<ConfirmResult> {
   const toss = tossClient(config);
-  const { tenantId } = config;
   const outcome = await db.transaction(async (tx) => {
     await limitLockWait(tx, lockWaitMs(config));
     const found = await lockOrderAndPayment(

@@ -1,14 +1,17 @@
 import { type FluxpayDb, type Order, orders, type Payment, payments, type Refund, refunds } from '@moalog/db';
 import { recordPayment } from '@moalog/metrics';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, ne } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { PaymentConfig } from '../config.js';
+import type { RefundResponse } from '../contract/index.js';
 import { amountFromDecimal, amountFromMinor, decimalFromMinor, minorFromDecimal } from '../domain/money.js';
-import { type RefundResponse, toRefundResponse } from '../dto.js';
 import { type ErrorEnvelope, errorEnvelope, type SuccessEnvelope, successEnvelope } from '../envelope.js';
 import { FluxpayError, fieldError } from '../errors.js';
 import { event, type Tx, writeEvents } from '../outbox.js';
+import { toRefundResponse } from '../responses.js';
 import { failureReason, isIndeterminate, type TossOutcome } from '../toss/client.js';
 import { lockWaitMs, paymentFailedError, tossClient } from './confirmation.js';
+import type { AnswerRecorder } from './orders.js';
 import { limitLockWait, markRefunded } from './payment-state.js';
 
 export interface RefundRequest {
@@ -58,11 +61,11 @@ async function lockPayment(tx: Tx, tenantId: string, paymentId: string): Promise
 export async function refundPayment(
   db: FluxpayDb,
   config: PaymentConfig,
+  tenantId: string,
   request: RefundRequest,
-  recordAnswer: (tx: Tx, status: number, body: unknown) => Promise<void>,
+  recordAnswer: AnswerRecorder,
   traceId: string,
 ): Promise<RefundAnswer> {
-  const { tenantId } = config;
   const started = await db.transaction(async (tx) => {
     await limitLockWait(tx, lockWaitMs(config));
     const found = await lockPayment(tx, tenantId, request.paymentId);
@@ -230,4 +233,27 @@ function answerFor(refund: Refund, traceId: string): RefundAnswer {
     };
   }
   return { status: 201, body: successEnvelope(toRefundResponse(refund), traceId) };
+}
+
+type Selecting = Pick<PgDatabase<PgQueryResultHKT, Record<string, unknown>>, 'select'>;
+
+/** One refund of the tenant; PAY_009 when the tenant has none with this id. */
+export async function getRefund(db: Selecting, tenantId: string, refundId: string): Promise<RefundResponse> {
+  const [refund] = await db
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.id, refundId), eq(refunds.tenantId, tenantId)));
+  if (!refund) throw new FluxpayError('PAY_009');
+  return toRefundResponse(refund);
+}
+
+/** The refunds of a payment of the tenant, oldest first; PAY_001 when the tenant has no such payment. */
+export async function listRefundsOfPayment(db: Selecting, tenantId: string, paymentId: string): Promise<RefundResponse[]> {
+  const [payment] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.id, paymentId), eq(payments.tenantId, tenantId)));
+  if (!payment) throw new FluxpayError('PAY_001');
+  const found = await db.select().from(refunds).where(eq(refunds.paymentId, payment.id)).orderBy(asc(refunds.createdAt), asc(refunds.id));
+  return found.map(toRefundResponse);
 }

@@ -5,7 +5,7 @@ import { subscriptionsCreateRoutes } from './create.js';
 import { subscriptionsMeRoutes } from './me.js';
 import { plansRoutes } from './plans.js';
 
-/** Plans and subscriptions (reference §2.2, DESIGN §2.5). */
+/** Plans and subscriptions. */
 export const subscriptionRoutes = newRouter()
   .route('/', plansRoutes)
   .route('/', subscriptionsMeRoutes)

@@ -14,7 +14,7 @@ import { parseSubscriptionConfig } from './config.js';
 import { applyPaymentEvent } from './payment-events.js';
 
 /**
- * How FluxPay's events reach the api (DESIGN §2.6), for both transports:
+ * How FluxPay's events reach the api, for both transports:
  *
  *  - Queues: the api worker is the consumer of the `fluxpay-events` queue; every batch goes through
  *    `handleQueueBatch` (ack after the handler, retry with back-off when it threw).

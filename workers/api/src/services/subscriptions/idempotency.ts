@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { sha256Hex } from './keys.js';
 
 /**
- * `Idempotency-Key` of `POST /api/v1/subscriptions` (DESIGN §2.5), in MySQL's `subscription_request`,
+ * `Idempotency-Key` of `POST /api/v1/subscriptions`, in MySQL's `subscription_request`,
  * scoped per member. The key is opaque: it is stored as the SHA-256 hex of its exact bytes, because the
  * column's collation would otherwise make `Key` and `key ` the same key.
  *

@@ -2,7 +2,7 @@ import type { MemberSubscription, PlanName, SubscriptionStatus } from '@moalog/d
 import { type PaidPlanName, planOf, productOf } from '../plans/catalogue.js';
 
 /**
- * `SubscriptionResponse` (reference §2.3.4). Unlike the original, which leaked Rust enum names
+ * `SubscriptionResponse`. Unlike the original, which leaked Rust enum names
  * (`"Pro"`, `"Active"`), plan and status are the upper-case names the database and `/plans` use, and
  * times are ISO-8601 UTC instants (`2026-02-15T10:11:12.123Z`) like the rest of this API.
  */

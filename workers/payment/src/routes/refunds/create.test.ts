@@ -13,8 +13,8 @@ import {
   tossControl,
   UUID,
   withDb,
-} from '../../test/helpers.js';
-import { nameBasedUuid, sha256Hex } from '../ids.js';
+} from '../../../test/helpers.js';
+import { nameBasedUuid, sha256Hex } from '../../ids.js';
 
 function refund(
   paymentId: string,
@@ -243,18 +243,5 @@ describe('POST /api/v1/refunds — idempotency', () => {
     expect(res.body.data).toMatchObject({ refundId, status: 'COMPLETED', amount: 2000 });
     expect(await withDb((db) => db.select().from(refunds).where(eq(refunds.paymentId, payment.paymentId)))).toHaveLength(1);
     expect((await tossApi('GET', `/v1/payments/${payment.pgPaymentKey}`)).body.balanceAmount).toBe(3000);
-  });
-});
-
-describe('GET refunds', () => {
-  it('answers 404 PAY_009 for an unknown refund, 404 PAY_001 for an unknown payment, 400 VAL_001 for bad ids', async () => {
-    expectError(await call('GET', `/api/v1/refunds/${crypto.randomUUID()}`), 404, 'PAY_009');
-    expectError(await call('GET', `/api/v1/payments/${crypto.randomUUID()}/refunds`), 404, 'PAY_001');
-    expectError(await call('GET', '/api/v1/refunds/x'), 400, 'VAL_001');
-  });
-
-  it('lists no refunds for a payment that has none', async () => {
-    const payment = await createPayment(await createOrder());
-    expect((await call('GET', `/api/v1/payments/${payment.paymentId}/refunds`)).body.data).toEqual([]);
   });
 });

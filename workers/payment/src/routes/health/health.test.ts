@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, ISO } from '../../test/helpers.js';
+import { call, ISO } from '../../../test/helpers.js';
 
 describe('health', () => {
   it('answers the worker liveness the gateway forwards', async () => {

@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../app.js';
-import { envelopeSchema, successEnvelope } from '../envelope.js';
+import { envelopeSchema } from '../envelope.js';
 
-const liveness = createRoute({
+export const livenessRoute = createRoute({
   method: 'get',
   path: '/health',
   tags: ['health'],
@@ -10,7 +9,7 @@ const liveness = createRoute({
   responses: { 200: { description: 'alive', content: { 'application/json': { schema: z.object({ status: z.literal('healthy') }) } } } },
 });
 
-const fluxpayHealth = createRoute({
+export const fluxpayHealthRoute = createRoute({
   method: 'get',
   path: '/api/v1/health',
   tags: ['health'],
@@ -26,9 +25,3 @@ const fluxpayHealth = createRoute({
     },
   },
 });
-
-export const healthRoutes = newRouter()
-  .openapi(liveness, (c) => c.json({ status: 'healthy' as const }, 200))
-  .openapi(fluxpayHealth, (c) =>
-    c.json(successEnvelope({ status: 'UP' as const, service: 'FluxPay Engine' as const }, c.var.traceId), 200),
-  );

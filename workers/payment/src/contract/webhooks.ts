@@ -1,11 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { paymentStatuses } from '@moalog/db';
-import { newRouter } from '../app.js';
-import { envelopeSchema, errorResponses, successEnvelope } from '../envelope.js';
-import { applyTossWebhook } from '../services/confirmation.js';
+import { paymentStatuses } from '@moalog/db/fluxpay-schema';
+import { envelopeSchema, errorResponses } from '../envelope.js';
 
 /** Toss's webhook body (`PAYMENT_STATUS_CHANGED`); only `data.paymentKey` is read, everything else is ignored. */
-const webhookBody = z
+export const tossWebhookBody = z
   .object({
     eventType: z.string().max(100).optional().openapi({ example: 'PAYMENT_STATUS_CHANGED' }),
     createdAt: z.string().max(100).optional(),
@@ -14,7 +12,7 @@ const webhookBody = z
   .passthrough()
   .openapi('TossWebhook');
 
-const webhookResult = z
+export const tossWebhookResult = z
   .object({
     paymentId: z.string(),
     orderId: z.string(),
@@ -24,14 +22,19 @@ const webhookResult = z
   })
   .openapi('TossWebhookResult');
 
-const route = createRoute({
+export type TossWebhookResult = z.infer<typeof tossWebhookResult>;
+
+export const tossWebhookRoute = createRoute({
   method: 'post',
   path: '/api/v1/webhooks/toss',
   tags: ['webhooks'],
   summary: "Toss's payment status webhook: re-reads the payment from Toss and applies only what Toss says",
-  request: { body: { required: true, content: { 'application/json': { schema: webhookBody } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: tossWebhookBody } } } },
   responses: {
-    200: { description: 'Reconciled', content: { 'application/json': { schema: envelopeSchema(webhookResult, 'TossWebhookEnvelope') } } },
+    200: {
+      description: 'Reconciled',
+      content: { 'application/json': { schema: envelopeSchema(tossWebhookResult, 'TossWebhookEnvelope') } },
+    },
     ...errorResponses({
       400: 'VAL_001 no data.paymentKey',
       404: 'PAY_001 Toss has no such payment, or it is not for a FluxPay order',
@@ -39,10 +42,4 @@ const route = createRoute({
       502: 'PAY_005 Toss could not be asked (Toss retries the webhook)',
     }),
   },
-});
-
-export const tossWebhookRoutes = newRouter().openapi(route, async (c) => {
-  const { data } = c.req.valid('json');
-  const result = await applyTossWebhook(c.var.database.db, c.var.config, data.paymentKey);
-  return c.json(successEnvelope(result, c.var.traceId), 200);
 });

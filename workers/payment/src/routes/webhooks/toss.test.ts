@@ -12,7 +12,7 @@ import {
   tossControl,
   uniqueUser,
   withDb,
-} from '../../test/helpers.js';
+} from '../../../test/helpers.js';
 
 function webhook(paymentKey: string, claimed: Record<string, unknown> = {}) {
   return call('POST', '/api/v1/webhooks/toss', {

@@ -1,0 +1,11 @@
+import { newRouter } from '../../app.js';
+import { createPaymentRoute } from '../../contract/index.js';
+import { idempotent, storeAnswer } from '../../idempotency/middleware.js';
+import { createPayment } from '../../services/payments.js';
+
+export const createPaymentRoutes = newRouter().openapi({ ...createPaymentRoute, middleware: [idempotent()] as const }, async (c) => {
+  const envelope = await createPayment(c.var.database.db, c.var.config.tenantId, c.req.valid('json'), c.var.traceId, (tx, status, body) =>
+    storeAnswer(c, tx, status, body),
+  );
+  return c.json(envelope, 201);
+});
