@@ -2,7 +2,13 @@
 // `Cloudflare.Env` declarations would merge if they shared one program).
 import { spawnSync } from 'node:child_process';
 
-const projects = ['tsconfig.json', 'workers/gateway/tsconfig.json', 'workers/api/tsconfig.json', 'workers/payment/tsconfig.json'];
+const projects = [
+  'tsconfig.json',
+  'load-tests/tsconfig.json',
+  'workers/gateway/tsconfig.json',
+  'workers/api/tsconfig.json',
+  'workers/payment/tsconfig.json',
+];
 let failed = false;
 for (const project of projects) {
   const run = spawnSync('npx', ['tsc', '-p', project, '--noEmit'], { stdio: 'inherit' });
