@@ -1,85 +1,91 @@
-import { rmSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { WORKER_NAMES, WORKERS } from '../../platform.js';
-import { readState, statePath } from './deployment.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_NAMES, WORKERS, type WorkerName } from '../../platform.js';
+import { deployAll, readState, rollbackAll, statePath } from './deployment.js';
 import { type FakeWorld, fakeWrangler } from './fake-wrangler.js';
 
 /**
- * `npm run deploy` and `npm run deploy:rollback` against a stand-in `wrangler` (fake-wrangler.ts) that
- * keeps which version each worker serves. They write .tmp/deploy-preview.json, removed afterwards.
+ * Deploying and rolling back against a stand-in `wrangler` (fake-wrangler.ts) that keeps which version
+ * each worker serves: in this process with the stand-in first on PATH, and once through `npm run deploy`.
  */
 const wrangler = fakeWrangler();
 const environment = 'preview';
+const state = join(wrangler.dir, 'deploy-preview.json');
+const originalPath = process.env.PATH;
+beforeAll(() => {
+  process.env.PATH = `${wrangler.dir}:${originalPath}`;
+});
 afterAll(() => {
+  process.env.PATH = originalPath;
   wrangler.remove();
   rmSync(statePath(environment), { force: true });
 });
 
-const key = (worker: (typeof WORKER_NAMES)[number]) => `${WORKERS[worker].configs[0]}|${environment}`;
+const key = (worker: WorkerName) => `${WORKERS[worker].configs[0]}|${environment}`;
 const allSecrets = Object.fromEntries(
   WORKER_NAMES.map((worker) => [key(worker), [...WORKERS[worker].environments[environment].secrets.required]]),
 );
 const running: Record<string, string> = { [key('payment')]: 'pay-old', [key('api')]: 'api-old', [key('gateway')]: 'gw-old' };
+const queues = ['fluxpay-events-preview', 'fluxpay-events-dlq-preview'];
 const world = (extra: Partial<FakeWorld> = {}): FakeWorld => ({
   secrets: allSecrets,
+  queues,
   versions: { ...running },
-  targets: { [key('gateway')]: ['https://moalog-gateway-preview.example.workers.dev'] },
+  targets: { [key('gateway')]: ['https://moalog-gateway-preview.example.workers.dev', 'schedule: none'] },
   ...extra,
 });
-const deployCalls = () => wrangler.calls().filter((call) => call[0] === 'deploy' || call[0] === 'rollback');
+const changes = () => wrangler.calls().filter((call) => call[0] === 'deploy' || call[0] === 'rollback' || call[1] === 'create');
+const quiet = () => undefined;
 
-describe('npm run deploy', () => {
-  it('deploys payment, api, gateway in that order and records what each replaced and the gateway URL', () => {
+describe('deployAll', () => {
+  it('deploys payment, api, gateway in that order and records what each replaced and the gateway URL', { timeout: 60_000 }, async () => {
     wrangler.setWorld(world());
-    const github = `${wrangler.dir}/github-output`;
-    const { status, output } = wrangler.run('scripts/deploy/deploy.ts', ['--env', environment], {
-      GITHUB_OUTPUT: github,
-      DEPLOY_MESSAGE: 'abc123',
-    });
-    expect(output).toContain('gateway (preview): https://moalog-gateway-preview.example.workers.dev');
-    expect(status).toBe(0);
-    expect(deployCalls()).toEqual(
-      ['payment', 'api', 'gateway'].map((worker) => [
+    const result = await deployAll({ environment, state, message: 'abc123', log: quiet });
+    expect(changes()).toEqual(
+      (['payment', 'api', 'gateway'] as const).map((worker) => [
         'deploy',
         '-c',
-        WORKERS[worker as 'api'].configs[0],
+        WORKERS[worker].configs[0],
         '--env',
         environment,
         '--message',
         'abc123',
       ]),
     );
-    const state = readState(statePath(environment));
-    expect(state.workers.map(({ worker, script, previousVersionId }) => [worker, script, previousVersionId])).toEqual([
+    expect(result.workers.map(({ worker, script, previousVersionId }) => [worker, script, previousVersionId])).toEqual([
       ['payment', 'moalog-payment-preview', 'pay-old'],
       ['api', 'moalog-api-preview', 'api-old'],
       ['gateway', 'moalog-gateway-preview', 'gw-old'],
     ]);
-    expect(state.gatewayUrl).toBe('https://moalog-gateway-preview.example.workers.dev');
-    expect(wrangler.world().versions?.[key('gateway')]).toBe(state.workers[2]?.versionId);
+    expect(result.gatewayUrl).toBe('https://moalog-gateway-preview.example.workers.dev');
+    expect(readState(state)).toEqual(result);
+    expect(wrangler.world().versions?.[key('gateway')]).toBe(result.workers[2]?.versionId);
   });
 
-  it('deploys nothing while a required secret is missing', () => {
-    wrangler.setWorld(world({ secrets: { ...allSecrets, [key('gateway')]: ['UPSTASH_REDIS_REST_URL'] } }));
-    const { status, output } = wrangler.run('scripts/deploy/deploy.ts', ['--env', environment]);
-    expect(status).toBe(1);
-    expect(output).toMatch(/gateway \(preview\): missing UPSTASH_REDIS_REST_TOKEN/);
-    expect(deployCalls()).toEqual([]);
+  it('creates the environment’s missing queues (the events queue’s dead-letter queue here) before deploying', {
+    timeout: 60_000,
+  }, async () => {
+    wrangler.setWorld(world({ queues: ['fluxpay-events-preview'] }));
+    const lines: string[] = [];
+    await deployAll({ environment, state, log: (line) => lines.push(line) });
+    expect(lines).toContain('created queue fluxpay-events-dlq-preview');
+    expect(changes()[0]).toEqual(['queues', 'create', 'fluxpay-events-dlq-preview']);
+    expect(wrangler.world().queues?.sort()).toEqual([...queues].sort());
   });
 
-  it('stops at the first failed deploy, and the rollback undoes only what went out', () => {
+  it('stops at the first failed deploy, and the rollback undoes only what went out', { timeout: 60_000 }, async () => {
     wrangler.setWorld(world({ failDeploy: [key('api')] }));
-    const deploy = wrangler.run('scripts/deploy/deploy.ts', ['--env', environment]);
-    expect(deploy.status).toBe(1);
-    expect(deploy.output).toMatch(/wrangler deploy of moalog-api-preview failed/);
-    expect(deployCalls().map((call) => call[2])).toEqual([WORKERS.payment.configs[0], WORKERS.api.configs[0]]);
+    await expect(deployAll({ environment, state, log: quiet })).rejects.toThrow(/wrangler deploy of moalog-api-preview failed/);
+    expect(changes().map((call) => call[2])).toEqual([WORKERS.payment.configs[0], WORKERS.api.configs[0]]);
 
-    const rollback = wrangler.run('scripts/deploy/rollback.ts', ['--env', environment], { ROLLBACK_REASON: 'api deploy failed' });
-    expect(rollback.status).toBe(0);
-    expect(rollback.output).toMatch(/payment: rolled back \(pay-old\)/);
-    expect(rollback.output).toMatch(/api: not deployed by this run/);
+    const results = await rollbackAll(readState(state), 'api deploy failed', quiet);
+    expect(results.map(({ worker, outcome }) => [worker, outcome])).toEqual([
+      ['api', 'not deployed by this run'],
+      ['payment', 'rolled back'],
+    ]);
     expect(wrangler.world().versions).toEqual(running);
-    expect(deployCalls().at(-1)).toEqual([
+    expect(changes().at(-1)).toEqual([
       'rollback',
       'pay-old',
       '-c',
@@ -93,28 +99,48 @@ describe('npm run deploy', () => {
   });
 });
 
-describe('npm run deploy:rollback', () => {
-  it('puts every worker back on the version it replaced, gateway first', () => {
+describe('rollbackAll', () => {
+  it('puts every worker back on the version it replaced, gateway first', { timeout: 60_000 }, async () => {
     wrangler.setWorld(world());
-    expect(wrangler.run('scripts/deploy/deploy.ts', ['--env', environment]).status).toBe(0);
-    const rollback = wrangler.run('scripts/deploy/rollback.ts', ['--env', environment]);
-    expect(rollback.status).toBe(0);
+    await rollbackAll(await deployAll({ environment, state, log: quiet }), 'k6 failed', quiet);
     expect(
-      deployCalls()
+      changes()
         .filter((call) => call[0] === 'rollback')
         .map((call) => call[1]),
     ).toEqual(['gw-old', 'api-old', 'pay-old']);
     expect(wrangler.world().versions).toEqual(running);
   });
 
-  it('leaves a first deploy in place (nothing to go back to) and fails when a rollback fails', () => {
+  it('leaves a first deploy in place (nothing to go back to) and reports a rollback that failed', { timeout: 60_000 }, async () => {
     const { [key('api')]: _api, ...withoutApi } = running;
     wrangler.setWorld(world({ versions: withoutApi, failRollback: [key('payment')] }));
-    expect(wrangler.run('scripts/deploy/deploy.ts', ['--env', environment]).status).toBe(0);
-    const rollback = wrangler.run('scripts/deploy/rollback.ts', ['--env', environment]);
+    const results = await rollbackAll(await deployAll({ environment, state, log: quiet }), 'k6 failed', quiet);
+    expect(results.map(({ worker, outcome }) => [worker, outcome])).toEqual([
+      ['gateway', 'rolled back'],
+      ['api', 'first deploy: nothing to roll back to'],
+      ['payment', 'failed'],
+    ]);
+  });
+});
+
+describe('npm run deploy and npm run deploy:rollback', () => {
+  it('check the secrets first, deploy, hand the gateway URL to GitHub Actions, and roll back', { timeout: 120_000 }, () => {
+    wrangler.setWorld(world({ secrets: { ...allSecrets, [key('gateway')]: ['UPSTASH_REDIS_REST_URL'] } }));
+    const refused = wrangler.run('scripts/deploy/deploy.ts', ['--env', environment]);
+    expect(refused.status).toBe(1);
+    expect(refused.output).toMatch(/gateway \(preview\): missing UPSTASH_REDIS_REST_TOKEN/);
+    expect(changes()).toEqual([]);
+
+    wrangler.setWorld(world());
+    const github = join(wrangler.dir, 'github-output');
+    const deploy = wrangler.run('scripts/deploy/deploy.ts', ['--env', environment], { GITHUB_OUTPUT: github });
+    expect(deploy.output).toContain('gateway (preview): https://moalog-gateway-preview.example.workers.dev');
+    expect(deploy.status).toBe(0);
+    expect(readFileSync(github, 'utf8')).toBe('gateway_url=https://moalog-gateway-preview.example.workers.dev\n');
+
+    const rollback = wrangler.run('scripts/deploy/rollback.ts', ['--env', environment], { ROLLBACK_REASON: 'smoke failed' });
     expect(rollback.output).toMatch(/gateway: rolled back \(gw-old\)/);
-    expect(rollback.output).toMatch(/api: first deploy: nothing to roll back to/);
-    expect(rollback.output).toMatch(/payment: failed/);
-    expect(rollback.status).toBe(1);
+    expect(rollback.status).toBe(0);
+    expect(wrangler.world().versions).toEqual(running);
   });
 });

@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type EnvironmentName, scriptNameIn, WORKERS, type WorkerName } from '../../platform.js';
+import { type EnvironmentName, queueNameIn, scriptNameIn, WORKER_NAMES, WORKERS, type WorkerName } from '../../platform.js';
 import { deployOrder } from './deploy-order.js';
 import { repoRoot } from './paths.js';
 import { runWrangler } from './wrangler-cli.js';
+import type { LocalConfig } from './wrangler-environments.js';
 
 /** What one deploy run did to one worker; enough to roll it back. */
 export interface WorkerDeployment {
@@ -71,6 +72,36 @@ export function readDeployOutput(path: string): { version_id?: string; targets?:
   return entries.filter((entry) => entry.type === 'deploy').at(-1);
 }
 
+/** Every queue the environment's workers produce to or consume from, dead-letter queues included. */
+export function queuesOf(environment: EnvironmentName, locals: Readonly<Record<WorkerName, LocalConfig>>): string[] {
+  const names = new Set<string>();
+  for (const worker of WORKER_NAMES) {
+    for (const producer of locals[worker].producers) names.add(queueNameIn(producer.queue, environment));
+    for (const consumer of locals[worker].consumers) {
+      names.add(queueNameIn(consumer.queue, environment));
+      if (consumer.dead_letter_queue) names.add(queueNameIn(consumer.dead_letter_queue, environment));
+    }
+  }
+  return [...names];
+}
+
+/** Creates the queues that do not exist yet (a consumer or producer binding to a missing queue fails the deploy). */
+export async function ensureQueues(names: readonly string[], log: (line: string) => void = console.log): Promise<string[]> {
+  const created: string[] = [];
+  for (const name of names) {
+    const info = await runWrangler(['queues', 'info', name]);
+    if (info.status === 0) continue;
+    if (!/does not exist/.test(`${info.stdout}\n${info.stderr}`)) {
+      throw new Error(`wrangler queues info ${name} failed:\n${tail(`${info.stdout}\n${info.stderr}`)}`);
+    }
+    const create = await runWrangler(['queues', 'create', name]);
+    if (create.status !== 0) throw new Error(`wrangler queues create ${name} failed:\n${tail(`${create.stdout}\n${create.stderr}`)}`);
+    log(`created queue ${name}`);
+    created.push(name);
+  }
+  return created;
+}
+
 export interface DeployOptions {
   environment: EnvironmentName;
   state?: string;
@@ -80,7 +111,8 @@ export interface DeployOptions {
 }
 
 /**
- * Deploys every worker of the environment in dependency order (payment, api, gateway), noting before each
+ * Creates the environment's missing queues, then deploys every worker in dependency order (payment, api,
+ * gateway), noting before each
  * deploy the version it replaces. The state file is rewritten after every step, so a run that stops half
  * way can still be rolled back. Throws on the first failure.
  */
@@ -90,6 +122,7 @@ export async function deployAll(options: DeployOptions): Promise<DeployState> {
   // Imported here: wrangler's config reader is heavy and only a deploy needs it (not a rollback).
   const { readLocalConfigs } = await import('./wrangler-environments.js');
   const locals = readLocalConfigs();
+  await ensureQueues(queuesOf(environment, locals), log);
   const state: DeployState = { environment, startedAt: new Date().toISOString(), workers: [], gatewayUrl: null };
   writeState(path, state);
   for (const worker of deployOrder(locals)) {

@@ -14,6 +14,8 @@ export interface FakeWorld {
   versions?: Record<string, string>;
   /** What `deploy` reports as reachable. */
   targets?: Record<string, string[]>;
+  /** Queues that exist (`queues create` adds to it). */
+  queues?: string[];
   failDeploy?: string[];
   failRollback?: string[];
 }
@@ -29,7 +31,7 @@ const key = flag('-c') + '|' + flag('--env');
 const save = () => fs.writeFileSync(dir + '/world.json', JSON.stringify(world));
 const fail = (message) => { console.error('✘ [ERROR] ' + message); process.exit(1); };
 console.error('▲ [WARNING] a config warning wrangler prints on stderr');
-const command = args[0] === 'deployments' ? 'deployments ' + args[1] : args[0] === 'secret' ? 'secret ' + args[1] : args[0];
+const command = ['deployments', 'secret', 'queues'].includes(args[0]) ? args[0] + ' ' + args[1] : args[0];
 if (command === 'secret list') {
   const names = (world.secrets || {})[key];
   if (names === undefined || names === 'not-found') fail('This Worker does not exist on your account. [code: 10007]');
@@ -45,6 +47,12 @@ if (command === 'secret list') {
   save();
   const entry = { type: 'deploy', version: 1, version_id: version, targets: (world.targets || {})[key] || [] };
   if (process.env.WRANGLER_OUTPUT_FILE_PATH) fs.appendFileSync(process.env.WRANGLER_OUTPUT_FILE_PATH, JSON.stringify(entry) + '\n');
+} else if (command === 'queues info') {
+  if (!(world.queues || []).includes(args[2])) fail('Queue "' + args[2] + '" does not exist. To create it, run: wrangler queues create ' + args[2]);
+  console.log('Queue Name: ' + args[2]);
+} else if (command === 'queues create') {
+  world.queues = [...(world.queues || []), args[2]];
+  save();
 } else if (command === 'rollback') {
   if ((world.failRollback || []).includes(key)) fail('rollback refused by the fake');
   world.versions[key] = args[1];
