@@ -1,0 +1,74 @@
+// A production-shaped stack (`scripts/start.ts`) in a child process of its own, so the benchmarks can read its
+// processes' CPU apart from the load generator's: on free ports, from bundles built beforehand, on given databases.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { StackDatabases } from '@moalog/runtime';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface StackProcess {
+  url: string;
+  localCloudUrl: string;
+  pids: { node: number; workerd: number[] };
+  stop(): Promise<void>;
+}
+
+export async function spawnStack(bundlesDir: string, databases: Required<StackDatabases>, extraArgs: string[] = []): Promise<StackProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'scripts', 'start.ts'),
+      '--port',
+      '0',
+      '--local-cloud-port',
+      '0',
+      '--bundles',
+      bundlesDir,
+      '--no-prepare',
+      '--quiet',
+      '--ready-json',
+      ...extraArgs,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        MOALOG_MYSQL_URL: databases.moalogMysqlUrl,
+        FLUXPAY_POSTGRES_URL: databases.fluxpayPostgresUrl,
+        REDIS_URL: databases.redisUrl,
+      },
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const ready = await new Promise<Omit<StackProcess, 'stop'>>((resolve, reject) => {
+      if (!child.stdout) throw new Error('no stdout pipe to the stack');
+      const lines = createInterface({ input: child.stdout });
+      const timer = setTimeout(() => reject(new Error('the stack did not start within 120 s')), 120_000);
+      lines.on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Omit<StackProcess, 'stop'>);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the stack exited (${code}) before it was ready`));
+      });
+    });
+    return { ...ready, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

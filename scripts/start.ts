@@ -1,0 +1,70 @@
+// `npm run start`: the production-shaped local runtime. Builds the workers as `wrangler deploy` does, migrates
+// and seeds the dev databases (as `npm run dev`), starts local-cloud on 8790 and serves the workers from one
+// workerd through Miniflare on 127.0.0.1:8787: no wrangler dev, no file watching, no request logs. Ctrl-C
+// stops everything.
+//
+// Flags: --port N, --local-cloud-port N (0 = a free port), --bundles DIR (start from bundles built earlier),
+// --no-prepare (use the databases as they are), --quiet (drop the workers' console output), --ready-json (print
+// one JSON line {url, localCloudUrl, pids} when serving and stop when stdin closes: for a parent process).
+// Environment as `npm run dev`: MOALOG_MYSQL_URL, FLUXPAY_POSTGRES_URL, REDIS_URL, SEED_POPULATION, PORT, LOCAL_CLOUD_PORT.
+import { parseArgs } from 'node:util';
+import { startStack } from '@moalog/runtime';
+import { checkServices } from './services.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'local-cloud-port': { type: 'string' },
+    bundles: { type: 'string' },
+    'no-prepare': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+    'ready-json': { type: 'boolean', default: false },
+  },
+});
+
+function portOf(raw: string | undefined, fallback: number, what: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${what} must be a port number (0 = a free one), got "${raw}"`);
+  return port;
+}
+
+await checkServices();
+const started = Date.now();
+const stack = await startStack({
+  port: portOf(values.port ?? process.env.PORT, 8787, '--port'),
+  localCloudPort: portOf(values['local-cloud-port'] ?? process.env.LOCAL_CLOUD_PORT, 8790, '--local-cloud-port'),
+  databases: {
+    moalogMysqlUrl: process.env.MOALOG_MYSQL_URL,
+    fluxpayPostgresUrl: process.env.FLUXPAY_POSTGRES_URL,
+    redisUrl: process.env.REDIS_URL,
+  },
+  prepare: values['no-prepare'] ? 'none' : 'migrate-and-seed',
+  seedPopulation: Number(process.env.SEED_POPULATION ?? 1000),
+  ...(values.bundles ? { bundlesDir: values.bundles } : {}),
+  quiet: values.quiet,
+});
+
+let stopping = false;
+async function stop(): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await stack.stop();
+  }
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+if (values['ready-json']) {
+  console.log(JSON.stringify({ url: stack.url, localCloudUrl: stack.localCloudUrl, pids: stack.pids }));
+  process.stdin.on('end', () => void stop());
+  process.stdin.on('close', () => void stop());
+  process.stdin.resume();
+} else {
+  const workers = stack.manifest.workers.map((w) => w.name).join(', ');
+  console.log(`local-cloud on ${stack.localCloudUrl}`);
+  console.log(
+    `${workers} built and serving on ${stack.url} (workerd pid ${stack.pids.workerd.join(', ')}; ready in ${Date.now() - started} ms)`,
+  );
+}
