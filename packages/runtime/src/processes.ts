@@ -1,21 +1,41 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-/** The pids whose parent is `ppid`, optionally only those whose command name (`comm`) is `name`. */
-export function childPidsOf(ppid: number, name?: string): number[] {
-  const pids: number[] = [];
+/** The pid of the process listening on 127.0.0.1:`port` (or any address), from /proc/net/tcp and the fds. */
+export function listeningPid(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; column 9 is the socket's inode.
+      if (cols[3] === '0A' && Number.parseInt(cols[1]?.split(':')[1] ?? '', 16) === port && cols[9]) inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
+    const pid = Number(entry);
+    let fds: string[];
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      fds = readdirSync(`/proc/${pid}/fd`);
     } catch {
-      continue; // gone meanwhile
+      continue;
     }
-    // pid (comm) state ppid …; comm may hold spaces and parentheses, so split after the last ')'.
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const parent = Number(stat.slice(close + 2).split(' ')[1]);
-    if (parent === ppid && (name === undefined || comm === name)) pids.push(Number(entry));
+    for (const fd of fds) {
+      let link = '';
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode && inodes.has(inode)) return pid;
+    }
   }
-  return pids.sort((a, b) => a - b);
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { localServiceBindings } from '@moalog/test-support/bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { type BuildManifest, buildWorkers, readBuild } from './build.js';
-import { childPidsOf } from './processes.js';
+import { listeningPid } from './processes.js';
 import { REPO_ROOT } from './workers.js';
 
 /** The databases a stack serves; every one defaults to the dev database `npm run dev` uses. */
@@ -147,7 +147,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const stack: Stack = {
       url: url.origin,
       localCloudUrl: cloud.url,
-      pids: { node: process.pid, workerd: childPidsOf(process.pid, 'workerd') },
+      // The workerd serving the gateway's socket: several stacks may run in one process.
+      pids: { node: process.pid, workerd: [listeningPid(Number(url.port))].filter((pid): pid is number => pid !== undefined) },
       manifest,
       stop: async () => {
         if (running !== mf) return;
