@@ -43,6 +43,16 @@ async function insertMember(label: string): Promise<Omit<Member, 'auth'>> {
   }
 }
 
+/** An ACTIVE subscription of the member, written as the payment events leave it. */
+async function subscribeActive(memberId: number, plan: 'PRO' | 'TEAM'): Promise<void> {
+  const connection = await mysql.createConnection(process.env.TEST_MOALOG_MYSQL_URL ?? '');
+  try {
+    await connection.execute("INSERT INTO member_subscription (member_id, plan_name, status) VALUES (?, ?, 'ACTIVE')", [memberId, plan]);
+  } finally {
+    await connection.end();
+  }
+}
+
 async function logIn(member: Omit<Member, 'auth'>, via: 'bearer' | 'cookie'): Promise<Member> {
   const res = await platform.fetch('/api/auth/login/email', {
     method: 'POST',
@@ -278,7 +288,13 @@ describe('a retrospect from start to end, through the gateway', () => {
       expect(storage.years[0].yearLabel).toBe(`${Number(items[0].displayDate.slice(0, 4))}년`);
     }
 
-    // Exported as a PDF in which the Korean project name and both members' answers are real text.
+    // PDF export is a paid feature: on FREE the teammate is refused; once on PRO (an ACTIVE subscription, as
+    // a confirmed payment leaves it) the export is a PDF in which the Korean project name and both members'
+    // answers are real text.
+    const refusedExport = await platform.fetch(`/api/v1/retrospects/${retrospectId}/export`, { headers: teammate.auth });
+    expect(refusedExport.status).toBe(403);
+    expect(await refusedExport.json()).toMatchObject({ isSuccess: false, code: 'PAY4031', result: null });
+    await subscribeActive(teammate.memberId, 'PRO');
     const exported = await platform.fetch(`/api/v1/retrospects/${retrospectId}/export`, { headers: teammate.auth });
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toBe('application/pdf; charset=utf-8');

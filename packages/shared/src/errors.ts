@@ -41,6 +41,7 @@ export const errorCatalog = {
   PAY4001: { status: 400, message: '유효하지 않은 플랜입니다.' },
   PAY4002: { status: 400, message: '결제 금액이 플랜 가격과 일치하지 않습니다.' },
   PAY4021: { status: 402, message: '결제가 거절되었습니다.' },
+  PAY4031: { status: 403, message: '구독이 필요한 기능입니다.' },
   PAY4042: { status: 404, message: '결제를 기다리는 구독을 찾을 수 없습니다.' },
   PAY4093: { status: 409, message: '이 구독은 결제를 승인할 수 있는 상태가 아닙니다.' },
   PAY5022: { status: 502, message: '결제 대행사가 응답하지 않아 결제가 실패했습니다.' },

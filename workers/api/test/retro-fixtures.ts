@@ -4,6 +4,7 @@
  * in parallel against the shared seeded database without touching the seeded rows.
  */
 import { createMoalogDb } from '@moalog/db/clients';
+import { memberSubscriptions, type PlanName } from '@moalog/db/moalog-schema';
 import { app, bearer, env, insertMember, jsonRequest, loginAs } from './helpers.js';
 
 export interface TestUser {
@@ -29,6 +30,11 @@ export async function newUser(label = 'u'): Promise<TestUser> {
   const member = await insertMember(label);
   const token = await loginAs(member.email);
   return { ...member, token, headers: bearer(token) };
+}
+
+/** Gives the user an ACTIVE subscription of `plan`, as a confirmed payment would. */
+export async function givePlan(user: { memberId: number }, plan: PlanName): Promise<void> {
+  await testDb().insert(memberSubscriptions).values({ memberId: user.memberId, planName: plan, status: 'ACTIVE' });
 }
 
 /** A room title unique across runs, ≤ 20 characters. */

@@ -8,6 +8,9 @@ import type { ApiEnv } from '../hono-env.js';
 import { ACCESS_COOKIE } from './cookies.js';
 import { verifyToken } from './tokens.js';
 
+/** The answer (with AUTH4001, or MEMBER4042 on the member's own routes) when the token's member no longer exists. */
+export const MEMBER_GONE = '존재하지 않는 사용자입니다.';
+
 /**
  * The original's AuthUser extractor: an Authorization header, when present, must be `Bearer <jwt>`;
  * otherwise the access_token cookie is used. Only access tokens are accepted. Answers the member id.
@@ -52,7 +55,7 @@ export const requireMember = createMiddleware<ApiEnv>(async (c, next) => {
 export const requireExistingMember = createMiddleware<ApiEnv>(async (c, next) => {
   const memberId = await authenticateAccessToken(c);
   const [member] = await c.var.db.select({ memberId: members.memberId }).from(members).where(eq(members.memberId, memberId)).limit(1);
-  if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
+  if (!member) throw new AppError('AUTH4001', MEMBER_GONE);
   c.set('memberId', memberId);
   await next();
 });

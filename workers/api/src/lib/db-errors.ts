@@ -14,6 +14,11 @@ export function isMissingParentError(err: unknown): boolean {
   return hasErrno(err, 1452, /foreign key constraint fails/i);
 }
 
+/** Whether InnoDB rolled the transaction back as a deadlock victim (errno 1213); it may simply be run again. */
+export function isDeadlockError(err: unknown): boolean {
+  return hasErrno(err, 1213, /Deadlock found/i);
+}
+
 function hasErrno(err: unknown, errno: number, wording: RegExp): boolean {
   const errnoText = new RegExp(`errno ${errno}\\b`);
   for (let current: unknown = err, depth = 0; current && depth < 5; depth++) {

@@ -1,7 +1,7 @@
 import { memberResponses, responses } from '@moalog/db/moalog-schema';
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { QUESTIONS_PER_RETROSPECT } from '../lib/retrospect-questions.js';
-import type { MoalogExecutor } from './retrospect-removal.js';
+import type { MoalogExecutor } from '../lib/transactions.js';
 
 /**
  * The ids of a participant's answers to a retrospect, in question order (answer i+1 is question i+1:

@@ -1,4 +1,3 @@
-import type { MoalogDb } from '@moalog/db/clients';
 import {
   assistantUsages,
   memberResponses,
@@ -10,9 +9,7 @@ import {
   retrospects,
 } from '@moalog/db/moalog-schema';
 import { eq, inArray } from 'drizzle-orm';
-
-/** The database or an open transaction of it. */
-export type MoalogExecutor = MoalogDb | Parameters<Parameters<MoalogDb['transaction']>[0]>[0];
+import type { MoalogExecutor } from '../lib/transactions.js';
 
 /**
  * Deletes one retrospect, or every retrospect of a room, with everything hanging off them: comments, likes,

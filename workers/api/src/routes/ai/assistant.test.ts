@@ -95,6 +95,16 @@ describe('POST /api/v1/retrospects/{id}/questions/{questionId}/assistant — err
     expect(await assistantUseCount(member.memberId)).toBe(4);
   });
 
+  it('lets exactly three of eight guides a FREE member asks for at the same moment through, the rest 403 AI4032, none a 5xx', async () => {
+    const { member, retrospectId, testEnv } = await drafting('rush');
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => askGuide(retrospectId, (i % 5) + 1, member, testEnv)));
+    const statuses = answers.map((res) => res.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(5);
+    for (const res of answers.filter((r) => r.status === 403)) expect((await envelope(res)).code).toBe('AI4032');
+    expect(await assistantUseCount(member.memberId)).toBe(3);
+  });
+
   it.each([0, 6, -1])('answers 404 RETRO4043 for question %i', async (questionId) => {
     const { member, retrospectId, testEnv } = await drafting();
     const res = await askGuide(retrospectId, questionId, member, testEnv);

@@ -94,6 +94,30 @@ describe('POST /api/v1/retro-rooms — errors', () => {
   });
 });
 
+describe('POST /api/v1/retro-rooms — concurrency', () => {
+  it('gives one member 20 rooms created at once, each at its own position, none a 5xx', async () => {
+    const owner = await newUser();
+    const titles = Array.from({ length: 20 }, () => uniqueTitle('many'));
+    const answers = await Promise.all(titles.map((title) => call(owner, 'POST', ROOMS, { title })));
+    expect(answers.map((a) => a.status)).toEqual(titles.map(() => 200));
+    const list: Array<{ retroRoomId: number; retroRoomName: string; orderIndex: number }> = await expectOk(owner, 'GET', ROOMS);
+    expect(list.map((room) => room.retroRoomName).sort()).toEqual([...titles].sort());
+    expect(list.map((room) => room.orderIndex)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('lets 30 members create rooms at the same moment, each first in its own list', async () => {
+    const owners = await Promise.all(Array.from({ length: 30 }, () => newUser('par')));
+    const answers = await Promise.all(owners.map((owner) => call(owner, 'POST', ROOMS, { title: uniqueTitle('par') })));
+    expect(answers.map((a) => a.status)).toEqual(owners.map(() => 200));
+    const lists = await Promise.all(owners.map((owner) => expectOk(owner, 'GET', ROOMS)));
+    lists.forEach((list, i) => {
+      expect(list).toEqual([
+        { retroRoomId: answers[i]!.body.result.retroRoomId, retroRoomName: answers[i]!.body.result.title, orderIndex: 1 },
+      ]);
+    });
+  });
+});
+
 describe('POST /api/v1/retro-rooms — security', () => {
   it('answers 401 AUTH4001, not a 5xx, to a member deleted while the access token is still valid', async () => {
     const ghost = await newUser('ghost');

@@ -1,14 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MoalogDb } from '@moalog/db/clients';
-import { memberRetroRooms, retroRooms } from '@moalog/db/moalog-schema';
+import { retroRooms } from '@moalog/db/moalog-schema';
 import { AppError, ok } from '@moalog/shared';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
-import { requireMember } from '../../auth/require-member.js';
-import { isDuplicateKeyError, isMissingParentError } from '../../lib/db-errors.js';
+import { MEMBER_GONE, requireMember } from '../../auth/require-member.js';
+import { isDuplicateKeyError } from '../../lib/db-errors.js';
 import { generateInviteCode } from '../../lib/invite-code.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
+import { inTransaction } from '../../lib/transactions.js';
 import { charString, codedValidationHook } from '../../lib/validation.js';
+import { addMembership, lockMember } from '../../services/room-membership.js';
 
 export const ROOM_NAME_LENGTH_MESSAGE = '회고방 이름은 1~20자여야 합니다.';
 export const ROOM_NAME_TAKEN_MESSAGE = '이미 사용 중인 회고방 이름입니다.';
@@ -61,7 +63,10 @@ export const retroRoomsCreateRoutes = newRouter().openapi(
     const now = new Date();
     let retroRoomId: number;
     try {
-      retroRoomId = await db.transaction(async (tx) => {
+      retroRoomId = await inTransaction(db, async (tx) => {
+        // The caller's row, locked: their concurrent creations and joins take positions one after another.
+        // A withdrawn member whose access token has not expired yet has none.
+        if (!(await lockMember(tx, memberId))) throw new AppError('AUTH4001', MEMBER_GONE);
         const [created] = await tx
           .insert(retroRooms)
           .values({
@@ -74,19 +79,12 @@ export const retroRoomsCreateRoutes = newRouter().openapi(
           })
           .$returningId();
         if (!created) throw new Error('retro_room insert returned no id');
-        // The new room goes to the end of the caller's own ordering.
-        await tx.execute(sql`
-          INSERT INTO ${memberRetroRooms} (member_id, retrospect_room_id, role, order_index, created_at)
-          SELECT ${memberId}, ${created.retroRoomId}, 'OWNER', COALESCE(MAX(order_index), 0) + 1, ${now}
-          FROM ${memberRetroRooms} WHERE member_id = ${memberId}`);
+        await addMembership(tx, { memberId, retroRoomId: created.retroRoomId, role: 'OWNER', createdAt: now });
         return created.retroRoomId;
       });
     } catch (err) {
       // Another request took the title between the check and the insert.
       if (isDuplicateKeyError(err)) throw new AppError('RETRO4091', ROOM_NAME_TAKEN_MESSAGE);
-      // The only parent of the new rows that can be missing is the caller: a withdrawn member whose access
-      // token has not expired yet.
-      if (isMissingParentError(err)) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
       throw err;
     }
     return ok(c, { retroRoomId, title, inviteCode }, '회고방 생성에 성공하였습니다.');

@@ -59,6 +59,23 @@ describe('DELETE /api/v1/retro-rooms/{id} — errors', () => {
   });
 });
 
+describe('DELETE /api/v1/retro-rooms/{id} — concurrency', () => {
+  it('deletes a room while 8 members join it: every join answers 200 or 404, none a 5xx, and no membership is left', async () => {
+    const owner = await newUser('own');
+    const room = await createRoom(owner);
+    const joiners = await Promise.all(Array.from({ length: 8 }, () => newUser('j')));
+    const link = { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` };
+    const [deleted, ...joins] = await Promise.all([
+      call(owner, 'DELETE', `/api/v1/retro-rooms/${room.retroRoomId}`),
+      ...joiners.map((joiner) => call(joiner, 'POST', '/api/v1/retro-rooms/join', link)),
+    ]);
+    expect(deleted!.status).toBe(200);
+    for (const join of joins) expect([200, 404], join.text).toContain(join.status);
+    const lists = await Promise.all(joiners.map((joiner) => expectOk(joiner, 'GET', '/api/v1/retro-rooms')));
+    expect(lists.flat()).toEqual([]);
+  });
+});
+
 describe('DELETE /api/v1/retro-rooms/{id} — security', () => {
   it('answers 403 RETRO4031 to a plain member and to a stranger, and deletes nothing', async () => {
     const { member, stranger, owner, room, retrospectId, responseIds } = await submittedRetrospect();

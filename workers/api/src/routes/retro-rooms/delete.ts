@@ -1,14 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { memberRetroRooms, retroRooms } from '@moalog/db/moalog-schema';
-import { ok } from '@moalog/shared';
+import { AppError, ok } from '@moalog/shared';
 import { eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { utcDateTime } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import { errorAnswer, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
-import { requireRoomOwner } from '../../services/retro-access.js';
+import { inTransaction } from '../../lib/transactions.js';
+import { ROOM_NOT_FOUND, requireRoomOwner } from '../../services/retro-access.js';
 import { deleteRetrospectsWhere } from '../../services/retrospect-removal.js';
+import { lockRoom } from '../../services/room-membership.js';
 
 const deleteResult = z
   .object({
@@ -40,7 +42,10 @@ export const retroRoomsDeleteRoutes = newRouter().openapi(route, async (c) => {
   await requireRoomOwner(db, retroRoomId, memberId, '회고방을 삭제할 권한이 없습니다.');
 
   const deletedAt = new Date();
-  await db.transaction(async (tx) => {
+  await inTransaction(db, async (tx) => {
+    // The room's row first, as joins lock it: a join either lands before the delete, which then removes it,
+    // or finds the room gone.
+    if (!(await lockRoom(tx, retroRoomId))) throw new AppError('RETRO4041', ROOM_NOT_FOUND);
     await deleteRetrospectsWhere(tx, { retroRoomId });
     await tx.delete(memberRetroRooms).where(eq(memberRetroRooms.retroRoomId, retroRoomId));
     await tx.delete(retroRooms).where(eq(retroRooms.retroRoomId, retroRoomId));

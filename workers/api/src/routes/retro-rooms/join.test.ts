@@ -1,7 +1,7 @@
 import { members, retroRooms } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createRoom, expectOk, newUser, testDb } from '../../../test/retro-fixtures.js';
+import { call, createRoom, expectOk, givePlan, joinRoom, newUser, testDb } from '../../../test/retro-fixtures.js';
 
 const JOIN = '/api/v1/retro-rooms/join';
 
@@ -113,6 +113,91 @@ describe('POST /api/v1/retro-rooms/join — errors', () => {
     const link = { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` };
     const answers = await Promise.all([1, 2, 3, 4].map(() => call(joiner, 'POST', JOIN, link)));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
+  });
+});
+
+describe("POST /api/v1/retro-rooms/join — the owner's plan limits the room", () => {
+  const link = (inviteCode: string) => ({ inviteUrl: `https://moalog.me/invite/${inviteCode}` });
+
+  it.each([
+    ['FREE', 10],
+    ['PRO', 10],
+  ] as const)('lets a %s owner’s room hold %i members, owner included, and answers the next 403 PAY4031', async (plan, limit) => {
+    const owner = await newUser('own');
+    if (plan !== 'FREE') await givePlan(owner, plan);
+    const room = await createRoom(owner);
+    const joiners = await Promise.all(Array.from({ length: limit - 1 }, () => newUser('j')));
+    for (const joiner of joiners) await joinRoom(joiner, room.inviteCode);
+    const late = await newUser('late');
+    const refused = await call(late, 'POST', JOIN, link(room.inviteCode));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ isSuccess: false, code: 'PAY4031', result: null });
+    expect(refused.body.message).toContain(`${limit}명`);
+    expect(await expectOk(owner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/members`)).toHaveLength(limit);
+    expect(await expectOk(late, 'GET', '/api/v1/retro-rooms')).toEqual([]);
+  });
+
+  it("follows the owner's plan: a TEAM owner's room takes more than 10, and an upgrade opens a full room", async () => {
+    const [teamOwner, freeOwner] = await Promise.all([newUser('team'), newUser('free')]);
+    await givePlan(teamOwner, 'TEAM');
+    const [teamRoom, freeRoom] = await Promise.all([createRoom(teamOwner), createRoom(freeOwner)]);
+    const joiners = await Promise.all(Array.from({ length: 11 }, () => newUser('j')));
+    for (const joiner of joiners) await joinRoom(joiner, teamRoom.inviteCode);
+    expect(await expectOk(teamOwner, 'GET', `/api/v1/retro-rooms/${teamRoom.retroRoomId}/members`)).toHaveLength(12);
+
+    for (const joiner of joiners.slice(0, 9)) await joinRoom(joiner, freeRoom.inviteCode);
+    expect((await call(joiners[9]!, 'POST', JOIN, link(freeRoom.inviteCode))).status).toBe(403);
+    await givePlan(freeOwner, 'TEAM');
+    expect((await call(joiners[9]!, 'POST', JOIN, link(freeRoom.inviteCode))).status).toBe(200);
+  });
+
+  it('lets exactly 9 of 25 members joining a FREE room at the same moment in, answers the rest 403, none a 5xx', async () => {
+    const owner = await newUser('own');
+    const room = await createRoom(owner);
+    const joiners = await Promise.all(Array.from({ length: 25 }, () => newUser('rush')));
+    const answers = await Promise.all(joiners.map((joiner) => call(joiner, 'POST', JOIN, link(room.inviteCode))));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(9);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(16);
+    expect(answers.filter((a) => a.status === 403).every((a) => a.body.code === 'PAY4031')).toBe(true);
+    expect(await expectOk(owner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/members`)).toHaveLength(10);
+  });
+});
+
+describe('POST /api/v1/retro-rooms/join — concurrency', () => {
+  it("takes 40 members joining one TEAM owner's room at once, each room at the end of the joiner's own list", async () => {
+    const owner = await newUser('own');
+    await givePlan(owner, 'TEAM');
+    const room = await createRoom(owner);
+    const joiners = await Promise.all(Array.from({ length: 40 }, () => newUser('crowd')));
+    const owned = await Promise.all(joiners.map((joiner) => createRoom(joiner)));
+    const answers = await Promise.all(
+      joiners.map((joiner) => call(joiner, 'POST', JOIN, { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(joiners.map(() => 200));
+    expect(await expectOk(owner, 'GET', `/api/v1/retro-rooms/${room.retroRoomId}/members`)).toHaveLength(41);
+    const lists = await Promise.all(joiners.map((joiner) => expectOk(joiner, 'GET', '/api/v1/retro-rooms')));
+    lists.forEach((list, i) => {
+      expect(list.map((r: { retroRoomId: number; orderIndex: number }) => [r.retroRoomId, r.orderIndex])).toEqual([
+        [owned[i]!.retroRoomId, 1],
+        [room.retroRoomId, 2],
+      ]);
+    });
+  });
+
+  it('gives one member joining 10 rooms while creating 5 at the same time 15 distinct positions, none a 5xx', async () => {
+    const member = await newUser('busy');
+    const owners = await Promise.all(Array.from({ length: 10 }, () => newUser('host')));
+    const rooms = await Promise.all(owners.map((owner) => createRoom(owner)));
+    const answers = await Promise.all([
+      ...rooms.map((room) => call(member, 'POST', JOIN, { inviteUrl: `https://moalog.me/invite/${room.inviteCode}` })),
+      ...Array.from({ length: 5 }, () =>
+        call(member, 'POST', '/api/v1/retro-rooms', { title: `busy-${crypto.randomUUID().slice(0, 12)}` }),
+      ),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const list: Array<{ orderIndex: number }> = await expectOk(member, 'GET', '/api/v1/retro-rooms');
+    expect(list.map((r) => r.orderIndex)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 });
 

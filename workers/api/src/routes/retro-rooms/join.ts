@@ -1,18 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { memberRetroRooms, retroRooms } from '@moalog/db/moalog-schema';
 import { AppError, ok } from '@moalog/shared';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
-import { requireMember } from '../../auth/require-member.js';
-import { isDuplicateKeyError, isMissingParentError } from '../../lib/db-errors.js';
+import { MEMBER_GONE, requireMember } from '../../auth/require-member.js';
+import { isDuplicateKeyError } from '../../lib/db-errors.js';
 import { extractInviteCode, isInviteExpired } from '../../lib/invite-code.js';
 import { utcDateTime } from '../../lib/kst.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
+import { inTransaction } from '../../lib/transactions.js';
 import { codedValidationHook } from '../../lib/validation.js';
+import { roomMemberLimit } from '../../services/plans/catalogue.js';
 import { ROOM_NOT_FOUND } from '../../services/retro-access.js';
+import { addMembership, lockMember, lockRoom, roomHeadcount, roomOwnerPlan } from '../../services/room-membership.js';
 
 const INVALID_LINK = '유효하지 않은 초대 링크입니다.';
 const ALREADY_MEMBER = '이미 해당 회고방의 멤버입니다.';
+const roomFullMessage = (limit: number) =>
+  `회고방 인원이 방장 플랜의 최대 인원(${limit}명)에 도달했습니다. 방장이 플랜을 업그레이드하면 더 참여할 수 있습니다.`;
 
 function isAbsoluteUrl(value: string): boolean {
   try {
@@ -47,7 +52,7 @@ const route = createRoute({
   tags: ['retro-rooms'],
   summary: 'Join a room by its invite link (API-005)',
   description:
-    'The code is an `INV-XXXX-XXXX` anywhere in the link, or the value of its `code=` parameter. Codes expire 7 days after the room was created.',
+    "The code is an `INV-XXXX-XXXX` anywhere in the link, or the value of its `code=` parameter. Codes expire 7 days after the room was created. A room holds at most the `maxRoomMembers` of its OWNER's plan (`GET /api/v1/plans`), the owner included.",
   security: memberSecurity,
   middleware: [requireMember] as const,
   request: { body: jsonBody(joinBody) },
@@ -55,6 +60,7 @@ const route = createRoute({
     200: successAnswer('Joined', joinResult),
     400: errorAnswer('Not a valid invite link (RETRO4002), expired invite (RETRO4003) or a bad body (COMMON400)'),
     401: unauthorizedAnswer,
+    403: errorAnswer("The room holds as many members as its owner's plan allows (PAY4031; FREE and PRO: 10, TEAM: unlimited)"),
     404: errorAnswer('No room has this code (RETRO4041)'),
     409: errorAnswer('Already a member (RETRO4092)'),
   },
@@ -80,29 +86,22 @@ export const retroRoomsJoinRoutes = newRouter().openapi(
     }
     if (found.membershipId !== null) throw new AppError('RETRO4092', ALREADY_MEMBER);
 
+    const retroRoomId = found.room.retroRoomId;
     try {
-      // The joined room goes to the end of the member's own ordering.
-      await db.execute(sql`
-        INSERT INTO ${memberRetroRooms} (member_id, retrospect_room_id, role, order_index, created_at)
-        SELECT ${memberId}, ${found.room.retroRoomId}, 'MEMBER', COALESCE(MAX(order_index), 0) + 1, ${now}
-        FROM ${memberRetroRooms} WHERE member_id = ${memberId}`);
+      await inTransaction(db, async (tx) => {
+        // Member first, then room (the order every write here keeps): the joiner's concurrent creations and
+        // joins take positions one after another, and the room's concurrent joins are counted one at a time.
+        if (!(await lockMember(tx, memberId))) throw new AppError('AUTH4001', MEMBER_GONE);
+        if (!(await lockRoom(tx, retroRoomId))) throw new AppError('RETRO4041', ROOM_NOT_FOUND);
+        const limit = roomMemberLimit(await roomOwnerPlan(tx, retroRoomId));
+        if (limit !== null && (await roomHeadcount(tx, retroRoomId)) >= limit) throw new AppError('PAY4031', roomFullMessage(limit));
+        await addMembership(tx, { memberId, retroRoomId, role: 'MEMBER', createdAt: now });
+      });
     } catch (err) {
       if (isDuplicateKeyError(err)) throw new AppError('RETRO4092', ALREADY_MEMBER);
-      if (isMissingParentError(err)) {
-        // Either the room was deleted meanwhile, or the caller is a withdrawn member with a live token.
-        const [room] = await db
-          .select({ id: retroRooms.retroRoomId })
-          .from(retroRooms)
-          .where(eq(retroRooms.retroRoomId, found.room.retroRoomId));
-        throw room ? new AppError('AUTH4001', '존재하지 않는 사용자입니다.') : new AppError('RETRO4041', ROOM_NOT_FOUND);
-      }
       throw err;
     }
-    return ok(
-      c,
-      { retroRoomId: found.room.retroRoomId, title: found.room.title, joinedAt: utcDateTime(now) },
-      '회고방 참여에 성공하였습니다.',
-    );
+    return ok(c, { retroRoomId, title: found.room.title, joinedAt: utcDateTime(now) }, '회고방 참여에 성공하였습니다.');
   },
   codedValidationHook([{ field: 'inviteUrl', code: 'RETRO4002', message: INVALID_LINK }]),
 );

@@ -3,9 +3,11 @@ import { memberRetroRooms, retroRooms } from '@moalog/db/moalog-schema';
 import { AppError, ok } from '@moalog/shared';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
-import { requireMember } from '../../auth/require-member.js';
+import { MEMBER_GONE, requireMember } from '../../auth/require-member.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
+import { inTransaction } from '../../lib/transactions.js';
 import { codedValidationHook } from '../../lib/validation.js';
+import { lockMember } from '../../services/room-membership.js';
 
 const INVALID_ORDER = '잘못된 순서 데이터입니다.';
 /** More rooms than anyone belongs to; bounds the single UPDATE below. */
@@ -68,12 +70,16 @@ export const retroRoomsReorderRoutes = newRouter().openapi(
     if (found.length !== roomIds.length) throw new AppError('RETRO4041', '존재하지 않는 회고방 정보가 포함되어 있습니다.');
     if (found.some((row) => row.membershipId === null)) throw new AppError('RETRO4031', '순서를 변경할 권한이 없습니다.');
 
-    // One statement, so the new order applies all at once.
+    // One statement, so the new order applies all at once; under the member's row lock, so it never
+    // interleaves with the member's own creations and joins, which read the positions to append after them.
     const cases: SQL[] = orders.map((o) => sql`WHEN ${o.retroRoomId} THEN ${o.orderIndex}`);
-    await db
-      .update(memberRetroRooms)
-      .set({ orderIndex: sql`CASE ${memberRetroRooms.retroRoomId} ${sql.join(cases, sql` `)} ELSE ${memberRetroRooms.orderIndex} END` })
-      .where(and(eq(memberRetroRooms.memberId, memberId), inArray(memberRetroRooms.retroRoomId, roomIds)));
+    await inTransaction(db, async (tx) => {
+      if (!(await lockMember(tx, memberId))) throw new AppError('AUTH4001', MEMBER_GONE);
+      await tx
+        .update(memberRetroRooms)
+        .set({ orderIndex: sql`CASE ${memberRetroRooms.retroRoomId} ${sql.join(cases, sql` `)} ELSE ${memberRetroRooms.orderIndex} END` })
+        .where(and(eq(memberRetroRooms.memberId, memberId), inArray(memberRetroRooms.retroRoomId, roomIds)));
+    });
     return ok(c, null, '회고방 순서가 성공적으로 변경되었습니다.');
   },
   codedValidationHook([{ field: 'retroRoomOrders', code: 'RETRO4004', message: INVALID_ORDER, includeTypeErrors: true }]),

@@ -1,5 +1,13 @@
 import { createMoalogDb } from '@moalog/db/clients';
-import { memberResponses, memberRetroRooms, memberRetros, responses, retroRooms, retrospects } from '@moalog/db/moalog-schema';
+import {
+  memberResponses,
+  memberRetroRooms,
+  memberRetros,
+  memberSubscriptions,
+  responses,
+  retroRooms,
+  retrospects,
+} from '@moalog/db/moalog-schema';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app, bearer, env, envelope, insertMember, loginAs } from '../../../test/helpers.js';
 
@@ -7,6 +15,7 @@ const db = createMoalogDb({ url: env.MOALOG_DATABASE_URL as string });
 const PROJECT = '모아로그 회고 프로젝트';
 
 let ownerToken: string;
+let drafterToken: string;
 let outsiderToken: string;
 let retrospectId: number;
 
@@ -57,7 +66,10 @@ beforeAll(async () => {
       await db.insert(memberResponses).values({ memberId: author, responseId: resp!.responseId });
     }
   }
+  // PDF export is a paid feature: the owner is on PRO, the drafter on FREE.
+  await db.insert(memberSubscriptions).values({ memberId: owner.memberId, planName: 'PRO', status: 'ACTIVE' });
   ownerToken = await loginAs(owner.email);
+  drafterToken = await loginAs(drafter.email);
   outsiderToken = await loginAs(outsider.email);
 });
 
@@ -88,6 +100,13 @@ describe('GET /api/v1/retrospects/{id}/export — errors and security', () => {
   it('answers 400 for a non-numeric id and 401 without a token', async () => {
     expect((await app.request('/api/v1/retrospects/x1/export', { headers: bearer(ownerToken) }, env)).status).toBe(400);
     expect((await app.request(`/api/v1/retrospects/${retrospectId}/export`, {}, env)).status).toBe(401);
+  });
+
+  it('answers 403 PAY4031 and no PDF to a member of the room whose plan is FREE', async () => {
+    const res = await app.request(`/api/v1/retrospects/${retrospectId}/export`, { headers: bearer(drafterToken) }, env);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await envelope(res)).toMatchObject({ isSuccess: false, code: 'PAY4031', result: null });
   });
 
   it('answers 403 RETRO4031 and no PDF to a member of another room', async () => {

@@ -1,13 +1,17 @@
 import nanumGothic from '@expo-google-fonts/nanum-gothic/400Regular/NanumGothic_400Regular.ttf';
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorEnvelopeSchema } from '@moalog/shared';
+import { AppError, errorEnvelopeSchema } from '@moalog/shared';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { loadRetrospectReport } from '../../export/load-report.js';
 import { renderRetrospectReport } from '../../export/retrospect-pdf.js';
 import { kstDateTime } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
+import { canExportPdf } from '../../services/plans/catalogue.js';
+import { currentPlan } from '../../services/plans/current-plan.js';
 import { requireRetrospectMember } from '../../services/retro-access.js';
+
+const PDF_NEEDS_PLAN = 'PDF 내보내기는 PRO 이상 플랜에서 사용할 수 있습니다.';
 
 const route = createRoute({
   method: 'get',
@@ -25,7 +29,10 @@ const route = createRoute({
     },
     400: { description: 'Bad id (COMMON400)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
     401: { description: 'Not logged in (AUTH4001)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
-    403: { description: 'Not a member of the room (RETRO4031)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    403: {
+      description: "Not a member of the room (RETRO4031), or the caller's plan has no PDF export (PAY4031: FREE)",
+      content: { 'application/json': { schema: errorEnvelopeSchema } },
+    },
     404: { description: 'No such retrospect (RETRO4041)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
   },
 });
@@ -39,6 +46,7 @@ export const retrospectsExportRoutes = newRouter().openapi(route, async (c) => {
   const { db, memberId } = c.var;
   const { retrospectId } = c.req.valid('param');
   const { retrospect } = await requireRetrospectMember(db, retrospectId, memberId, { hideFromNonMembers: false });
+  if (!canExportPdf(await currentPlan(db, memberId))) throw new AppError('PAY4031', PDF_NEEDS_PLAN);
   const now = new Date();
   const report = await loadRetrospectReport(db, retrospect, now);
   const pdf = await renderRetrospectReport(report, new Uint8Array(nanumGothic));

@@ -2,7 +2,18 @@ import { retrospects } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { app, bearer, env, loginAs } from '../../../test/helpers.js';
-import { call, expectOk, newUser, roomWithCast, testDb } from '../../../test/retro-fixtures.js';
+import {
+  call,
+  createRetrospect,
+  createRoom,
+  expectOk,
+  givePlan,
+  joinRoom,
+  newUser,
+  roomWithCast,
+  submit,
+  testDb,
+} from '../../../test/retro-fixtures.js';
 import { defaultQuestions } from '../../lib/retrospect-questions.js';
 
 const participants = (id: number | string) => `/api/v1/retrospects/${id}/participants`;
@@ -49,6 +60,23 @@ describe('POST /api/v1/retrospects/{id}/participants — errors', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
     const detail = await expectOk(owner, 'GET', `/api/v1/retrospects/${retrospectId}`);
     expect(detail.members).toHaveLength(1);
+  });
+
+  it('registers 30 members participating at the same moment, each with their own five answers', async () => {
+    const owner = await newUser('own');
+    await givePlan(owner, 'TEAM');
+    const room = await createRoom(owner);
+    const crowd = await Promise.all(Array.from({ length: 30 }, () => newUser('crowd')));
+    for (const member of crowd) await joinRoom(member, room.inviteCode);
+    const { retrospectId } = await createRetrospect(owner, room.retroRoomId);
+    const answers = await Promise.all(crowd.map((member) => call(member, 'POST', participants(retrospectId))));
+    expect(answers.map((a) => a.status)).toEqual(crowd.map(() => 200));
+    expect(new Set(answers.map((a) => a.body.result.participantId)).size).toBe(30);
+    // Each submission finds exactly the member's own five answers (linked by the ids its insert returned).
+    const submitted = await Promise.all(crowd.map((member) => submit(member, retrospectId, member.nickname)));
+    expect(submitted.map((s) => s.status)).toEqual(crowd.map(() => 'SUBMITTED'));
+    const page = await expectOk(owner, 'GET', `/api/v1/retrospects/${retrospectId}/responses?category=QUESTION_1&size=100`);
+    expect(new Set(page.responses.map((r: { content: string }) => r.content))).toEqual(new Set(crowd.map((m) => `${m.nickname} answer 1`)));
   });
 
   it('answers 400 RETRO4002 once the retrospect has started, and for the seeded (past) retrospects', async () => {

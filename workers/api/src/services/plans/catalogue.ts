@@ -57,6 +57,17 @@ export function monthlyAiLimit(name: PlanName, feature: 'analysis' | 'assistant'
   return limit < 0 ? null : limit;
 }
 
+/** How many members a room whose OWNER has this plan may hold, the owner included; null for unlimited. */
+export function roomMemberLimit(name: PlanName): number | null {
+  const limit = planOf(name).maxRoomMembers;
+  return limit < 0 ? null : limit;
+}
+
+/** Whether the plan may export retrospects as PDF. */
+export function canExportPdf(name: PlanName): boolean {
+  return planOf(name).pdfExportEnabled;
+}
+
 export function planOf(name: PlanName): Plan {
   const plan = PLANS.find((candidate) => candidate.name === name);
   if (!plan) throw new Error(`no plan ${name}`);

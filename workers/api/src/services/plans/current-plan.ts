@@ -1,6 +1,6 @@
-import type { MoalogDb } from '@moalog/db/clients';
 import { type MemberSubscription, memberSubscriptions, type PlanName } from '@moalog/db/moalog-schema';
 import { and, eq } from 'drizzle-orm';
+import type { MoalogExecutor } from '../../lib/transactions.js';
 import { planRank } from './catalogue.js';
 
 /**
@@ -14,7 +14,7 @@ export function currentOf(rows: readonly MemberSubscription[]): MemberSubscripti
 }
 
 /** The member's plan: its current subscription's, else FREE. */
-export async function currentPlan(db: MoalogDb, memberId: number): Promise<PlanName> {
+export async function currentPlan(db: MoalogExecutor, memberId: number): Promise<PlanName> {
   const rows = await db
     .select()
     .from(memberSubscriptions)
