@@ -199,7 +199,10 @@ export class HttpClient {
             const headers: Array<[string, string]> = [];
             for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i] ?? '', res.rawHeaders[i + 1] ?? '']);
             const headerBytes = res.rawHeaders.reduce((sum, part) => sum + part.length + 2, 0) + 17;
-            resolve({
+            // Hand the answer back only after the event loop's next I/O turn: a server that closes the connection
+            // right after answering has its FIN seen then, and the pool drops the socket before this VU's next
+            // request could take it (Go's transport reads idle connections concurrently and drops them the same way).
+            setImmediate(resolve, {
               retry: false,
               response: {
                 status: res.statusCode ?? 0,

@@ -15,6 +15,8 @@ import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
 export const PLATFORM_WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
 
 export interface Platform {
+  /** The gateway's loopback address (Miniflare's entry socket on a free port), for clients that need a real port. */
+  url: string;
   /** A request to the gateway; `path` is absolute (`/api/v1/...`), `init` as for `fetch`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Runs a worker's cron trigger (its `scheduled` handler) once; resolves with Miniflare's outcome. */
@@ -57,6 +59,7 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const outDir = mkdtempSync(join(repoRoot, '.tmp', 'platform-'));
   let mf: Miniflare | undefined;
+  let url: URL;
   try {
     const workers = PLATFORM_WORKERS.map((name) => {
       const { workerOptions } = unstable_getMiniflareWorkerOptions(join(repoRoot, 'workers', name, 'wrangler.toml'));
@@ -71,7 +74,7 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
       };
     });
     mf = new Miniflare({ workers });
-    await mf.ready;
+    url = await mf.ready;
   } catch (error) {
     await mf?.dispose().catch(() => undefined);
     rmSync(outDir, { recursive: true, force: true });
@@ -79,6 +82,7 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
   }
   const running = mf;
   return {
+    url: url.origin,
     fetch: async (path, init) => {
       if (!path.startsWith('/')) throw new TypeError(`platform paths are absolute, got "${path}"`);
       // Miniflare's fetch types are undici's; the values are standard Requests and Responses.
