@@ -9,8 +9,8 @@
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
+import { deleteKafkaGroups, setKafkaOutage } from '@moalog/test-support/kafka';
 import { type Platform, type PlatformOptions, startPlatform } from '@moalog/test-support/platform';
-import { Redis as IORedis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -104,21 +104,6 @@ export async function waitFor<T>(
   throw new Error(`not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
 }
 
-async function deleteKafkaGroupKeys(group: string): Promise<void> {
-  const redis = new IORedis(testServers.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round++) {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `kafka:~committed:${group}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = nextCursor;
-      if (cursor === '0') break;
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export async function startSubscriptionPlatform(label: string, options: SubscriptionPlatformOptions): Promise<SubscriptionPlatform> {
   const databases: TempDatabase[] = [];
   let cloud: LocalCloud | undefined;
@@ -133,7 +118,7 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
     await mysqlPool?.end().catch(() => undefined);
     await pgPool?.end().catch(() => undefined);
     await Promise.allSettled(databases.map((database) => database.drop()));
-    await deleteKafkaGroupKeys(kafkaGroup).catch(() => undefined);
+    await deleteKafkaGroups(kafkaGroup).catch(() => undefined);
   };
 
   try {
@@ -255,10 +240,7 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
         ]),
       );
     },
-    async setKafkaOutage(outage) {
-      const res = await fetch(`${cloudUrl}/kafka/__control`, { method: 'POST', body: JSON.stringify({ outage }) });
-      if (res.status !== 200) throw new Error(`Kafka face control answered ${res.status}: ${await res.text()}`);
-    },
+    setKafkaOutage: (outage) => setKafkaOutage(cloudUrl, outage),
     close,
   };
 }

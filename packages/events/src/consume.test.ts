@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
+import { deleteKafkaKeys } from '@moalog/test-support/kafka';
 import { Kafka } from '@upstash/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidEventError, parseCloudEvent, pollKafka, type ReceivedEvent } from './consume.js';
 import { fluxpayOutboxEvent } from './index.js';
-import { deleteKafkaKeys } from './kafka-test-support.js';
 import { KafkaTransport } from './transports/kafka.js';
 
 const run = `evc${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;

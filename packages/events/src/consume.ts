@@ -20,7 +20,7 @@ import type { QueueEventBody } from './transports/queues.js';
  *    offset moves past them; Queues: acked) and reported through `onInvalid`.
  */
 
-export const cloudEventSchema = z.looseObject({
+const cloudEventSchema = z.looseObject({
   specversion: z.literal('1.0'),
   id: z.string().min(1),
   source: z.string().min(1),
@@ -133,9 +133,9 @@ export async function pollKafka(kafka: Kafka, options: PollKafkaOptions): Promis
   const byPartition = new Map<string, KafkaMessage[]>();
   for (const message of messages) {
     const field = `${message.topic}\u0000${message.partition}`;
-    let list = byPartition.get(field);
-    if (!list) byPartition.set(field, (list = []));
-    list.push(message);
+    const list = byPartition.get(field);
+    if (list) list.push(message);
+    else byPartition.set(field, [message]);
   }
   for (const list of byPartition.values()) {
     list.sort((a, b) => a.offset - b.offset);

@@ -131,31 +131,28 @@ export interface PaymentRefundedData extends PaymentEventBase {
   source: 'refund' | 'pg';
 }
 
-export interface RefundCompletedData extends EventBase {
+/** The fields every refund event carries, from the refund, its payment and the payment's order. */
+interface RefundEventBase extends EventBase {
   refundId: string;
   paymentId: string;
   orderId: string;
   userId: string;
   amount: number;
   currency: string;
+  metadata: Metadata;
+}
+
+export interface RefundCompletedData extends RefundEventBase {
   pgRefundId: string | null;
   reason: string | null;
   /** Every completed refund of the payment, this one included. */
   refundedTotal: number;
   paymentStatus: string;
-  metadata: Metadata;
 }
 
-export interface RefundFailedData extends EventBase {
-  refundId: string;
-  paymentId: string;
-  orderId: string;
-  userId: string;
-  amount: number;
-  currency: string;
+export interface RefundFailedData extends RefundEventBase {
   failureCode: string;
   failureReason: string;
-  metadata: Metadata;
 }
 
 export interface FluxpayEventDataMap {

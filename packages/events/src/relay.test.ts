@@ -4,13 +4,13 @@ import type { FluxpayDb } from '@moalog/db/clients';
 import { migrateFluxpay } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
+import { deleteKafkaKeys, setKafkaOutage } from '@moalog/test-support/kafka';
 import { Kafka } from '@upstash/kafka';
 import { asc, eq, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fluxpayOutboxEvent } from './index.js';
-import { deleteKafkaKeys, setKafkaOutage } from './kafka-test-support.js';
 import { drainOutbox, type OutboxDb, relayOutbox } from './relay.js';
 import { KAFKA_MAX_MESSAGE_BYTES, KafkaTransport } from './transports/kafka.js';
 import type { EventMessage, EventTransport } from './transports/transport.js';
@@ -162,7 +162,7 @@ describe('relayOutbox', () => {
     const ids = await insertEvents(topic, 5, createdAt);
     const t0 = new Date();
     await setKafkaOutage(cloud.url, true);
-    let failed;
+    let failed: Awaited<ReturnType<typeof relayOutbox>>;
     try {
       // The client retries for about 15.5 s before the transport reports the failure.
       failed = await relayOutbox(db, transport, { now: () => t0 });

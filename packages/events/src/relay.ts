@@ -60,7 +60,7 @@ export interface RelayResult {
   error?: string;
 }
 
-export const RELAY_DEFAULTS = { batchSize: 100, leaseMs: 60_000, baseBackoffMs: 1_000, maxBackoffMs: 30_000 } as const;
+const RELAY_DEFAULTS = { batchSize: 100, leaseMs: 60_000, baseBackoffMs: 1_000, maxBackoffMs: 30_000 } as const;
 const MAX_ERROR_MESSAGE_LENGTH = 2_000;
 
 interface ClaimedRow {

@@ -85,9 +85,6 @@ export const fluxpayIdempotencyKeyHeader = z
     example: IDEMPOTENCY_KEY_EXAMPLE,
   });
 
-/** `request.headers` of a FluxPay route that requires `X-Idempotency-Key`. */
-export const fluxpayIdempotencyHeaders = z.object({ 'X-Idempotency-Key': fluxpayIdempotencyKeyHeader });
-
 /** Reusable header parameters of moalog's document (`#/components/parameters/<name>`). */
 export const moalogParameters = { IdempotencyKey: idempotencyKeyHeader, XIdempotencyKey: xIdempotencyKeyHeader };
 

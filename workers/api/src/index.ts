@@ -31,9 +31,9 @@ mountApiDocs(app, { ...moalogApiDocs, swaggerUiAssets });
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env) {
-    await pollPaymentEvents(env as unknown as Record<string, unknown>, SCHEDULED_POLL);
+    await pollPaymentEvents(env, SCHEDULED_POLL);
   },
   async queue(batch, env) {
-    await consumeQueueBatch(batch, env as unknown as Record<string, unknown>);
+    await consumeQueueBatch(batch, env);
   },
 } satisfies ExportedHandler<ApiBindings>;

@@ -116,7 +116,7 @@ export async function pollUntil<T>(done: () => Promise<T | undefined>, timeoutMs
     const value = await done();
     if (value !== undefined) return value;
     if (Date.now() > deadline) break;
-    await pollPaymentEvents(env as unknown as Record<string, unknown>, TEST_POLL);
+    await pollPaymentEvents(env, TEST_POLL);
   }
   throw new Error(`condition not reached within ${timeoutMs} ms`);
 }

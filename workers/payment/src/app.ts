@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The FluxPay error body for `error`, with its status. */
-export function renderError(c: Context<PaymentEnv>, error: FluxpayError): Response {
+function renderError(c: Context<PaymentEnv>, error: FluxpayError): Response {
   return c.json(errorEnvelope(error.code, error.message, error.fieldErrors, c.var.traceId ?? null), error.status);
 }
 
@@ -35,7 +35,7 @@ export function validationHook(
 }
 
 /** Renders every thrown error as a FluxPay error body; nothing leaks stack traces or driver text. */
-export const fluxpayErrorHandler: ErrorHandler<PaymentEnv> = (err, c) => {
+const fluxpayErrorHandler: ErrorHandler<PaymentEnv> = (err, c) => {
   if (err instanceof FluxpayError) return renderError(c, err);
   if (err instanceof LeaseLostError) return renderError(c, new FluxpayError('VAL_005'));
   if (postgresError(err)?.code === '55P03') {
@@ -71,7 +71,7 @@ export function newRouter() {
 }
 
 /** Hands `promise` to the runtime to finish after the answer (or just lets it run without a context). */
-export function afterResponse(c: Context<PaymentEnv>, promise: Promise<unknown>): void {
+function afterResponse(c: Context<PaymentEnv>, promise: Promise<unknown>): void {
   const settled = promise.catch(() => undefined);
   try {
     c.executionCtx.waitUntil(settled);

@@ -34,7 +34,7 @@ function logOutcome(trigger: 'request' | 'cron', result: RelayResult & { passes?
 }
 
 /** One relay pass; never throws (nobody waits for it). */
-export async function relayNow(env: RelayEnv): Promise<RelayResult | undefined> {
+async function relayNow(env: RelayEnv): Promise<RelayResult | undefined> {
   try {
     const result = await relayOutbox(outboxDbOf(env), transportOf(env));
     logOutcome('request', result);

@@ -36,8 +36,3 @@ export async function nameBasedUuid(name: string): Promise<string> {
   bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
   return format(bytes);
 }
-
-export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}

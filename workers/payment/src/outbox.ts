@@ -1,4 +1,4 @@
-import { type FluxpayDb, type Order, outboxEvents, type Payment } from '@moalog/db';
+import { type FluxpayDb, type Order, outboxEvents, type Payment, type Refund } from '@moalog/db';
 import { type FluxpayEventInput, type FluxpayEventType, fluxpayOutboxEvent, type OutboxEventRecord } from '@moalog/events';
 import { amountFromDecimal } from './domain/money.js';
 
@@ -38,6 +38,19 @@ export function paymentEventBase(payment: Payment, order: Order) {
     currency: payment.currency,
     pgPaymentKey: payment.pgPaymentKey,
     paymentMethod: payment.paymentMethod,
+    metadata: order.metadata ?? null,
+  };
+}
+
+/** The fields every refund event carries, from the refund, its payment and the payment's order. */
+export function refundEventBase(refund: Refund, payment: Payment, order: Order) {
+  return {
+    refundId: refund.id,
+    paymentId: payment.id,
+    orderId: order.id,
+    userId: order.userId,
+    amount: amountFromDecimal(refund.amount),
+    currency: refund.currency,
     metadata: order.metadata ?? null,
   };
 }

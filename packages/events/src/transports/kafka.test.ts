@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
+import { deleteKafkaKeys, setKafkaOutage } from '@moalog/test-support/kafka';
 import { Kafka } from '@upstash/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKafkaKeys, setKafkaOutage } from '../kafka-test-support.js';
 import { createEventTransport, EventTransportConfigError, eventTransportName, QueueTransport } from './index.js';
 import { KAFKA_MAX_MESSAGE_BYTES, KafkaTransport } from './kafka.js';
 import { type EventMessage, MessagesRejectedError, TransportTimeoutError } from './transport.js';

@@ -13,8 +13,8 @@ export interface KafkaTransportConfig {
 /** Upstash Kafka refused records over 1 MB; the relay parks such rows instead of retrying them forever. */
 export const KAFKA_MAX_MESSAGE_BYTES = 1_000_000;
 /** Messages per produce request; larger publishes go out as several requests. */
-export const KAFKA_MESSAGES_PER_REQUEST = 100;
-export const DEFAULT_KAFKA_TIMEOUT_MS = 20_000;
+const KAFKA_MESSAGES_PER_REQUEST = 100;
+const DEFAULT_KAFKA_TIMEOUT_MS = 20_000;
 
 /**
  * Publishes through `@upstash/kafka`'s producer (`POST /produce` with a batch). The client retries a failed

@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
+import { deleteKafkaKeys } from '@moalog/test-support/kafka';
 import { repoRoot } from '@moalog/test-support/workers';
 import { Kafka } from '@upstash/kafka';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fluxpayOutboxEvent } from '../index.js';
-import { deleteKafkaKeys } from '../kafka-test-support.js';
 import { QUEUE_MAX_MESSAGE_BYTES } from './queues.js';
 import type { EventMessage } from './transport.js';
 
@@ -119,7 +119,7 @@ beforeAll(async () => {
   const outfile = join(outDir, `queues-test-worker-${run}.mjs`);
   bundle = outfile;
   await build({
-    entryPoints: [join(import.meta.dirname, 'queues-test-worker.ts')],
+    entryPoints: [join(import.meta.dirname, '../../test/queues-test-worker.ts')],
     outfile,
     bundle: true,
     format: 'esm',

@@ -23,11 +23,11 @@ export interface QueueEventBody {
 
 /** Cloudflare Queues limits: 128 KB per message, 100 messages and 256 KB per sendBatch. */
 export const QUEUE_MAX_MESSAGE_BYTES = 128_000;
-export const QUEUE_MAX_BATCH_MESSAGES = 100;
-export const QUEUE_MAX_BATCH_BYTES = 256_000;
+const QUEUE_MAX_BATCH_MESSAGES = 100;
+const QUEUE_MAX_BATCH_BYTES = 256_000;
 /** Room for what Queues adds around a body when it counts the size. */
 const QUEUE_MESSAGE_OVERHEAD_BYTES = 100;
-export const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
+const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
 
 export interface QueueTransportOptions {
   timeoutMs?: number;

@@ -13,7 +13,7 @@ const FRACTION_DIGITS: Record<Currency, 0 | 2> = { KRW: 0, JPY: 0, USD: 2, EUR: 
 /** 10 trillion in the major unit: far above any real order, far below Number's exact range in cents. */
 export const MAX_AMOUNT = 10_000_000_000_000;
 
-export function fractionDigits(currency: string): 0 | 2 {
+function fractionDigits(currency: string): 0 | 2 {
   return FRACTION_DIGITS[currency as Currency] ?? 2;
 }
 

@@ -2,7 +2,7 @@ import type { OrderStatus, PaymentStatus, RefundStatus } from '@moalog/db';
 import { FluxpayError } from '../errors.js';
 
 /** The original's state machines: from → the states it may move to. */
-export const orderTransitions: Record<OrderStatus, readonly OrderStatus[]> = {
+const orderTransitions: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'CANCELLED', 'FAILED'],
   PAID: ['COMPLETED', 'CANCELLED', 'FAILED'],
   COMPLETED: [],
@@ -10,7 +10,7 @@ export const orderTransitions: Record<OrderStatus, readonly OrderStatus[]> = {
   FAILED: [],
 };
 
-export const paymentTransitions: Record<PaymentStatus, readonly PaymentStatus[]> = {
+const paymentTransitions: Record<PaymentStatus, readonly PaymentStatus[]> = {
   READY: ['PROCESSING', 'FAILED'],
   PROCESSING: ['APPROVED', 'FAILED'],
   APPROVED: ['CONFIRMED', 'FAILED'],
@@ -19,7 +19,7 @@ export const paymentTransitions: Record<PaymentStatus, readonly PaymentStatus[]>
   REFUNDED: [],
 };
 
-export const refundTransitions: Record<RefundStatus, readonly RefundStatus[]> = {
+const refundTransitions: Record<RefundStatus, readonly RefundStatus[]> = {
   REQUESTED: ['PROCESSING', 'FAILED'],
   PROCESSING: ['COMPLETED', 'FAILED'],
   COMPLETED: [],

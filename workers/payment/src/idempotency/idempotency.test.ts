@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { idempotencyKeys, payments } from '@moalog/db';
+import { sha256Hex } from '@moalog/shared/idempotency';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { call, createOrder, env, expectError, newKey, withDb } from '../../test/helpers.js';
@@ -7,11 +8,10 @@ import { newApp } from '../app.js';
 import { parsePaymentConfig } from '../config.js';
 import { RequestDatabase } from '../db.js';
 import { FluxpayError } from '../errors.js';
-import { sha256Hex } from '../ids.js';
 import { idempotent } from './middleware.js';
 import { IdempotencyStore } from './store.js';
 
-const hashOf = (text: string) => sha256Hex(new TextEncoder().encode(text));
+const hashOf = (text: string) => sha256Hex(text);
 
 async function paymentBody(): Promise<string> {
   const order = await createOrder();

@@ -1,13 +1,14 @@
 import type { FluxpayDb } from '@moalog/db';
 import { matchedRouteTemplate, recordIdempotentReplay } from '@moalog/metrics';
+import { sha256Hex } from '@moalog/shared/idempotency';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { PaymentConfig } from '../config.js';
 import type { PaymentEnv } from '../env.js';
 import { FluxpayError } from '../errors.js';
-import { isUuid, sha256Hex } from '../ids.js';
+import { isUuid } from '../ids.js';
 import { completeInTransaction, IdempotencyStore } from './store.js';
 
-export const IDEMPOTENCY_HEADER = 'X-Idempotency-Key';
+const IDEMPOTENCY_HEADER = 'X-Idempotency-Key';
 
 export interface IdempotentOptions {
   /**

@@ -1,4 +1,5 @@
 import type { FluxpayDb } from '@moalog/db';
+import { decideOnHeldKey } from '@moalog/shared/idempotency';
 import { sql } from 'drizzle-orm';
 import type { HttpSql } from '../db.js';
 
@@ -131,16 +132,21 @@ export class IdempotencyStore {
       // No row: the holder committed after this statement's snapshot, or released the key; ask again.
       if (!row) continue;
 
-      if (row.expired || (row.status === 'PROCESSING' && row.lease_expired && row.request_hash === requestHash)) {
+      const decision = decideOnHeldKey({
+        status: row.status === 'COMPLETED' ? 'COMPLETED' : 'PROCESSING',
+        sameRequest: row.request_hash === requestHash,
+        answered: row.response_status !== null && row.response_body !== null,
+        leaseExpired: row.lease_expired,
+        expired: row.expired,
+      });
+      if (decision === 'take-over') {
         const taken = await this.http.query(TAKEOVER_SQL, [row.id, requestHash, leaseSeconds, ttlSeconds]);
         const takenRow = taken.rows[0] as KeyRow | undefined;
         if (takenRow) return { kind: 'owner', claim: toClaim(takenRow, endpoint, key, requestHash) };
         continue;
       }
-      if (row.request_hash !== requestHash) return { kind: 'conflict' };
-      if (row.status === 'COMPLETED' && row.response_status !== null && row.response_body !== null) {
-        return { kind: 'replay', status: row.response_status, body: row.response_body };
-      }
+      if (decision === 'conflict') return { kind: 'conflict' };
+      if (decision === 'replay') return { kind: 'replay', status: row.response_status as number, body: row.response_body as string };
 
       // Same body, still in flight under a live lease: wait a little for its answer.
       const left = deadline - Date.now();

@@ -1,6 +1,7 @@
 import type { FluxpayDb, Payment } from '@moalog/db';
 import { recordPayment } from '@moalog/metrics';
 import type { PaymentConfig } from '../config.js';
+import type { TossWebhookResult } from '../contract/index.js';
 import { amountFromDecimal, minorFromDecimal } from '../domain/money.js';
 import { CONFIRMABLE_STATUSES, canMovePayment } from '../domain/states.js';
 import { FluxpayError } from '../errors.js';
@@ -111,14 +112,6 @@ export function paymentFailedError(payment: Payment, failure: TossFailure): Flux
   return new FluxpayError(failure.kind === 'declined' ? 'PAY_002' : 'PAY_005', message);
 }
 
-export interface WebhookResult {
-  paymentId: string;
-  orderId: string;
-  status: Payment['status'];
-  pgStatus: string;
-  applied: boolean;
-}
-
 /**
  * A Toss webhook names a payment; its body is not trusted for anything else. The payment is read back
  * from Toss and only Toss's answer is applied:
@@ -128,7 +121,7 @@ export interface WebhookResult {
  *   ABORTED / EXPIRED → FAILED (from READY / PROCESSING / APPROVED), order FAILED
  * Anything else changes nothing. Toss's orderId and amount must match FluxPay's payment (else PAY_004).
  */
-export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, paymentKey: string): Promise<WebhookResult> {
+export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, paymentKey: string): Promise<TossWebhookResult> {
   const toss = tossClient(config);
   const read = await toss.getPayment(paymentKey);
   if (!read.ok) {
@@ -156,7 +149,7 @@ export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, pay
       );
     }
 
-    const result = (current: Payment, applied: boolean): WebhookResult => ({
+    const result = (current: Payment, applied: boolean): TossWebhookResult => ({
       paymentId: current.id,
       orderId: order.id,
       status: current.status,

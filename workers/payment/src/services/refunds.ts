@@ -7,7 +7,7 @@ import type { RefundResponse } from '../contract/index.js';
 import { amountFromDecimal, amountFromMinor, decimalFromMinor, minorFromDecimal } from '../domain/money.js';
 import { type ErrorEnvelope, errorEnvelope, type SuccessEnvelope, successEnvelope } from '../envelope.js';
 import { FluxpayError, fieldError } from '../errors.js';
-import { event, type Tx, writeEvents } from '../outbox.js';
+import { event, refundEventBase, type Tx, writeEvents } from '../outbox.js';
 import { toRefundResponse } from '../responses.js';
 import { failureReason, isIndeterminate, type TossOutcome } from '../toss/client.js';
 import { lockWaitMs, paymentFailedError, tossClient } from './confirmation.js';
@@ -170,17 +170,11 @@ export async function refundPayment(
           tenantId,
           aggregateId: refund.id,
           data: {
-            refundId: refund.id,
-            paymentId: payment.id,
-            orderId: order.id,
-            userId: order.userId,
-            amount: amountFromDecimal(refund.amount),
-            currency: refund.currency,
+            ...refundEventBase(refund, payment, order),
             pgRefundId,
             reason: refund.reason,
             refundedTotal: amountFromMinor(refundedTotal),
             paymentStatus: currentPayment.status,
-            metadata: order.metadata ?? null,
           },
         }),
       ]);
@@ -197,17 +191,7 @@ export async function refundPayment(
           eventType: 'refund.failed',
           tenantId,
           aggregateId: refund.id,
-          data: {
-            refundId: refund.id,
-            paymentId: payment.id,
-            orderId: order.id,
-            userId: order.userId,
-            amount: amountFromDecimal(refund.amount),
-            currency: refund.currency,
-            failureCode: answer.code,
-            failureReason: reason,
-            metadata: order.metadata ?? null,
-          },
+          data: { ...refundEventBase(refund, payment, order), failureCode: answer.code, failureReason: reason },
         }),
       ]);
       const error = paymentFailedError(payment, answer);

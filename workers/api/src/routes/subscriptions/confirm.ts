@@ -82,7 +82,7 @@ function pollSoon(c: Context<ApiEnv>): void {
   }
   if (transport !== 'kafka') return;
   try {
-    c.executionCtx.waitUntil(pollPaymentEvents(c.env as unknown as Record<string, unknown>, AFTER_CONFIRM_POLL));
+    c.executionCtx.waitUntil(pollPaymentEvents(c.env, AFTER_CONFIRM_POLL));
   } catch {
     // No execution context (app.request() in some tests): the cron trigger applies the event.
   }

@@ -1,10 +1,10 @@
 import { memberSubscriptions, subscriptionRequests } from '@moalog/db/moalog-schema';
+import { sha256Hex } from '@moalog/shared/idempotency';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { craftToken, unsignedToken } from '../../../test/helpers.js';
 import { call, fluxpayOrdersOf, fluxpayPaymentOf, newMember, rowsOf, subscribe, testDb } from '../../../test/subscription-fixtures.js';
 import { claimKey } from '../../services/subscriptions/idempotency.js';
-import { sha256Hex } from '../../services/subscriptions/keys.js';
 
 const SUBSCRIPTIONS = '/api/v1/subscriptions';
 const key = () => crypto.randomUUID();

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, type ErrorCode, type ErrorEnvelope, idempotencyHeaders, type SuccessEnvelope } from '@moalog/shared';
+import { sha256Hex } from '@moalog/shared/idempotency';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireExistingMember } from '../../auth/require-member.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
@@ -7,8 +8,7 @@ import { parsePlanName } from '../../services/plans/catalogue.js';
 import { parseSubscriptionConfig } from '../../services/subscriptions/config.js';
 import { FluxpayClient } from '../../services/subscriptions/fluxpay-client.js';
 import { claimKey, type IdempotencyClaim, releaseKey } from '../../services/subscriptions/idempotency.js';
-import { sha256Hex } from '../../services/subscriptions/keys.js';
-import { type SubscribeResult, subscribe } from '../../services/subscriptions/subscribe.js';
+import { type SubscribeAnswer, type SubscribeResult, subscribe } from '../../services/subscriptions/subscribe.js';
 import { subscribeResultSchema } from './schemas.js';
 
 const MAX_KEY_LENGTH = 255;
@@ -83,7 +83,7 @@ export const subscriptionsCreateRoutes = newRouter().openapi(route, async (c) =>
   }
 
   const fluxpay = new FluxpayClient(c.env.PAYMENT, { ...config.fluxpay, requestId: c.var.requestId });
-  let answer;
+  let answer: SubscribeAnswer;
   try {
     answer = await subscribe({ db, memberId, fluxpay, claim, clientKey }, plan);
   } catch (error) {

@@ -26,7 +26,7 @@ export const subscriptionSchema = z
   })
   .openapi('SubscriptionResponse');
 
-export const checkoutSchema = z
+const checkoutSchema = z
   .object({
     orderId: z.string().openapi({ description: "FluxPay's order id: Toss's `orderId`", example: '0b7c2f4e-8d1a-4c3b-9e5f-6a7b8c9d0e1f' }),
     amount: z.number().int().openapi({ example: 9900 }),

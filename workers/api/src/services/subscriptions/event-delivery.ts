@@ -10,7 +10,7 @@ import {
 import { Kafka } from '@upstash/kafka';
 import { Redis } from '@upstash/redis/cloudflare';
 import { parseApiConfig } from '../../config.js';
-import { parseSubscriptionConfig } from './config.js';
+import { parseSubscriptionConfig, type SubscriptionConfig } from './config.js';
 import { applyPaymentEvent } from './payment-events.js';
 
 /**
@@ -30,22 +30,21 @@ import { applyPaymentEvent } from './payment-events.js';
  * allows is the rare case of a handler failure at the same moment).
  */
 
-export const PAYMENT_EVENT_TOPICS = ['fluxpay.payment.events', 'fluxpay.order.events'];
+const PAYMENT_EVENT_TOPICS = ['fluxpay.payment.events', 'fluxpay.order.events'];
 /** The consumer instance of every api isolate: one member of the group, serialized by the lease. */
-export const KAFKA_INSTANCE = 'api';
+const KAFKA_INSTANCE = 'api';
 const LEASE_MS = 45_000;
 const LEASE_RETRY_MS = 150;
 
-interface EventEnv {
-  [name: string]: unknown;
-}
+/** The api worker's bindings: its configuration is parsed from them. */
+type EventEnv = ApiBindings;
 
 function databaseOf(env: EventEnv): MoalogDb {
   return createMoalogDb({ url: parseApiConfig(env).databaseUrl });
 }
 
 /** The handler both transports call: applies the event in one MySQL transaction, at most once. */
-export function paymentEventHandler(db: MoalogDb): EventHandler {
+function paymentEventHandler(db: MoalogDb): EventHandler {
   return async (received) => {
     const outcome = await applyPaymentEvent(db, received.event, received.eventType);
     if (outcome === 'applied') {
@@ -104,7 +103,7 @@ let pollAgain = false;
  */
 export async function pollPaymentEvents(env: EventEnv, options: PollOptions): Promise<PollSummary> {
   const summary: PollSummary = { ran: false, rounds: 0, received: 0, handled: 0, failed: 0, errors: [] };
-  let config;
+  let config: SubscriptionConfig;
   try {
     config = parseSubscriptionConfig(env);
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { MoalogDb } from '@moalog/db/clients';
 import { subscriptionRequests } from '@moalog/db/moalog-schema';
+import { decideOnHeldKey, sha256Hex } from '@moalog/shared/idempotency';
 import { and, eq } from 'drizzle-orm';
-import { sha256Hex } from './keys.js';
 
 /**
  * `Idempotency-Key` of `POST /api/v1/subscriptions`, in MySQL's `subscription_request`,
@@ -73,10 +73,16 @@ export async function claimKey(
       .limit(1);
     if (!row) continue;
 
-    const stale = row.status === 'COMPLETED' && row.updatedAt.getTime() + settings.ttlSeconds * 1_000 <= now;
-    if (!stale && row.requestHash !== requestHash) return { kind: 'conflict' };
-    if (!stale && row.status === 'COMPLETED') return { kind: 'replay', status: row.responseStatus ?? 200, body: row.responseBody };
-    if (!stale && row.leaseExpiresAt.getTime() > now) return { kind: 'in-flight' };
+    const decision = decideOnHeldKey({
+      status: row.status,
+      sameRequest: row.requestHash === requestHash,
+      answered: row.status === 'COMPLETED',
+      leaseExpired: row.leaseExpiresAt.getTime() <= now,
+      expired: row.status === 'COMPLETED' && row.updatedAt.getTime() + settings.ttlSeconds * 1_000 <= now,
+    });
+    if (decision === 'conflict') return { kind: 'conflict' };
+    if (decision === 'replay') return { kind: 'replay', status: row.responseStatus ?? 200, body: row.responseBody };
+    if (decision === 'in-flight') return { kind: 'in-flight' };
 
     // An expired answer, or a crashed request's lease: take the row over, fenced on what was read.
     const taken = await db

@@ -1,6 +1,7 @@
+import { sha256Hex } from '@moalog/shared/idempotency';
 import { describe, expect, it } from 'vitest';
 import { oneMonthAfter, parsePlanName } from '../plans/catalogue.js';
-import { fluxpayKey, sha256Hex, uuidV5 } from './keys.js';
+import { fluxpayKey, uuidV5 } from './keys.js';
 
 describe('uuidV5', () => {
   it('matches RFC 9562 (the DNS namespace example for www.example.com)', async () => {

@@ -1,10 +1,10 @@
 /**
  * Keys the subscription flow derives: FluxPay's `X-Idempotency-Key` (a UUID) from the client's opaque
- * key, and the stored form of the client's key.
+ * key.
  */
 
 /** Namespace of moalog's name-based UUIDs (a fixed random UUID; changing it changes every derived key). */
-export const MOALOG_UUID_NAMESPACE = '0f4c6a2e-5b1d-4e8f-9a37-2c6d8e1b4f90';
+const MOALOG_UUID_NAMESPACE = '0f4c6a2e-5b1d-4e8f-9a37-2c6d8e1b4f90';
 
 function uuidBytes(uuid: string): Uint8Array {
   const hex = uuid.replace(/-/g, '');
@@ -30,11 +30,6 @@ export async function uuidV5(name: string, namespace = MOALOG_UUID_NAMESPACE): P
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
   return formatUuid(bytes);
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**

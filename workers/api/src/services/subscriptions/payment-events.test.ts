@@ -173,7 +173,7 @@ describe('consumeQueueBatch (the queue handler)', () => {
     const event = paymentEvent('payment.confirmed', member.orderId, String(member.memberId));
     const good = message(queueBody(event));
     const junk = message({ hello: 'world' });
-    const result = await consumeQueueBatch({ queue: 'fluxpay-events', messages: [good, junk] }, env as unknown as Record<string, unknown>);
+    const result = await consumeQueueBatch({ queue: 'fluxpay-events', messages: [good, junk] }, env);
     expect(result).toMatchObject({ handled: 1, invalid: 1, retried: 0 });
     expect([good.acked, junk.acked]).toEqual([true, true]);
     expect((await rowsOf(member.memberId)).map((r) => r.status)).toEqual(['CANCELLED', 'ACTIVE']);
@@ -185,7 +185,7 @@ describe('consumeQueueBatch (the queue handler)', () => {
     // The PlanetScale face names the database by the username: one that does not exist fails every query.
     const missingDatabase = new URL(env.MOALOG_DATABASE_URL as string);
     missingDatabase.username = 'moalog_no_such_database';
-    const broken = { ...(env as unknown as Record<string, unknown>), MOALOG_DATABASE_URL: missingDatabase.toString() };
+    const broken = { ...env, MOALOG_DATABASE_URL: missingDatabase.toString() };
     const retried = await consumeQueueBatch({ queue: 'fluxpay-events', messages: [failing] }, broken);
     expect(retried).toMatchObject({ handled: 0, retried: 1 });
     expect(failing.retried).toBe(true);

@@ -8,7 +8,7 @@ import { completeKey, type IdempotencyClaim } from './idempotency.js';
 import { fluxpayKey } from './keys.js';
 import { type CheckoutView, checkoutView, exclusiveKeyOf, type SubscriptionView, subscriptionView } from './subscriptions.js';
 
-export const SUBSCRIBED_MESSAGE = '구독이 생성되었습니다.';
+const SUBSCRIBED_MESSAGE = '구독이 생성되었습니다.';
 
 export interface SubscribeResult extends SubscriptionView {
   /** For a PENDING PRO/TEAM subscription: what Toss's checkout needs; null for FREE. */
@@ -191,7 +191,7 @@ async function createPaid(context: SubscribeContext, plan: PaidPlanName): Promis
 }
 
 /** FluxPay failures while subscribing, as the api answers them. */
-export function fluxpayFailure(error: unknown): unknown {
+function fluxpayFailure(error: unknown): unknown {
   if (error instanceof FluxpayUnavailable) {
     console.warn(JSON.stringify({ level: 'warn', msg: 'FluxPay unavailable', error: error.message }));
     return new AppError('PAY5021');

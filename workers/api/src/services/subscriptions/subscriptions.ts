@@ -46,7 +46,7 @@ export const SYNTHETIC_FREE: SubscriptionView = {
 };
 
 /** Toss's customerKey: 2-50 of letters, digits and `-_=.@`, one per member. */
-export function customerKeyOf(memberId: number): string {
+function customerKeyOf(memberId: number): string {
   return `moalog-member-${memberId}`;
 }
 

@@ -1,4 +1,5 @@
 import { idempotencyKeys, outboxEvents, payments, refunds } from '@moalog/db';
+import { sha256Hex } from '@moalog/shared/idempotency';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,7 @@ import {
   UUID,
   withDb,
 } from '../../../test/helpers.js';
-import { nameBasedUuid, sha256Hex } from '../../ids.js';
+import { nameBasedUuid } from '../../ids.js';
 
 function refund(
   paymentId: string,
@@ -221,7 +222,7 @@ describe('POST /api/v1/refunds — idempotency', () => {
     const { payment } = await confirmedPayment(5000);
     const key = newKey();
     const body = JSON.stringify({ paymentId: payment.paymentId, amount: 2000, currency: 'KRW' });
-    const requestHash = await sha256Hex(new TextEncoder().encode(body));
+    const requestHash = await sha256Hex(body);
     // The crashed request had claimed the key and recorded its refund PROCESSING, then vanished.
     await withDb((db) =>
       db.insert(idempotencyKeys).values({

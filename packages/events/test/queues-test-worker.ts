@@ -1,12 +1,12 @@
 /**
  * A Worker for queues.test.ts, run by Miniflare: it publishes through the transports and consumes with
- * the consume helpers inside workerd, the way the payment and api workers will. Not part of the package.
+ * the consume helpers inside workerd, the way the payment and api workers do.
  */
 import { Kafka } from '@upstash/kafka';
-import { handleQueueBatch, pollKafka, type QueueBatchLike } from '../consume.js';
-import { KafkaTransport } from './kafka.js';
-import { type QueueProducer, QueueTransport } from './queues.js';
-import type { EventMessage } from './transport.js';
+import { handleQueueBatch, pollKafka, type QueueBatchLike } from '../src/consume.js';
+import { KafkaTransport } from '../src/transports/kafka.js';
+import { type QueueProducer, QueueTransport } from '../src/transports/queues.js';
+import type { EventMessage } from '../src/transports/transport.js';
 
 interface Env {
   EVENTS: QueueProducer;
