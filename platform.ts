@@ -56,6 +56,8 @@ const PRODUCTION_ORIGINS = 'https://www.moalog.me,https://moalog.me,https://moao
 const PREVIEW_ORIGINS = `http://localhost:3000,http://localhost:5173,http://localhost:5174,${PRODUCTION_ORIGINS}`;
 
 const apiSecrets = ['MOALOG_DATABASE_URL', 'JWT_SECRET', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'OPENAI_API_KEY'];
+/** The api's FluxPay tenant key, once FluxPay authenticates its callers: optional until the api sends it. */
+const fluxpayKey = ['FLUXPAY_API_KEY'];
 const socialLoginSecrets = ['KAKAO_CLIENT_ID', 'KAKAO_CLIENT_SECRET', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'];
 const apiVars = {
   ...METRICS_OFF,
@@ -104,13 +106,13 @@ export const WORKERS = {
       preview: {
         // The load tests and the k6 gate log in by e-mail; the preview runs on seeded branch databases.
         vars: { ...apiVars, ENABLE_DEV_LOGIN: 'true' },
-        secrets: { required: apiSecrets, optional: [...socialLoginSecrets, ...KAFKA_AND_METRICS_SECRETS] },
+        secrets: { required: apiSecrets, optional: [...fluxpayKey, ...socialLoginSecrets, ...KAFKA_AND_METRICS_SECRETS] },
         logSampling: LOGS.preview,
         crons: apiCrons,
       },
       production: {
         vars: { ...apiVars, ENABLE_DEV_LOGIN: 'false' },
-        secrets: { required: [...apiSecrets, ...socialLoginSecrets], optional: [...KAFKA_AND_METRICS_SECRETS] },
+        secrets: { required: [...apiSecrets, ...socialLoginSecrets], optional: [...fluxpayKey, ...KAFKA_AND_METRICS_SECRETS] },
         logSampling: LOGS.production,
         crons: apiCrons,
       },
