@@ -8,7 +8,7 @@ import { type Platform, startPlatform } from '@moalog/test-support/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScript } from './harness/run.js';
 
-export const SCENARIOS = [
+const SCENARIOS = [
   'baseline',
   'payment-concurrency',
   'mixed-load',

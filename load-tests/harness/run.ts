@@ -44,6 +44,29 @@ export interface RunOptions {
   onSample?: SampleListener;
   /** Aborts the run (as Ctrl-C does k6's). */
   signal?: AbortSignal;
+  /**
+   * Shortens every scenario to at most this many ms while keeping its VUs and rates: ramping stages are scaled
+   * down together, fixed durations cut (short trial runs at full VU counts; their figures are not the profile's).
+   */
+  compressToMs?: number;
+}
+
+/** The scenarios shortened to `limitMs` (see {@link RunOptions.compressToMs}). */
+export function compressScenarios(scenarios: Record<string, ScenarioConfig>, limitMs: number): Record<string, ScenarioConfig> {
+  const out: Record<string, ScenarioConfig> = {};
+  const ms = (value: number) => `${Math.max(1, Math.round(value))}ms`;
+  for (const [name, config] of Object.entries(scenarios)) {
+    const copy: ScenarioConfig = { ...config };
+    if (config.stages) {
+      const total = config.stages.reduce((sum, stage) => sum + parseDuration(stage.duration, 0), 0);
+      const factor = total > limitMs ? limitMs / total : 1;
+      copy.stages = config.stages.map((stage) => ({ ...stage, duration: ms(parseDuration(stage.duration, 0) * factor) }));
+    }
+    if (config.duration !== undefined) copy.duration = ms(Math.min(parseDuration(config.duration, 0), limitMs));
+    if (config.maxDuration !== undefined) copy.maxDuration = ms(Math.min(parseDuration(config.maxDuration, 0), limitMs));
+    out[name] = copy;
+  }
+  return out;
 }
 
 export interface HarnessStats {
@@ -125,7 +148,8 @@ export async function runScript(scriptPath: string, runOptions: RunOptions = {})
   run.throwOnError = options.throw ?? false;
   run.noCookiesReset = options.noCookiesReset ?? false;
   if (options.userAgent) run.userAgent = options.userAgent;
-  const scenarios = normalizeScenarios(options);
+  const declared = normalizeScenarios(options);
+  const scenarios = runOptions.compressToMs === undefined ? declared : compressScenarios(declared, runOptions.compressToMs);
   for (const [name, config] of Object.entries(scenarios)) {
     const exec = config.exec ?? 'default';
     if (typeof optionsVU.exports[exec] !== 'function')

@@ -9,6 +9,9 @@ export type Profile = 'smoke' | 'full';
 
 export const PROFILE: Profile = __ENV.PROFILE === 'smoke' ? 'smoke' : 'full';
 
+/** The trend statistics of the summary: k6's default and p(99), as the original's `--summary-trend-stats`. */
+export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'];
+
 /** The original scripts' request timeout. */
 export const TIMEOUT = '30s';
 

@@ -8,7 +8,7 @@ import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter, Rate } from 'k6/metrics';
 import { envelope } from '../lib/checks.ts';
-import { BASE_URL, between, byProfile, envInt, smokeThresholds, TIMEOUT } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, envInt, SUMMARY_TREND_STATS, smokeThresholds, TIMEOUT } from '../lib/config.ts';
 import { type Member, memberHeaders, vuMember } from '../lib/members.ts';
 import { ensurePro } from '../lib/subscriptions.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
@@ -23,6 +23,7 @@ const MEMBERS = envInt('MEMBER_COUNT', 300);
 const PACE_SECONDS = byProfile({ full: 12.5, smoke: 1 });
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     ai_analysis: {
       executor: 'ramping-vus',

@@ -7,10 +7,11 @@ import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { authHeaders, getAuthToken } from '../lib/auth.ts';
 import { checkSuccess } from '../lib/checks.ts';
-import { BASE_URL, between, byProfile, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, SUMMARY_TREND_STATS, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     baseline: {
       executor: 'ramping-vus',

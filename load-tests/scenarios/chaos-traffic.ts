@@ -8,7 +8,7 @@ import { check, sleep } from 'k6';
 import http, { type Response } from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import { forwardedFor, login } from '../lib/auth.ts';
-import { BASE_URL, between, byProfile, envInt, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, envInt, SUMMARY_TREND_STATS, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
 
 const errors = new Counter('chaos_errors');
@@ -28,6 +28,7 @@ if (!['read', 'payment', 'mixed'].includes(TRAFFIC_TYPE))
   throw new Error(`TRAFFIC_TYPE must be read, payment or mixed, got "${TRAFFIC_TYPE}"`);
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     chaos_traffic: {
       executor: 'ramping-vus',

@@ -8,7 +8,7 @@ import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import { login } from '../lib/auth.ts';
-import { BASE_URL, byProfile, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
+import { BASE_URL, byProfile, SUMMARY_TREND_STATS, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
 
 const limited = new Counter('cb_rate_limit_429');
@@ -19,6 +19,7 @@ const latency = new Trend('cb_latency', true);
 const ADDRESS = '10.99.0.1';
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     circuit_breaker: {
       executor: 'ramping-vus',

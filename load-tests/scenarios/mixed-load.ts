@@ -9,7 +9,7 @@ import http from 'k6/http';
 import { Counter, Rate } from 'k6/metrics';
 import { authHeaders, getAuthToken } from '../lib/auth.ts';
 import { uuidv4 } from '../lib/checks.ts';
-import { BASE_URL, between, byProfile, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, SUMMARY_TREND_STATS, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
 
 const readRequests = new Counter('read_requests');
@@ -18,6 +18,7 @@ const paymentRequests = new Counter('payment_requests');
 const errorRate = new Rate('custom_error_rate');
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     mixed_load: {
       executor: 'ramping-vus',

@@ -9,7 +9,7 @@ import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 import { authHeaders, getAuthToken } from '../lib/auth.ts';
 import { uuidv4 } from '../lib/checks.ts';
-import { BASE_URL, between, byProfile, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, SUMMARY_TREND_STATS, smokeThresholds, TEST_EMAIL } from '../lib/config.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
 
 const paymentSuccess = new Counter('payment_success');
@@ -19,6 +19,7 @@ const paymentFailed = new Counter('payment_failed');
 const ACCEPTED = [200, 201, 400, 409, 502];
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     payment_concurrency: {
       executor: 'ramping-vus',

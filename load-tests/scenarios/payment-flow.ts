@@ -9,7 +9,7 @@ import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import { envelope, uuidv4 } from '../lib/checks.ts';
-import { BASE_URL, between, byProfile, envInt, smokeThresholds, TIMEOUT } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, envInt, SUMMARY_TREND_STATS, smokeThresholds, TIMEOUT } from '../lib/config.ts';
 import { memberHeaders, vuMember } from '../lib/members.ts';
 import { approvedPaymentKey, currentSubscription, isProActive, waitForActive } from '../lib/subscriptions.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
@@ -23,6 +23,7 @@ const FIRST_MEMBER = envInt('MEMBER_FIRST', 1);
 const MEMBERS = envInt('MEMBER_COUNT', 400);
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     payment_flow: {
       executor: 'ramping-vus',

@@ -6,7 +6,7 @@
 import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
-import { BASE_URL, between, byProfile, envInt, smokeThresholds } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, envInt, SUMMARY_TREND_STATS, smokeThresholds } from '../lib/config.ts';
 import { memberHeaders, vuMember } from '../lib/members.ts';
 import { ensurePro } from '../lib/subscriptions.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
@@ -19,6 +19,7 @@ const FIRST_MEMBER = envInt('MEMBER_FIRST', 401);
 const MEMBERS = envInt('MEMBER_COUNT', 300);
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     pdf_export: {
       executor: 'ramping-vus',

@@ -8,7 +8,7 @@ import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import { getAuthToken } from '../lib/auth.ts';
 import { retryAfterSeconds } from '../lib/checks.ts';
-import { BASE_URL, between, byProfile, smokeThresholds, TEST_EMAIL, TIMEOUT } from '../lib/config.ts';
+import { BASE_URL, between, byProfile, SUMMARY_TREND_STATS, smokeThresholds, TEST_EMAIL, TIMEOUT } from '../lib/config.ts';
 import { type SummaryData, summaryOutputs } from '../lib/summary.ts';
 
 const rateLimited = new Counter('rate_limited_count');
@@ -19,6 +19,7 @@ const transportErrors = new Counter('transport_error_count');
 const retryAfter = new Trend('retry_after_seconds');
 
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     rate_limiter: {
       executor: 'ramping-vus',
