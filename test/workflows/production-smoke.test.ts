@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { platformBindings } from '@moalog/test-support/platform';
-import { bundleWorker } from '@moalog/test-support/workers';
+import { PLATFORM_WORKERS, platformBindings } from '@moalog/test-support/platform';
+import { bundleWorker, type WorkerName } from '@moalog/test-support/workers';
 import { Miniflare } from 'miniflare';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
@@ -9,7 +9,7 @@ import { runScript } from '../../load-tests/harness/run.js';
 
 /**
  * The pipeline's production smoke (.github/k6/production-smoke.ts), run by the project's k6 harness against
- * the three real workers in Miniflare, served on a loopback port with production's variables (dev login off,
+ * the real workers in Miniflare, served on a loopback port with production's variables (dev login off,
  * production's CORS origins, client IPs from Cloudflare only) over this run's local services.
  */
 const root = join(import.meta.dirname, '..', '..');
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 /** Production's variables of a worker, except the addresses of the services, which stay this run's. */
-function productionVars(worker: 'gateway' | 'api' | 'payment'): Record<string, string> {
+function productionVars(worker: WorkerName): Record<string, string> {
   const { vars } = unstable_readConfig(
     { config: join(root, 'workers', worker, 'wrangler.toml'), env: 'production' },
     { hideWarnings: true },
@@ -40,15 +40,23 @@ function productionVars(worker: 'gateway' | 'api' | 'payment'): Record<string, s
   return Object.fromEntries(Object.entries(vars as Record<string, string>).filter(([key]) => !kept.includes(key)));
 }
 
+/** Each worker bundled once for both platforms of this file. */
+const bundles = new Map<WorkerName, string>();
+function bundled(name: WorkerName): string {
+  const path = bundles.get(name) ?? bundleWorker(name, outDir);
+  bundles.set(name, path);
+  return path;
+}
+
 async function servePlatform(overrides: Record<string, string>): Promise<string> {
   const services = platformBindings();
   // The gateway first: Miniflare serves the first worker on the port.
-  const workers = (['gateway', 'api', 'payment'] as const).map((name) => {
+  const workers = PLATFORM_WORKERS.map((name) => {
     const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'workers', name, 'wrangler.toml'));
     return {
       ...workerOptions,
       name: `moalog-${name}`,
-      modules: [{ type: 'ESModule' as const, path: bundleWorker(name, outDir) }],
+      modules: [{ type: 'ESModule' as const, path: bundled(name) }],
       modulesRoot: outDir,
       bindings: { ...workerOptions.bindings, ...services, ...productionVars(name), ...overrides },
     };
