@@ -8,19 +8,29 @@ import { counter, histogram } from './metrics.js';
  */
 
 /** The rate limiter's decisions, as `@moalog/ratelimit` names them. */
-export type RateLimitDecisionKind = 'allowed' | 'denied' | 'denied-cached' | 'fail-open-timeout' | 'fail-open-error';
+export type RateLimitDecisionKind =
+  | 'allowed'
+  | 'denied'
+  | 'denied-cached'
+  | 'allowed-local'
+  | 'denied-local'
+  | 'fail-open-timeout'
+  | 'fail-open-error';
 
 const RATE_LIMIT_ATTRIBUTES: Record<RateLimitDecisionKind, { decision: string; reason: string }> = {
   allowed: { decision: 'allowed', reason: 'redis' },
   denied: { decision: 'denied', reason: 'redis' },
   'denied-cached': { decision: 'denied', reason: 'cache' },
+  // Redis did not decide in time (or failed) and the isolate's own window did.
+  'allowed-local': { decision: 'allowed', reason: 'local' },
+  'denied-local': { decision: 'denied', reason: 'local' },
   'fail-open-timeout': { decision: 'failed_open', reason: 'timeout' },
   'fail-open-error': { decision: 'failed_open', reason: 'error' },
 };
 
 /**
  * `moalog.rate_limit.decisions{moalog.rate_limit.decision = allowed|denied|failed_open,
- * moalog.rate_limit.reason = redis|cache|timeout|error, moalog.rate_limit.rule}` and, when the
+ * moalog.rate_limit.reason = redis|cache|local|timeout|error, moalog.rate_limit.rule}` and, when the
  * time is given, `moalog.rate_limit.duration` (seconds).
  */
 export function recordRateLimitDecision(kind: RateLimitDecisionKind, details: { rule?: string; durationMs?: number } = {}): void {

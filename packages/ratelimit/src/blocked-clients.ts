@@ -1,8 +1,9 @@
 /**
  * Identifiers Redis has denied, with the time (ms since the epoch, this isolate's clock) their
  * window reopens. Kept at module scope, so an isolate answers a blocked client's retries without a
- * Redis round trip. Bounded: past `maxEntries` the oldest entries are dropped, which only costs
- * those clients a Redis call that blocks them again.
+ * Redis round trip. Bounded in size and age: past `maxEntries` the oldest entries are dropped,
+ * which only costs those clients a Redis call that blocks them again, and each look-up also drops a
+ * few of the oldest entries whose window has reopened.
  */
 export class BlockedClientCache {
   private readonly reopensAt = new Map<string, number>();
@@ -13,6 +14,7 @@ export class BlockedClientCache {
 
   /** When the key's window reopens, if it is still blocked at `nowMs`. */
   blockedUntil(key: string, nowMs: number): number | undefined {
+    this.sweep(nowMs);
     const until = this.reopensAt.get(key);
     if (until === undefined) return undefined;
     if (until <= nowMs) {
@@ -30,6 +32,15 @@ export class BlockedClientCache {
       const oldest = this.reopensAt.keys().next().value;
       if (oldest === undefined) break;
       this.reopensAt.delete(oldest);
+    }
+  }
+
+  /** Drops a few of the oldest blocks whose window has reopened, so memory follows use without a timer. */
+  private sweep(nowMs: number): void {
+    let checked = 0;
+    for (const [key, until] of this.reopensAt) {
+      if (++checked > 4) break;
+      if (until <= nowMs) this.reopensAt.delete(key);
     }
   }
 

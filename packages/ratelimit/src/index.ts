@@ -8,6 +8,7 @@ export {
   type ScriptRunner,
 } from './limiter.js';
 export { LocalGcra, type LocalGcraDecision } from './local-gcra.js';
+export { LocalSlidingWindow, type LocalWindowDecision, type LocalWindowState } from './local-window.js';
 export { createLimiterRedis, type LimiterRedisOptions } from './redis.js';
 export {
   type GcraRule,

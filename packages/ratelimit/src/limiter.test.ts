@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUpstashRedisFace, type UpstashRedisFace } from '../../local-cloud/src/faces/upstash-redis.js';
 import { BlockedClientCache } from './blocked-clients.js';
 import { type RateLimitEvent, RateLimiter, type ScriptRunner } from './limiter.js';
+import { LocalSlidingWindow } from './local-window.js';
 import { createLimiterRedis } from './redis.js';
 import { gcra, slidingWindow } from './rules.js';
 
@@ -155,6 +156,95 @@ describe('sliding window over the Upstash face', () => {
     const outcomes = await Promise.all(Array.from({ length: 60 }, () => limiter.limit(id, rule)));
     expect(outcomes.filter((o) => o.allowed)).toHaveLength(20);
     expect(await direct.zcard(limiter.keyFor(rule, id))).toBe(20);
+  });
+});
+
+describe('bursts: requests of one key share Redis calls', () => {
+  it('decides 150 simultaneous requests with two round trips and admits exactly 100', async () => {
+    const limiter = newLimiter({ blockedClients: new BlockedClientCache() });
+    const rule = slidingWindow('ip:burst', 100, 60_000);
+    const id = uniqueId();
+    const before = faceRequests;
+    const outcomes = await Promise.all(Array.from({ length: 150 }, () => limiter.limit(id, rule)));
+    // The first request's call, then one call for the 149 that arrived while it was under way.
+    expect(faceRequests - before).toBe(2);
+    const admitted = outcomes.filter((o) => o.allowed);
+    expect(admitted).toHaveLength(100);
+    expect(admitted.every((o) => o.decision === 'allowed')).toBe(true);
+    // Each admitted request reports what it would have seen had they come one by one.
+    expect(admitted.map((o) => o.remaining).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    const denied = outcomes.filter((o) => !o.allowed);
+    expect(denied.every((o) => o.decision === 'denied' && o.remaining === 0 && (o.retryAfterMs ?? 0) > 0)).toBe(true);
+    expect(await direct.zcard(limiter.keyFor(rule, id))).toBe(100);
+    expect(limiter.inFlightKeys).toBe(0);
+    // The denial reached the blocked-client cache: the next request costs no round trip.
+    const again = faceRequests;
+    expect((await limiter.limit(id, rule)).decision).toBe('denied-cached');
+    expect(faceRequests).toBe(again);
+  });
+
+  it('decides GCRA bursts together too', async () => {
+    const limiter = newLimiter();
+    const rule = gcra('ai:burst', { limit: 5, periodMs: 60_000, burst: 3 });
+    const id = uniqueId();
+    const before = faceRequests;
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => limiter.limit(id, rule)));
+    expect(faceRequests - before).toBe(2);
+    expect(outcomes.filter((o) => o.allowed)).toHaveLength(3);
+    expect(outcomes.filter((o) => !o.allowed).every((o) => (o.retryAfterMs ?? 0) > 11_000)).toBe(true);
+  });
+
+  it('with Redis slow, the isolate decides 150 simultaneous requests by itself: exactly 100, and Redis counts exactly those', async () => {
+    const events: RateLimitEvent[] = [];
+    const limiter = newLimiter({ timeoutMs: 50, localWindow: new LocalSlidingWindow(), onDecision: (e) => events.push(e) });
+    const rule = slidingWindow('ip:burst-slow', 100, 60_000);
+    const id = uniqueId();
+    face.setOutage({ delayMs: 300 });
+    let outcomes: Awaited<ReturnType<RateLimiter['limit']>>[];
+    try {
+      const started = performance.now();
+      outcomes = await Promise.all(Array.from({ length: 150 }, () => limiter.limit(id, rule)));
+      expect(performance.now() - started).toBeLessThan(250);
+      await Promise.all(outcomes.map((o) => o.pending));
+    } finally {
+      face.setOutage('none');
+    }
+    expect(outcomes.filter((o) => o.allowed)).toHaveLength(100);
+    expect(outcomes.every((o) => o.remaining !== undefined && o.resetMs !== undefined)).toBe(true);
+    expect(new Set(events.map((e) => e.decision))).toEqual(new Set(['allowed-local', 'denied-local']));
+    expect(events.every((e) => e.cause === 'timeout')).toBe(true);
+    expect(await direct.zcard(limiter.keyFor(rule, id))).toBe(100);
+  });
+
+  it('with Redis failing, the isolate keeps the limit instead of admitting everything', async () => {
+    const events: RateLimitEvent[] = [];
+    const limiter = newLimiter({ localWindow: new LocalSlidingWindow(), onDecision: (e) => events.push(e) });
+    const rule = slidingWindow('ip:burst-down', 100, 60_000);
+    const id = uniqueId();
+    face.setOutage('error');
+    try {
+      const outcomes = await Promise.all(Array.from({ length: 150 }, () => limiter.limit(id, rule)));
+      expect(outcomes.filter((o) => o.allowed)).toHaveLength(100);
+      expect(outcomes.every((o) => o.remaining !== undefined)).toBe(true);
+      const later = await limiter.limit(id, rule);
+      expect(later).toMatchObject({ allowed: false, decision: 'denied-cached' });
+      expect(later.retryAfterMs).toBeGreaterThan(59_000);
+    } finally {
+      face.setOutage('none');
+    }
+    expect(events.filter((e) => e.decision === 'allowed-local')).toHaveLength(100);
+    expect(events.filter((e) => e.decision === 'allowed-local').every((e) => e.cause === 'error' && e.error instanceof Error)).toBe(true);
+  });
+
+  it('asks Redis again once it answers, and refuses without Redis a client the isolate alone has let in `limit` times', async () => {
+    const localWindow = new LocalSlidingWindow();
+    const limiter = newLimiter({ localWindow });
+    const rule = slidingWindow('ip:local-full', 3, 60_000);
+    const id = uniqueId();
+    for (let i = 0; i < 3; i++) expect((await limiter.limit(id, rule)).decision).toBe('allowed');
+    const before = faceRequests;
+    expect(await limiter.limit(id, rule)).toMatchObject({ decision: 'denied-cached', allowed: false, remaining: 0 });
+    expect(faceRequests).toBe(before);
   });
 });
 

@@ -1,15 +1,26 @@
 import type { BlockedClientCache } from './blocked-clients.js';
+import type { LocalSlidingWindow } from './local-window.js';
 import { type RateLimitRule, ruleLimit } from './rules.js';
 import { GCRA_SCRIPT, SLIDING_LOG_SCRIPT, scriptSha1 } from './scripts.js';
 
 /**
  * What the limiter decided, as counted by metrics:
  * - `allowed` / `denied`: Redis answered within the budget;
- * - `denied-cached`: the identifier is still blocked in this isolate's cache; no Redis call;
+ * - `denied-cached`: the identifier is still blocked in this isolate (a denial Redis gave, or this
+ *   isolate alone has already admitted the limit within the window); no Redis call;
+ * - `allowed-local` / `denied-local`: Redis did not answer within the budget or failed, and the
+ *   isolate's own sliding window decided (only with a `localWindow`, for sliding-window rules);
  * - `fail-open-timeout`: Redis did not answer within the budget; the request goes on;
  * - `fail-open-error`: Redis (or the reply) failed; the request goes on.
  */
-export type RateLimitDecision = 'allowed' | 'denied' | 'denied-cached' | 'fail-open-timeout' | 'fail-open-error';
+export type RateLimitDecision =
+  | 'allowed'
+  | 'denied'
+  | 'denied-cached'
+  | 'allowed-local'
+  | 'denied-local'
+  | 'fail-open-timeout'
+  | 'fail-open-error';
 
 export interface RateLimitEvent {
   decision: RateLimitDecision;
@@ -17,6 +28,8 @@ export interface RateLimitEvent {
   rule: string;
   /** Time the decision took, including the Redis call when there was one. */
   durationMs: number;
+  /** For the `*-local` decisions: why Redis did not decide. */
+  cause?: 'timeout' | 'error';
   error?: unknown;
 }
 
@@ -46,12 +59,19 @@ export interface ScriptRunner {
 
 export interface RateLimiterOptions {
   redis: ScriptRunner;
-  /** Fail-open budget: a Redis call that has not answered after this many ms lets the request through. */
+  /** Budget of one decision: a Redis call that has not answered after this many ms leaves the decision to the isolate. */
   timeoutMs: number;
   /** Key prefix; keys are `<prefix>:<rule name>:<identifier>`. */
   prefix?: string;
   /** Blocked identifiers answered without Redis; pass one kept at module scope. Omit to always ask Redis. */
   blockedClients?: BlockedClientCache;
+  /**
+   * This isolate's own count of sliding-window rules; pass one kept at module scope. With it, a
+   * request Redis cannot decide in time is decided here (`allowed-local` / `denied-local`) instead
+   * of failing open, and an identifier this isolate has already admitted `limit` times in the window
+   * is refused without Redis. Without it, such requests fail open.
+   */
+  localWindow?: LocalSlidingWindow;
   /** Called once per decision; the hook metrics plug into. Must not throw (errors are swallowed). */
   onDecision?: (event: RateLimitEvent) => void;
   /** Clock, for tests; defaults to Date.now. */
@@ -59,23 +79,53 @@ export interface RateLimiterOptions {
 }
 
 interface ScriptReply {
-  allowed: boolean;
+  /** How many of the requests sent together were admitted (the first ones). */
+  admitted: number;
   remaining: number;
   retryAfterMs: number;
   resetMs: number;
 }
 
+/** One request's part of a shared Redis decision. */
+interface Share {
+  allowed: boolean;
+  remaining: number;
+  resetMs: number;
+  retryAfterMs: number;
+}
+
+interface Waiter {
+  resolve(share: Share): void;
+  reject(error: unknown): void;
+  /** Set when the request was refused without its Redis share: it must not take a slot. */
+  withdrawn: boolean;
+}
+
+/** The requests of one key waiting for Redis; exists only while a call for that key is under way. */
+interface KeyQueue {
+  waiting: Waiter[];
+}
+
 const SETTLED: Promise<void> = Promise.resolve();
+const WITHDRAWN: Share = { allowed: false, remaining: 0, resetMs: 0, retryAfterMs: 0 };
 const ignore = (): void => undefined;
 
-/** A distributed limiter over Upstash Redis: one EVALSHA per decision, none for a cached block; fails open. */
+/**
+ * A distributed limiter over Upstash Redis. One EVALSHA decides for every request of a key that
+ * arrived while the previous call for that key was under way (each key has at most one call in
+ * flight per isolate, so a burst costs two round trips, not one per request, and cannot outrun its
+ * own budget); a cached block costs none. When Redis is slow or failing, a `localWindow` decides.
+ */
 export class RateLimiter {
   private readonly redis: ScriptRunner;
   private readonly timeoutMs: number;
   private readonly prefix: string;
   private readonly blockedClients: BlockedClientCache | undefined;
+  private readonly localWindow: LocalSlidingWindow | undefined;
   private readonly onDecision: ((event: RateLimitEvent) => void) | undefined;
   private readonly now: () => number;
+  /** Keys with a Redis call under way. Entries leave when their last call ends, so this holds only what is in flight. */
+  private readonly queues = new Map<string, KeyQueue>();
 
   constructor(options: RateLimiterOptions) {
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)
@@ -84,6 +134,7 @@ export class RateLimiter {
     this.timeoutMs = options.timeoutMs;
     this.prefix = options.prefix ?? 'rl';
     this.blockedClients = options.blockedClients;
+    this.localWindow = options.localWindow;
     this.onDecision = options.onDecision;
     this.now = options.now ?? Date.now;
   }
@@ -92,60 +143,163 @@ export class RateLimiter {
     return `${this.prefix}:${rule.name}:${identifier}`;
   }
 
-  /** Counts one request of `identifier` against `rule`. Never rejects. */
-  async limit(identifier: string, rule: RateLimitRule): Promise<RateLimitOutcome> {
+  /** Keys with a Redis call under way in this isolate (bounded by the requests in flight). */
+  get inFlightKeys(): number {
+    return this.queues.size;
+  }
+
+  /**
+   * Counts one request of `identifier` against `rule`. Never rejects. `onDecision` replaces the
+   * limiter's own hook for this call (a limiter shared by requests reports to each request's hook).
+   */
+  async limit(identifier: string, rule: RateLimitRule, onDecision = this.onDecision): Promise<RateLimitOutcome> {
+    const emit = (event: RateLimitEvent): void => {
+      if (!onDecision) return;
+      try {
+        onDecision(event);
+      } catch {
+        // A metrics hook must never turn into a limiter failure.
+      }
+    };
     const started = this.now();
     const limit = ruleLimit(rule);
     const key = this.keyFor(rule, identifier);
+    const local = rule.algorithm === 'sliding-window' ? this.localWindow : undefined;
 
     const reopensAt = this.blockedClients?.blockedUntil(key, started);
-    if (reopensAt !== undefined) {
-      const wait = reopensAt - started;
-      this.emit({ decision: 'denied-cached', rule: rule.name, durationMs: this.now() - started });
-      return { decision: 'denied-cached', allowed: false, limit, remaining: 0, resetMs: wait, retryAfterMs: wait, pending: SETTLED };
+    if (reopensAt !== undefined) return this.deniedWithoutRedis(rule, limit, reopensAt - started, started, emit);
+    if (local && rule.algorithm === 'sliding-window') {
+      const seen = local.peek(key, rule, started);
+      if (seen.remaining === 0) return this.deniedWithoutRedis(rule, limit, seen.resetMs, started, emit);
     }
 
-    const reply = this.runScript(key, rule, started).then((result) => {
-      // Also after a timeout: a late denial still spares the next requests a round trip.
-      if (!result.allowed) this.blockedClients?.block(key, this.now() + result.retryAfterMs);
-      return result;
+    let waiter: Waiter | undefined;
+    const share = new Promise<Share>((resolve, reject) => {
+      waiter = { resolve, reject, withdrawn: false };
     });
-    const pending = reply.then(ignore, ignore);
+    this.enqueue(key, rule, waiter as Waiter);
+    const pending = share.then(ignore, ignore);
 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
     });
+    let cause: 'timeout' | 'error';
+    let error: unknown;
     try {
-      const first = await Promise.race([reply, budget]);
-      if (first === 'timeout') {
-        this.emit({ decision: 'fail-open-timeout', rule: rule.name, durationMs: this.now() - started });
-        return { decision: 'fail-open-timeout', allowed: true, limit, pending };
+      const first = await Promise.race([share, budget]);
+      if (first !== 'timeout') {
+        if (first.allowed && local && rule.algorithm === 'sliding-window') local.record(key, rule, this.now());
+        const decision = first.allowed ? 'allowed' : 'denied';
+        emit({ decision, rule: rule.name, durationMs: this.now() - started });
+        return {
+          decision,
+          allowed: first.allowed,
+          limit,
+          remaining: first.remaining,
+          resetMs: first.resetMs,
+          ...(first.allowed ? {} : { retryAfterMs: first.retryAfterMs }),
+          pending,
+        };
       }
-      const decision = first.allowed ? 'allowed' : 'denied';
-      this.emit({ decision, rule: rule.name, durationMs: this.now() - started });
-      return {
-        decision,
-        allowed: first.allowed,
-        limit,
-        remaining: first.remaining,
-        resetMs: first.resetMs,
-        ...(first.allowed ? {} : { retryAfterMs: first.retryAfterMs }),
-        pending,
-      };
-    } catch (error) {
-      this.emit({ decision: 'fail-open-error', rule: rule.name, durationMs: this.now() - started, error });
-      return { decision: 'fail-open-error', allowed: true, limit, pending };
+      cause = 'timeout';
+    } catch (caught) {
+      cause = 'error';
+      error = caught;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
+
+    if (local && rule.algorithm === 'sliding-window') {
+      const own = local.admit(key, rule, this.now());
+      // Refused here: its share, if not yet sent, must not take a slot in Redis. Admitted here: it
+      // stays in its batch, so Redis still counts it for the other isolates.
+      if (!own.allowed && waiter) waiter.withdrawn = true;
+      const decision = own.allowed ? 'allowed-local' : 'denied-local';
+      emit({ decision, rule: rule.name, durationMs: this.now() - started, cause, ...(error === undefined ? {} : { error }) });
+      return {
+        decision,
+        allowed: own.allowed,
+        limit,
+        remaining: own.remaining,
+        resetMs: own.resetMs,
+        ...(own.allowed ? {} : { retryAfterMs: own.retryAfterMs }),
+        pending,
+      };
+    }
+    const decision = cause === 'timeout' ? 'fail-open-timeout' : 'fail-open-error';
+    emit({ decision, rule: rule.name, durationMs: this.now() - started, ...(error === undefined ? {} : { error }) });
+    return { decision, allowed: true, limit, pending };
   }
 
-  private async runScript(key: string, rule: RateLimitRule, nowMs: number): Promise<ScriptReply> {
+  private deniedWithoutRedis(
+    rule: RateLimitRule,
+    limit: number,
+    waitMs: number,
+    started: number,
+    emit: (event: RateLimitEvent) => void,
+  ): RateLimitOutcome {
+    const wait = Math.max(1, Math.ceil(waitMs));
+    emit({ decision: 'denied-cached', rule: rule.name, durationMs: this.now() - started });
+    return { decision: 'denied-cached', allowed: false, limit, remaining: 0, resetMs: wait, retryAfterMs: wait, pending: SETTLED };
+  }
+
+  /** Queues a request for the key's next Redis call, starting one if none is under way. */
+  private enqueue(key: string, rule: RateLimitRule, waiter: Waiter): void {
+    // A key's queue is shared only by requests under the same rule parameters (tests and
+    // reconfigurations may use one name with several limits).
+    const queueKey =
+      rule.algorithm === 'sliding-window' ? `${key}|${rule.limit}/${rule.windowMs}` : `${key}|${rule.intervalMs}*${rule.burst}`;
+    const queue = this.queues.get(queueKey);
+    if (queue) {
+      queue.waiting.push(waiter);
+      return;
+    }
+    const started: KeyQueue = { waiting: [waiter] };
+    this.queues.set(queueKey, started);
+    void this.drain(queueKey, started, key, rule);
+  }
+
+  /** Sends the key's waiting requests as one call, again and again while more arrive, then leaves. */
+  private async drain(queueKey: string, queue: KeyQueue, key: string, rule: RateLimitRule): Promise<void> {
+    try {
+      for (;;) {
+        const batch: Waiter[] = [];
+        for (const waiter of queue.waiting) {
+          // A withdrawn request was already answered; settle its share so nothing waits on it.
+          if (waiter.withdrawn) waiter.resolve(WITHDRAWN);
+          else batch.push(waiter);
+        }
+        queue.waiting = [];
+        if (batch.length === 0) return;
+        try {
+          const reply = await this.runScript(key, rule, this.now(), batch.length);
+          // Also after a timeout: a late denial still spares the next requests a round trip.
+          if (reply.admitted < batch.length) this.blockedClients?.block(key, this.now() + reply.retryAfterMs);
+          batch.forEach((waiter, i) => {
+            const allowed = i < reply.admitted;
+            waiter.resolve({
+              allowed,
+              // As if the batch had arrived one by one: the i-th admitted saw the later ones' slots still free.
+              remaining: allowed ? reply.remaining + (reply.admitted - 1 - i) : 0,
+              resetMs: reply.resetMs,
+              retryAfterMs: allowed ? 0 : reply.retryAfterMs,
+            });
+          });
+        } catch (error) {
+          for (const waiter of batch) waiter.reject(error);
+        }
+      }
+    } finally {
+      this.queues.delete(queueKey);
+    }
+  }
+
+  private async runScript(key: string, rule: RateLimitRule, nowMs: number, count: number): Promise<ScriptReply> {
     const [script, args] =
       rule.algorithm === 'sliding-window'
-        ? [SLIDING_LOG_SCRIPT, [rule.limit, rule.windowMs, nowMs, uniqueMember()]]
-        : [GCRA_SCRIPT, [rule.intervalMs, rule.burst, nowMs]];
+        ? [SLIDING_LOG_SCRIPT, [rule.limit, rule.windowMs, nowMs, uniqueMember(), count]]
+        : [GCRA_SCRIPT, [rule.intervalMs, rule.burst, nowMs, count]];
     const sha = await scriptSha1(script);
     let raw: unknown;
     try {
@@ -155,23 +309,15 @@ export class RateLimiter {
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
       raw = await this.redis.eval(script, [key], args);
     }
-    return parseReply(raw);
-  }
-
-  private emit(event: RateLimitEvent): void {
-    if (!this.onDecision) return;
-    try {
-      this.onDecision(event);
-    } catch {
-      // A metrics hook must never turn into a limiter failure.
-    }
+    return parseReply(raw, count);
   }
 }
 
 /**
- * The sorted-set member of one admitted request. The score already holds the time, so the member
- * only has to be unique among one client's entries: 48 random bits (a collision among 100 entries
- * has odds of about 1 in 10^10, and would only let one extra request in).
+ * The sorted-set member prefix of one call (its admitted requests are `<prefix>:1`, `<prefix>:2`, ...).
+ * The score already holds the time, so members only have to be unique among one client's entries:
+ * 48 random bits per call (a collision among 100 calls has odds of about 1 in 10^10, and would only
+ * let one extra request in).
  */
 function uniqueMember(): string {
   const random = new Uint8Array(6);
@@ -179,10 +325,13 @@ function uniqueMember(): string {
   return Array.from(random, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-function parseReply(raw: unknown): ScriptReply {
+function parseReply(raw: unknown, count: number): ScriptReply {
   if (!Array.isArray(raw) || raw.length !== 4 || !raw.every((n) => typeof n === 'number' && Number.isFinite(n))) {
     throw new Error(`unexpected rate limit script reply: ${JSON.stringify(raw)}`);
   }
-  const [allowed, remaining, retryAfterMs, resetMs] = raw as [number, number, number, number];
-  return { allowed: allowed === 1, remaining: Math.max(0, remaining), retryAfterMs, resetMs };
+  const [admitted, remaining, retryAfterMs, resetMs] = raw as [number, number, number, number];
+  if (!Number.isInteger(admitted) || admitted < 0 || admitted > count) {
+    throw new Error(`unexpected rate limit script reply: ${admitted} admitted of ${count}`);
+  }
+  return { admitted, remaining: Math.max(0, remaining), retryAfterMs, resetMs };
 }
