@@ -61,8 +61,9 @@ export function fluxpayErrorResponse(answer: FluxpayErrorAnswer): Response {
 }
 
 /**
- * The answers the gateway gives on FluxPay's behalf, before a request reaches the payment worker.
- * Their own code family (`REQ_`, `RATE_`), so they never collide with the payment worker's catalog.
+ * The answers the gateway gives on FluxPay's behalf, before a request reaches the payment worker:
+ * refusals in a code family of their own (`REQ_`, `RATE_`, never in the payment worker's catalog),
+ * and SYS_001 / SYS_002 with the payment worker's own meaning (its failure, its being unreachable).
  */
 export const fluxpayEdgeErrors = {
   REQ_001: { status: 413, message: 'The request body is too large' },
@@ -70,6 +71,8 @@ export const fluxpayEdgeErrors = {
   REQ_003: { status: 431, message: 'The request headers are too large' },
   REQ_004: { status: 405, message: 'Method not allowed' },
   RATE_001: { status: 429, message: 'Too many requests. Please retry later' },
+  SYS_001: { status: 500, message: 'Internal server error' },
+  SYS_002: { status: 503, message: 'Service temporarily unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
 
 export type FluxpayEdgeErrorCode = keyof typeof fluxpayEdgeErrors;

@@ -3,3 +3,4 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './hono-errors.js';
 export * from './openapi.js';
+export * from './security-headers.js';

@@ -2,6 +2,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { errorCatalog } from './errors.js';
+import { htmlPageContentSecurityPolicy } from './security-headers.js';
 
 /**
  * The OpenAPI documents of the workers: generated from the routes' own zod definitions (the same
@@ -220,18 +221,24 @@ export function mountApiDocs<E extends Env>(app: OpenAPIHono<E, any, any>, optio
   const specPath = options.specPaths[0];
   if (specPath === undefined) throw new Error('mountApiDocs: specPaths is empty');
   for (const uiPath of options.uiPaths) {
-    app.get(
-      uiPath,
-      swaggerUI<E>({
-        title: options.title,
-        url: relativeUrl(uiPath, specPath),
-        baseUrl: relativeUrl(uiPath, SWAGGER_UI_ASSETS_PATH.slice(0, -'/swagger-ui-dist'.length)),
-        docExpansion: 'list',
-        persistAuthorization: true,
-        displayRequestDuration: true,
-        withCredentials: true,
-      }),
-    );
+    const renderPage = swaggerUI<E>({
+      title: options.title,
+      url: relativeUrl(uiPath, specPath),
+      baseUrl: relativeUrl(uiPath, SWAGGER_UI_ASSETS_PATH.slice(0, -'/swagger-ui-dist'.length)),
+      docExpansion: 'list',
+      persistAuthorization: true,
+      displayRequestDuration: true,
+      withCredentials: true,
+    });
+    // The page is the same every time: rendered once per isolate, with a policy that allows its inline script by hash.
+    let page: Promise<{ html: string; policy: string }> | undefined;
+    app.get(uiPath, async (c, next) => {
+      page ??= Promise.resolve(renderPage(c, next))
+        .then((res) => (res as Response).text())
+        .then(async (html) => ({ html, policy: await htmlPageContentSecurityPolicy(html) }));
+      const { html, policy } = await page;
+      return c.html(html, 200, { 'content-security-policy': policy });
+    });
   }
 
   for (const [file, { key, type }] of Object.entries(SWAGGER_UI_ASSET_FILES)) {
