@@ -14,16 +14,47 @@ export const DEFAULT_ALLOWED_ORIGINS = [
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Largest URL (path and query) and header block the gateway answers itself with 414 / 431 in the
+ * right envelope. workerd refuses a request line of 64 KiB or a header block of 128 KiB before any
+ * worker runs (a plain-text 431), and Cloudflare's edge refuses URLs over 32 KB, so these must stay
+ * below those.
+ */
+export const DEFAULT_MAX_URL_BYTES = 16 * 1024;
+export const DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+
+/** How much of an oversized body is still read and discarded so the client's connection stays usable, and for how long. */
+export const BODY_DRAIN_BYTES = 8 * 1024 * 1024;
+export const BODY_DRAIN_MS = 5_000;
+
 export const parseGatewayConfig = configParser(
   z
     .object({
       ALLOWED_ORIGINS: listVar,
       MAX_BODY_BYTES: integerVar(DEFAULT_MAX_BODY_BYTES, 1),
+      MAX_URL_BYTES: integerVar(DEFAULT_MAX_URL_BYTES, 256),
+      MAX_HEADER_BYTES: integerVar(DEFAULT_MAX_HEADER_BYTES, 1024),
       TRUST_FORWARDED_FOR: booleanVar(false),
     })
+    .superRefine((env, ctx) => {
+      if (env.MAX_URL_BYTES >= 64 * 1024)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAX_URL_BYTES'],
+          message: 'must be below 65536 (workerd refuses longer request lines itself)',
+        });
+      if (env.MAX_HEADER_BYTES >= 128 * 1024)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAX_HEADER_BYTES'],
+          message: 'must be below 131072 (workerd refuses larger header blocks itself)',
+        });
+    })
     .transform((env) => ({
-      allowedOrigins: env.ALLOWED_ORIGINS.length > 0 ? env.ALLOWED_ORIGINS : DEFAULT_ALLOWED_ORIGINS,
+      allowedOrigins: new Set(env.ALLOWED_ORIGINS.length > 0 ? env.ALLOWED_ORIGINS : DEFAULT_ALLOWED_ORIGINS) as ReadonlySet<string>,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      maxUrlBytes: env.MAX_URL_BYTES,
+      maxHeaderBytes: env.MAX_HEADER_BYTES,
       trustForwardedFor: env.TRUST_FORWARDED_FOR,
     })),
 );

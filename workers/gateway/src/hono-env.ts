@@ -1,1 +1,8 @@
-export type GatewayEnv = { Bindings: GatewayBindings; Variables: { requestId: string } };
+export type GatewayEnv = {
+  Bindings: GatewayBindings;
+  Variables: {
+    requestId: string;
+    /** The request is FluxPay's (`/pay/**`): forwarded to payment, answered in FluxPay's envelope. */
+    payment: boolean;
+  };
+};

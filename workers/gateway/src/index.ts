@@ -1,12 +1,14 @@
-import { forwardedRouteTemplate, httpMetrics, recordRateLimitDecision } from '@moalog/metrics';
-import { AppError, envelopeErrorHandler, errorResponse } from '@moalog/shared';
-import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
-import { type GatewayConfig, parseGatewayConfig } from './config.js';
-import { isPaymentPath, PAYMENT_PREFIX, stripPaymentPrefix } from './forward.js';
+import { httpMetrics, matchedRouteTemplate, ROUTE_HEADER, type RouteResolver, recordRateLimitDecision } from '@moalog/metrics';
+import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '@moalog/shared';
+import { Hono } from 'hono';
+import { type EdgeRefusal, edgeAnswer } from './answers.js';
+import { checkBodySize } from './body-limit.js';
+import { BODY_DRAIN_BYTES, BODY_DRAIN_MS, parseGatewayConfig } from './config.js';
+import { applyCors, optionsAnswer } from './cors.js';
+import { isPaymentUrl, PAYMENT_PREFIX, stripPaymentPrefix } from './forward.js';
 import type { GatewayEnv } from './hono-env.js';
 import { rateLimit } from './rate-limit.js';
+import { ALLOW_HEADER, requestRefusal } from './request-limits.js';
 
 export type { GatewayEnv } from './hono-env.js';
 
@@ -14,50 +16,55 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export const app = new Hono<GatewayEnv>();
 
-app.onError(envelopeErrorHandler);
+/** Whatever throws in here becomes the gateway's own enveloped 500 (FluxPay's under /pay). */
+app.onError((error, c) => {
+  console.error(JSON.stringify({ level: 'error', msg: 'gateway error', requestId: c.var.requestId, error: String(error) }));
+  return refuse(c, 'internal');
+});
 
-// First of all: times every answer. http.route is the template the api or payment worker reports
-// (x-moalog-route, removed here), under /pay for payment; the gateway's own /health otherwise.
-app.use('*', httpMetrics({ serviceName: 'moalog-gateway', route: forwardedRouteTemplate([PAYMENT_PREFIX]), stripRouteHeader: true }));
+function refuse(c: { var: GatewayEnv['Variables'] }, refusal: EdgeRefusal, headers?: Record<string, string>): Response {
+  return edgeAnswer(refusal, { payment: c.var.payment ?? false, requestId: c.var.requestId ?? crypto.randomUUID() }, headers);
+}
 
-// Outermost, so every answer (429, 413, preflight, errors) carries the request id.
+/**
+ * `http.route` is the template the api or payment worker reports (x-moalog-route, removed by the
+ * metrics middleware), under /pay for payment; the gateway's own route otherwise.
+ */
+const routeTemplate: RouteResolver = (c) => {
+  const reported = c.res.headers.get(ROUTE_HEADER);
+  if (!reported) return matchedRouteTemplate(c);
+  if (!(c.var as Partial<GatewayEnv['Variables']>).payment) return reported;
+  return reported === '/' ? PAYMENT_PREFIX : `${PAYMENT_PREFIX}${reported}`;
+};
+
+// First of all: times every answer.
+app.use('*', httpMetrics({ serviceName: 'moalog-gateway', route: routeTemplate, stripRouteHeader: true }));
+
+// Outermost of the gateway's own middleware, so every answer (429, 413, 405, preflight, errors,
+// forwarded answers) carries the request id, the security headers and CORS for allowed origins.
 app.use('*', async (c, next) => {
   const incoming = c.req.header('x-request-id');
   const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
   c.set('requestId', requestId);
+  c.set('payment', isPaymentUrl(c.req.url));
   await next();
-  c.res.headers.set('x-request-id', requestId);
+  const headers = c.res.headers;
+  headers.set('x-request-id', requestId);
+  for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
+  // A page that needs more (Swagger UI) says so itself; everything else gets the API's policy.
+  if (!headers.has('Content-Security-Policy')) headers.set('Content-Security-Policy', API_CONTENT_SECURITY_POLICY);
+  applyCors(headers, c.req.header('origin') ?? null, parseGatewayConfig(c.env).allowedOrigins);
 });
 
-/** Middleware built from the configuration, once per configuration object (i.e. per isolate). */
-function perConfig(build: (config: GatewayConfig) => MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> {
-  const built = new WeakMap<GatewayConfig, MiddlewareHandler<GatewayEnv>>();
-  return (c, next) => {
-    const config = parseGatewayConfig(c.env);
-    let middleware = built.get(config);
-    if (!middleware) {
-      middleware = build(config);
-      built.set(config, middleware);
-    }
-    return middleware(c, next);
-  };
-}
+// Before anything reads the request: methods the platform does not serve, URLs and header blocks over the limits.
+app.use('*', async (c, next) => {
+  const refusal = requestRefusal(c.req.raw, parseGatewayConfig(c.env));
+  if (refusal) return refuse(c, refusal, refusal === 'method-not-allowed' ? { Allow: ALLOW_HEADER } : undefined);
+  return next();
+});
 
-// Before the limiter: preflights (every OPTIONS) are answered here, never forwarded or counted,
-// and 429s carry CORS headers so browsers can read them.
-app.use(
-  '*',
-  perConfig((config) =>
-    cors({
-      origin: config.allowedOrigins,
-      credentials: true,
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Content-Type', 'Authorization', 'Accept', 'Origin', 'X-Request-Id', 'Idempotency-Key', 'X-Idempotency-Key'],
-      exposeHeaders: ['x-request-id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
-      maxAge: 600,
-    }),
-  ),
-);
+// Preflights (every OPTIONS) are answered here, never forwarded or counted.
+app.options('*', (c) => optionsAnswer(c.req.header('origin') ?? null, parseGatewayConfig(c.env).allowedOrigins));
 
 // Exempt from the limiter.
 app.get('/health', (c) => c.json({ status: 'healthy' }));
@@ -68,19 +75,38 @@ app.use(
 );
 
 // After the limiter, so a blocked client's large body is never read.
-app.use(
-  '*',
-  perConfig((config) => bodyLimit({ maxSize: config.maxBodyBytes, onError: () => errorResponse(new AppError('COMMON413')) })),
-);
+app.use('*', async (c, next) => {
+  const checked = await checkBodySize(c.req.raw, {
+    maxBytes: parseGatewayConfig(c.env).maxBodyBytes,
+    drainBytes: BODY_DRAIN_BYTES,
+    drainMs: BODY_DRAIN_MS,
+  });
+  if (!checked.ok) return refuse(c, 'body-too-large');
+  c.req.raw = checked.request;
+  return next();
+});
 
 app.all('*', async (c) => {
   const headers = new Headers(c.req.raw.headers);
   headers.set('x-request-id', c.var.requestId);
   const request = new Request(c.req.raw, { headers });
-  const upstream = isPaymentPath(c.req.path) ? c.env.PAYMENT.fetch(stripPaymentPrefix(request)) : c.env.API.fetch(request);
-  // Responses from service bindings are immutable; copy so later middleware can add headers.
-  const res = await upstream;
-  return new Response(res.body, res);
+  let upstream: Response;
+  try {
+    upstream = await (c.var.payment ? c.env.PAYMENT.fetch(stripPaymentPrefix(request)) : c.env.API.fetch(request));
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'upstream unreachable',
+        payment: c.var.payment,
+        requestId: c.var.requestId,
+        error: String(error),
+      }),
+    );
+    return refuse(c, 'upstream-unavailable');
+  }
+  // Responses from service bindings are immutable; copy so the middleware above can add headers.
+  return new Response(upstream.body, upstream);
 });
 
 export default app;
