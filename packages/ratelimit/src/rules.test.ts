@@ -59,4 +59,14 @@ describe('BlockedClientCache', () => {
     cache.unblock('a');
     expect(cache.blockedUntil('a', 0)).toBeUndefined();
   });
+
+  it('forgets blocks whose window has reopened as it is used, without anyone asking for them', () => {
+    const cache = new BlockedClientCache(1_000);
+    for (let i = 0; i < 100; i++) cache.block(`old${i}`, 1_000);
+    cache.block('current', 50_000);
+    // Each look-up drops a few of the oldest reopened entries.
+    for (let i = 0; i < 30; i++) cache.blockedUntil('current', 2_000);
+    expect(cache.size).toBe(1);
+    expect(cache.blockedUntil('current', 2_000)).toBe(50_000);
+  });
 });
