@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError, type ErrorCode, errorCatalog } from './errors.js';
 
-/** moalog-server's response envelope (reference §2.1). */
+/** moalog-server's response envelope (docs/compatibility.md). */
 export interface SuccessEnvelope<T> {
   isSuccess: true;
   code: string;

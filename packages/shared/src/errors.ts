@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/** moalog-server's error catalog (reference §2.4): code → HTTP status and default message. */
+/** moalog-server's error catalog (listed in docs/errors.md): code → HTTP status and default message. */
 export const errorCatalog = {
   COMMON400: { status: 400, message: '잘못된 요청입니다.' },
   COMMON403: { status: 403, message: '접근 권한이 없습니다.' },

@@ -2,7 +2,7 @@ import { parseRate, type SlidingWindowRule, slidingWindow } from '@moalog/rateli
 import { booleanVar, configParser, integerVar, listVar } from '@moalog/shared';
 import { z } from 'zod';
 
-/** moalog-server's CORS origins (reference §2.1), used when ALLOWED_ORIGINS is unset or empty. */
+/** moalog-server's CORS origins (docs/compatibility.md), used when ALLOWED_ORIGINS is unset or empty. */
 export const DEFAULT_ALLOWED_ORIGINS = [
   'http://localhost:3000',
   'http://localhost:5173',

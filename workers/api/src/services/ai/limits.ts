@@ -2,7 +2,7 @@ import { BlockedClientCache, type GcraRule, gcra, LocalGcra, type RateLimitEvent
 import { AppError } from '@moalog/shared';
 
 /**
- * The AI limits (reference §3.3), shared by every isolate through Upstash Redis: GCRA, as the
+ * The AI limits (docs/compatibility.md), shared by every isolate through Upstash Redis: GCRA, as the
  * original's `governor` limiters, keyed by member id (never by IP, so a member cannot escape them
  * by changing address), plus one global bucket for every OpenAI call.
  *

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errorCatalog } from '../../packages/shared/src/errors.js';
+import { fluxpayEdgeErrors } from '../../packages/shared/src/fluxpay-envelope.js';
+import { fluxpayErrorCatalog } from '../../workers/payment/src/errors.js';
+import { renderErrorCatalogue } from './error-catalogue.js';
+
+const committed = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
+
+describe('docs/errors.md', () => {
+  it('is what `npm run docs:errors` renders from the catalogues (run it after adding or changing a code)', () => {
+    expect(committed).toBe(renderErrorCatalogue());
+  });
+
+  it('has one row per code, with its status', () => {
+    for (const catalogue of [errorCatalog, fluxpayErrorCatalog, fluxpayEdgeErrors]) {
+      for (const [code, { status }] of Object.entries(catalogue)) {
+        expect(committed).toContain(`| \`${code}\` | ${status} |`);
+      }
+    }
+    const rows = committed.split('\n').filter((line) => /^\| `[A-Z_0-9]+` \|/.test(line));
+    const codes = [errorCatalog, fluxpayErrorCatalog, fluxpayEdgeErrors].reduce((n, c) => n + Object.keys(c).length, 0);
+    expect(rows).toHaveLength(codes);
+  });
+});
