@@ -42,9 +42,10 @@ export const options = {
     // A smoke run's few dozen answers on a shared CI machine make a percentile a handful of samples: there the
     // latency bounds only catch a stuck stack; full runs judge latency.
     http_req_duration: byProfile({ full: ['p(95)<1000', 'p(99)<3000'], smoke: ['p(95)<5000', 'p(99)<10000'] }),
-    // A smoke run lasts seconds, so member 1's AI burst of 3 (each a 422 on the seed data) is a few per cent of it;
-    // over the full 10 minutes it is about 5 a minute among some 8,000 requests.
-    custom_error_rate: [byProfile({ full: 'rate<0.02', smoke: 'rate<0.1' })],
+    // Member 1's AI burst of 3 passes the limits and answers 422 on the seed data (no submitted answers). Over the
+    // full 10 minutes that is about 5 a minute among some 8,000 requests; a smoke run has only a couple of dozen
+    // requests, where those 3 alone can be 15 % of them, so there the bound only catches a broken stack.
+    custom_error_rate: [byProfile({ full: 'rate<0.02', smoke: 'rate<0.5' })],
     ...smokeThresholds(),
   },
 };
