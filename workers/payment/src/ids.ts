@@ -1,5 +1,8 @@
-/** UUIDs in the textual form Postgres and the original accept: any version, case-insensitive hex. */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * UUIDs in the textual form Postgres and the original accept: any version, hex in either case. No flags:
+ * the OpenAPI document carries this pattern, and its validators know no `i`.
+ */
+export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isUuid(value: string): boolean {
   return UUID_PATTERN.test(value);

@@ -10,6 +10,7 @@ import { clearAuthCookie, SIGNUP_COOKIE } from '../../auth/cookies.js';
 import { startSession } from '../../auth/session.js';
 import { verifyToken } from '../../auth/tokens.js';
 import type { ApiEnv, ApiVariables } from '../../hono-env.js';
+import { NICKNAME_CHARACTER } from '../../lib/nickname-characters.js';
 
 /** Who the signup token says is signing up. */
 export interface SignupIdentity {
@@ -17,8 +18,11 @@ export interface SignupIdentity {
   provider: SocialType;
 }
 
-/** 1–20 letters or digits of any script (the original's `char::is_alphanumeric`), Hangul included; counted in characters. */
-export const NICKNAME_PATTERN = /^[\p{Alphabetic}\p{N}]{1,20}$/u;
+/**
+ * 1–20 letters or digits of any script (the original's `char::is_alphanumeric`), Hangul included; counted in
+ * characters. Written without flags, so the OpenAPI document carries the very pattern that validates.
+ */
+export const NICKNAME_PATTERN = new RegExp(`^${NICKNAME_CHARACTER}{1,20}$`);
 
 const signupBody = z
   .object({
