@@ -6,20 +6,26 @@ import { fluxpayEdgeErrors } from '../../packages/shared/src/fluxpay-envelope.js
 import { fluxpayErrorCatalog } from '../../workers/payment/src/errors.js';
 import { renderErrorCatalogue } from './error-catalogue.js';
 
-const committed = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
+/** The page as Biome's formatter may pad it: table cells without their padding, rules as `---`. */
+const unpadded = (markdown: string) =>
+  markdown
+    .split('\n')
+    .map((line) => (line.startsWith('|') ? line.replace(/\s*\|\s*/g, '|').replace(/-{3,}/g, '---') : line))
+    .join('\n');
+const committed = unpadded(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'errors.md'), 'utf8'));
 
 describe('docs/errors.md', () => {
   it('is what `npm run docs:errors` renders from the catalogues (run it after adding or changing a code)', () => {
-    expect(committed).toBe(renderErrorCatalogue());
+    expect(committed).toBe(unpadded(renderErrorCatalogue()));
   });
 
   it('has one row per code, with its status', () => {
     for (const catalogue of [errorCatalog, fluxpayErrorCatalog, fluxpayEdgeErrors]) {
       for (const [code, { status }] of Object.entries(catalogue)) {
-        expect(committed).toContain(`| \`${code}\` | ${status} |`);
+        expect(committed).toContain(`|\`${code}\`|${status}|`);
       }
     }
-    const rows = committed.split('\n').filter((line) => /^\| `[A-Z_0-9]+` \|/.test(line));
+    const rows = committed.split('\n').filter((line) => /^\|`[A-Z_0-9]+`\|/.test(line));
     const codes = [errorCatalog, fluxpayErrorCatalog, fluxpayEdgeErrors].reduce((n, c) => n + Object.keys(c).length, 0);
     expect(rows).toHaveLength(codes);
   });
