@@ -302,7 +302,9 @@ async function benchGateway(): Promise<void> {
     const offStatuses = new Map<number, number>();
     const onStatuses = new Map<number, number>();
     let allowedTrips = 0;
-    const merge = (into: Map<number, number>, from: Map<number, number>) => from.forEach((n, s) => into.set(s, (into.get(s) ?? 0) + n));
+    const merge = (into: Map<number, number>, from: Map<number, number>) => {
+      for (const [status, n] of from) into.set(status, (into.get(status) ?? 0) + n);
+    };
     let ipForOn = nextIp();
     for (let round = 0; round < 5; round++) {
       const offRound = await series(off, REQUESTS / 5, () => nextIp());
@@ -310,7 +312,10 @@ async function benchGateway(): Promise<void> {
       merge(offStatuses, offRound.statuses);
       const before = faceRequests;
       // At most 50 requests per IP, so every one is allowed.
-      const onRound = await series(on, REQUESTS / 5, (i) => (i % 50 === 0 ? (ipForOn = nextIp()) : ipForOn));
+      const onRound = await series(on, REQUESTS / 5, (i) => {
+        if (i % 50 === 0) ipForOn = nextIp();
+        return ipForOn;
+      });
       allowedTrips += faceRequests - before;
       onAll.push(...onRound.samples);
       merge(onStatuses, onRound.statuses);

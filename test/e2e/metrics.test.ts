@@ -91,7 +91,10 @@ function durationSeries(text: string, service: string): HistogramSeries[] {
   const series = new Map<string, HistogramSeries>();
   const get = (labels: string) => {
     let s = series.get(labels);
-    if (!s) series.set(labels, (s = { labels, buckets: [], count: Number.NaN, sum: Number.NaN }));
+    if (!s) {
+      s = { labels, buckets: [], count: Number.NaN, sum: Number.NaN };
+      series.set(labels, s);
+    }
     return s;
   };
   for (const line of text.split('\n')) {
@@ -142,7 +145,9 @@ describe('metrics end to end: gateway → workers → OTLP → local-cloud /metr
         const res = await platform.fetch(c.path, c.init);
         await res.arrayBuffer();
         expect(res.headers.has('x-moalog-route')).toBe(false);
-        (statuses[c.gateway] ??= []).push(res.status);
+        const seen = statuses[c.gateway] ?? [];
+        seen.push(res.status);
+        statuses[c.gateway] = seen;
       }
     }
     for (const [key, seen] of Object.entries(statuses)) {
@@ -178,7 +183,7 @@ describe('metrics end to end: gateway → workers → OTLP → local-cloud /metr
       expect(les).toEqual([...les].sort((a, b) => a - b));
       expect(les.at(-1)).toBe(Number.POSITIVE_INFINITY);
       const values = s.buckets.map(([, v]) => v);
-      values.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(i === 0 ? 0 : values[i - 1]!));
+      for (const [i, v] of values.entries()) expect(v).toBeGreaterThanOrEqual(i === 0 ? 0 : values[i - 1]!);
       expect(values.at(-1)).toBe(s.count);
       expect(s.sum).toBeGreaterThanOrEqual(0);
     }

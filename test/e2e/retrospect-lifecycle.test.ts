@@ -87,7 +87,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   let text = '';
   for (let i = 1; i <= doc.numPages; i++) {
     const content = await (await doc.getPage(i)).getTextContent();
-    text += content.items.map((item) => ('str' in item ? item.str : '')).join('') + '\n';
+    text += `${content.items.map((item) => ('str' in item ? item.str : '')).join('')}\n`;
   }
   await doc.destroy();
   return text;

@@ -39,7 +39,10 @@ export class StreamSignals {
       const timer = setTimeout(wake, Math.max(0, ms));
       for (const key of keys) {
         let set = this.waiters.get(key);
-        if (!set) this.waiters.set(key, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          this.waiters.set(key, set);
+        }
         set.add(wake);
       }
     });
@@ -106,7 +109,10 @@ export class KafkaConsumers {
   private touch(group: string, name: string, settings: ConsumerInstanceSettings, now: number): ConsumerInstance {
     this.expire(now);
     let instances = this.groups.get(group);
-    if (!instances) this.groups.set(group, (instances = new Map()));
+    if (!instances) {
+      instances = new Map();
+      this.groups.set(group, instances);
+    }
     let instance = instances.get(name);
     if (!instance) {
       instance = { group, name, settings, topics: [], positions: new Map(), lastSeen: now, busy: 0, queue: Promise.resolve() };

@@ -179,7 +179,7 @@ export function parseFetchBody(body: unknown): FetchRequest {
   const list = body.topicPartitionOffsets;
   if (list !== undefined && list !== null) {
     if (!Array.isArray(list)) throw new KafkaRequestError(400, 'topicPartitionOffsets must be an array');
-    list.forEach((entry, i) => targets.push(parseTopicPartitionOffset(entry, `topicPartitionOffsets[${i}]`)));
+    for (const [i, entry] of list.entries()) targets.push(parseTopicPartitionOffset(entry, `topicPartitionOffsets[${i}]`));
   }
   if (targets.length === 0) throw new KafkaRequestError(400, 'Either topic, partition and offset or topicPartitionOffsets is required');
   return { targets, timeoutMs: parseTimeout(body.timeout) };
@@ -194,7 +194,7 @@ export function parseConsumeBody(body: unknown, topicFromPath?: string, timeoutF
   if (body.topic !== undefined && body.topic !== null) topics.add(validateTopic(body.topic));
   if (body.topics !== undefined && body.topics !== null) {
     if (!Array.isArray(body.topics)) throw new KafkaRequestError(400, 'topics must be an array of topic names');
-    body.topics.forEach((topic, i) => topics.add(validateTopic(topic, `topics[${i}]`)));
+    for (const [i, topic] of body.topics.entries()) topics.add(validateTopic(topic, `topics[${i}]`));
   }
   if (topics.size === 0) throw new KafkaRequestError(400, 'Either topic or topics is required');
   if (topics.size > MAX_TOPICS_PER_REQUEST) throw new KafkaRequestError(400, `at most ${MAX_TOPICS_PER_REQUEST} topics per request`);

@@ -397,11 +397,7 @@ describe('upstash-kafka face refusals', () => {
     expect((await raw('/topics', undefined, { method: 'PUT' })).status).toBe(405);
     const badHeader = await raw('/consume/g/i', { topic }, { headers: { 'Kafka-Auto-Offset-Reset': 'sometimes' } });
     expect(badHeader.status).toBe(400);
-    const noReset = await raw(
-      '/consume/' + unique('group') + '/i',
-      { topic, timeout: 0 },
-      { headers: { 'Kafka-Auto-Offset-Reset': 'none' } },
-    );
+    const noReset = await raw(`/consume/${unique('group')}/i`, { topic, timeout: 0 }, { headers: { 'Kafka-Auto-Offset-Reset': 'none' } });
     expect(noReset.status).toBe(400);
     expect((noReset.body as { error: string }).error).toMatch(/Undefined offset with no reset policy/);
   });

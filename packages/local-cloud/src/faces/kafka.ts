@@ -8,6 +8,7 @@ import { KafkaLog, MAX_PARTITIONS, type StoredMessage, streamKey } from './kafka
 import {
   type FetchRequest,
   KafkaRequestError,
+  type ProduceRecord,
   parseCommitBody,
   parseConsumeBody,
   parseConsumerSettings,
@@ -167,7 +168,7 @@ export function createKafkaFace(config: LocalCloudConfig, env: NodeJS.ProcessEnv
     switch (name) {
       case 'produce': {
         allow('GET', 'POST');
-        let records;
+        let records: ProduceRecord[];
         if (first !== undefined && second !== undefined) {
           if (third !== undefined) break;
           records = [

@@ -157,7 +157,7 @@ interface ArrayParser {
 }
 
 function skipSpaces(p: ArrayParser): void {
-  while (p.pos < p.input.length && /\s/.test(p.input[p.pos]!)) p.pos++;
+  while (p.pos < p.input.length && /\s/.test(p.input.charAt(p.pos))) p.pos++;
 }
 
 function parseArrayLevel(p: ArrayParser, convertElement: (element: string) => string): string {

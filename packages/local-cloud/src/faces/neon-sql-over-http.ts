@@ -257,8 +257,9 @@ async function runQuery(
   for (const row of result.rows) {
     const values = row.map((value, i) => {
       if (value === null || value === undefined) return 'null';
-      if (!shapeOf) return JSON.stringify(value);
-      return pgTextToJsonText(value, fields[i]!.dataTypeID, shapeOf);
+      const field = fields[i];
+      if (!shapeOf || !field) return JSON.stringify(value);
+      return pgTextToJsonText(value, field.dataTypeID, shapeOf);
     });
     const rowJson = arrayMode ? `[${values.join(',')}]` : `{${values.map((v, i) => `${names[i]}:${v}`).join(',')}}`;
     budget.spend(rowJson.length);

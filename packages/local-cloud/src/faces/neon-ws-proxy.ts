@@ -196,6 +196,6 @@ function truncateUtf8(text: string, maxBytes: number): string {
   if (bytes.length <= maxBytes) return text;
   // Cut on a character boundary: drop continuation bytes at the end of the slice.
   let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
 }

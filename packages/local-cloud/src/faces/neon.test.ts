@@ -183,7 +183,7 @@ describe('Neon WebSocket proxy (/v1) with Pool and Client', () => {
       'SELECT n, repeat(chr(65 + n), 1000000) AS s FROM generate_series(0, 7) AS n ORDER BY n',
     );
     expect(rows).toHaveLength(8);
-    rows.forEach((row, n) => expect(row.s === String.fromCharCode(65 + n).repeat(1_000_000)).toBe(true));
+    for (const [n, row] of rows.entries()) expect(row.s === String.fromCharCode(65 + n).repeat(1_000_000)).toBe(true);
   });
 
   it('runs drizzle-orm/neon-serverless inserts, selects and transactions', async () => {

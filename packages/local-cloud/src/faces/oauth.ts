@@ -152,16 +152,19 @@ export function createOAuthFace(): Face {
       target = undefined;
     }
     if (!clientId || !target || (target.protocol !== 'http:' && target.protocol !== 'https:')) {
-      return sendJson(res, 400, {
+      sendJson(res, 400, {
         error: 'invalid_request',
         error_description: 'client_id and an absolute http(s) redirect_uri are required',
       });
+      return;
     }
     if (params.get('response_type') !== 'code') {
-      return sendJson(res, 400, { error: 'unsupported_response_type', error_description: 'response_type must be code' });
+      sendJson(res, 400, { error: 'unsupported_response_type', error_description: 'response_type must be code' });
+      return;
     }
     if (!NAME_PATTERN.test(loginHint)) {
-      return sendJson(res, 400, { error: 'invalid_request', error_description: 'login_hint must be 1-64 of [A-Za-z0-9._-]' });
+      sendJson(res, 400, { error: 'invalid_request', error_description: 'login_hint must be 1-64 of [A-Za-z0-9._-]' });
+      return;
     }
     const code = `${provider}-user-${loginHint}~${randomBytes(12).toString('base64url')}`;
     issuedCodes.set(code, {
@@ -209,10 +212,19 @@ export function createOAuthFace(): Face {
 
   function kakaoUserMe(req: IncomingMessage, res: ServerResponse): void {
     const token = bearerOf(req);
-    if (!token) return sendJson(res, 401, { msg: 'this access token does not exist', code: -401 });
+    if (!token) {
+      sendJson(res, 401, { msg: 'this access token does not exist', code: -401 });
+      return;
+    }
     const found = accessTokens.get(token);
-    if (!found || found.identity.provider !== 'kakao') return sendJson(res, 401, { msg: 'this access token does not exist', code: -401 });
-    if (found.expiresAt < Date.now()) return sendJson(res, 401, { msg: 'this access token is already expired', code: -401 });
+    if (found?.identity.provider !== 'kakao') {
+      sendJson(res, 401, { msg: 'this access token does not exist', code: -401 });
+      return;
+    }
+    if (found.expiresAt < Date.now()) {
+      sendJson(res, 401, { msg: 'this access token is already expired', code: -401 });
+      return;
+    }
     const { identity } = found;
     const emailPart =
       identity.kind === 'noemail'
@@ -270,13 +282,14 @@ export function createOAuthFace(): Face {
   function googleUserInfo(req: IncomingMessage, res: ServerResponse): void {
     const token = bearerOf(req);
     const found = token ? accessTokens.get(token) : undefined;
-    if (!found || found.identity.provider !== 'google' || found.expiresAt < Date.now()) {
-      return sendJson(
+    if (found?.identity.provider !== 'google' || found.expiresAt < Date.now()) {
+      sendJson(
         res,
         401,
         { error: 'invalid_request', error_description: 'Invalid Credentials' },
         { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
       );
+      return;
     }
     const { identity } = found;
     const profile = { sub: googleSubject(identity), name: identity.name, given_name: identity.name };

@@ -220,7 +220,7 @@ export function decodeJsonRequest(body: Buffer): ResourceMetrics[] {
 
 export function decodeProtobufRequest(body: Buffer): ResourceMetrics[] {
   const type = otlpType('exportRequest');
-  let message;
+  let message: ReturnType<typeof type.decode>;
   try {
     message = type.decode(body);
   } catch (error) {

@@ -169,7 +169,7 @@ export class CumulativeStore {
     const { bucketCounts, explicitBounds, count } = point;
     if (bucketCounts.length !== 0 && bucketCounts.length !== explicitBounds.length + 1)
       return 'bucketCounts must have one more entry than explicitBounds';
-    if (explicitBounds.some((b, i) => Number.isNaN(b) || (i > 0 && b <= explicitBounds[i - 1]!)))
+    if (explicitBounds.some((b, i) => Number.isNaN(b) || (i > 0 && b <= (explicitBounds[i - 1] ?? Number.NEGATIVE_INFINITY))))
       return 'explicitBounds must be strictly increasing';
     if (bucketCounts.length !== 0 && bucketCounts.reduce((a, b) => a + b, 0) !== count) return 'count must equal the sum of bucketCounts';
     const buckets =
@@ -189,7 +189,7 @@ export class CumulativeStore {
       series.buckets = new Array<number>(buckets.length).fill(0);
     }
     if (delta) {
-      buckets.forEach((c, i) => (series.buckets[i]! += c));
+      for (const [i, c] of buckets.entries()) series.buckets[i] = (series.buckets[i] ?? 0) + c;
       series.count += count;
       series.sum += point.sum ?? 0;
     } else {
@@ -212,7 +212,7 @@ export class CumulativeStore {
       for (const series of sortedSeries(family.histograms)) {
         let cumulative = 0;
         series.bounds.forEach((bound, i) => {
-          cumulative += series.buckets[i]!;
+          cumulative += series.buckets[i] ?? 0;
           lines.push(`${family.name}_bucket${labelText(series.labels, ['le', formatValue(bound)])} ${cumulative}`);
         });
         lines.push(`${family.name}_bucket${labelText(series.labels, ['le', '+Inf'])} ${series.count}`);

@@ -62,7 +62,7 @@ export interface OtlpFace extends Face {
 }
 
 function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return ((req.headers['content-type'] ?? '').split(';')[0] ?? '').trim().toLowerCase();
 }
 
 function sendBody(res: ServerResponse, status: number, json: boolean, body: Buffer): void {
@@ -96,7 +96,7 @@ export function createOtlpFace(): OtlpFace {
     received.push(payload);
     keptBytes += payload.body.length;
     while (received.length > KEPT_PAYLOADS || (keptBytes > KEPT_PAYLOAD_BYTES && received.length > 1)) {
-      keptBytes -= received.shift()!.body.length;
+      keptBytes -= received.shift()?.body.length ?? 0;
     }
   }
 

@@ -436,7 +436,7 @@ function toStatementOutcome(rows: unknown, fields: unknown): StatementOutcome {
       if (isResultSetHeader(part)) {
         serverStatus = part.serverStatus;
         result ??= okResult(part);
-      } else if (!result || !result.fields) {
+      } else if (!result?.fields) {
         if (isFieldList(partFields) && Array.isArray(part)) result = rowsResult(partFields, part as unknown[][]);
       }
     });

@@ -49,7 +49,7 @@ export async function loadRetrospectReport(db: MoalogDb, retrospect: Retrospect,
       questions.push(question);
     }
     const author = row.memberId === null ? undefined : submitted.get(row.memberId);
-    if (author !== undefined && row.content && row.content.trim()) question.answers.push({ author, content: row.content });
+    if (author && row.content?.trim()) question.answers.push({ author, content: row.content });
   }
 
   return {

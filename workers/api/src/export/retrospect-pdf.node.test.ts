@@ -12,7 +12,7 @@ async function pdfText(bytes: Uint8Array): Promise<{ pages: number; text: string
   let text = '';
   for (let i = 1; i <= doc.numPages; i++) {
     const content = await (await doc.getPage(i)).getTextContent();
-    text += content.items.map((item) => ('str' in item ? item.str : '')).join('') + '\n';
+    text += `${content.items.map((item) => ('str' in item ? item.str : '')).join('')}\n`;
   }
   const pages = doc.numPages;
   await doc.destroy();

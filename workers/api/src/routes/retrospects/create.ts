@@ -31,7 +31,7 @@ function referenceUrlProblem(urls: string[]): string | undefined {
       parsed = undefined;
     }
     // http(s) with a dotted host name, as the original required.
-    if (!match || !parsed || !parsed.hostname.includes('.') || /\s/.test(url)) return '유효하지 않은 URL 형식입니다.';
+    if (!match || !parsed?.hostname.includes('.') || /\s/.test(url)) return '유효하지 않은 URL 형식입니다.';
   }
   return undefined;
 }
