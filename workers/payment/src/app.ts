@@ -9,6 +9,7 @@ import type { PaymentEnv } from './env.js';
 import { errorEnvelope } from './envelope.js';
 import { type FieldError, FluxpayError, fluxpayErrorCatalog } from './errors.js';
 import { LeaseLostError } from './idempotency/store.js';
+import { requestGuard } from './request-guard.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -112,6 +113,7 @@ export function newApp() {
         ),
     }),
   );
+  app.use('*', requestGuard());
   app.onError(fluxpayErrorHandler);
   app.notFound((c) => renderError(c, new FluxpayError('SYS_004', `No endpoint for ${c.req.method} ${c.req.path}`)));
   return app;

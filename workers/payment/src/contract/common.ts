@@ -4,6 +4,52 @@ import { UUID_PATTERN } from '../ids.js';
 
 /** The building blocks of FluxPay's request and response bodies. */
 
+/**
+ * Text Postgres cannot store: a NUL character (refused by TEXT, VARCHAR and JSONB alike) or half of a
+ * UTF-16 surrogate pair (no UTF-8 encoding exists for it). Every string FluxPay accepts is checked for them.
+ */
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
+
+export function isStorableText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0) return false;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (code >= 0xdc00 && code <= 0xdfff) return false;
+  }
+  return true;
+}
+
+/** Whether `value` has a character below U+0020 or DEL. */
+export function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A required string of 1..`max` characters after trimming, storable in a VARCHAR(`max`) or TEXT column. */
+export const textField = (max: number) => z.string().trim().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+
+const METADATA_MAX_DEPTH = 10;
+
+/** The path of the first string or key in `value` Postgres cannot store, or that nests too deep; undefined when none. */
+export function unstorableJsonPath(value: unknown, path: string[] = []): { path: string[]; message: string } | undefined {
+  if (path.length > METADATA_MAX_DEPTH) return { path, message: `must nest at most ${METADATA_MAX_DEPTH} levels` };
+  if (typeof value === 'string') return isStorableText(value) ? undefined : { path, message: UNSTORABLE_TEXT_MESSAGE };
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (!isStorableText(key)) return { path, message: `has a key that ${UNSTORABLE_TEXT_MESSAGE.replace('must not contain', 'contains')}` };
+    const found = unstorableJsonPath(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export const uuidString = (name: string) =>
   z.string().regex(UUID_PATTERN, 'must be a UUID').openapi({ example: '0b7c2f4e-8d1a-4c3b-9e5f-6a7b8c9d0e1f', description: name });
 
@@ -18,6 +64,10 @@ export const amountSchema = z
 const METADATA_MAX_BYTES = 8 * 1024;
 export const metadataSchema = z
   .record(z.string(), z.unknown())
+  .superRefine((value, ctx) => {
+    const found = unstorableJsonPath(value);
+    if (found) ctx.addIssue({ code: 'custom', path: found.path, message: found.message });
+  })
   .refine((value) => JSON.stringify(value).length <= METADATA_MAX_BYTES, `must be at most ${METADATA_MAX_BYTES} bytes of JSON`)
   .openapi({ example: { memberId: 42, plan: 'PRO', subscriptionId: 7 } });
 

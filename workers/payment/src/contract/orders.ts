@@ -2,18 +2,18 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { orderStatuses } from '@moalog/db/fluxpay-schema';
 import { MAX_AMOUNT, toMinor } from '../domain/money.js';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { amountSchema, currencySchema, idempotencyHeaders, metadataSchema, paramOf, timestampSchema } from './common.js';
+import { amountSchema, currencySchema, idempotencyHeaders, metadataSchema, paramOf, textField, timestampSchema } from './common.js';
 
 export const ORDER_LIST_LIMIT = 100;
 
 export const createOrderBody = z
   .object({
-    userId: z.string().trim().min(1).max(100).openapi({ example: '42' }),
+    userId: textField(100).openapi({ example: '42' }),
     lineItems: z
       .array(
         z.object({
-          productId: z.string().trim().min(1).max(100).openapi({ example: 'plan-pro' }),
-          productName: z.string().trim().min(1).max(255).openapi({ example: 'Moalog PRO (1 month)' }),
+          productId: textField(100).openapi({ example: 'plan-pro' }),
+          productName: textField(255).openapi({ example: 'Moalog PRO (1 month)' }),
           quantity: z.number().int().min(1).max(100_000).openapi({ example: 1 }),
           unitPrice: amountSchema,
         }),
@@ -22,11 +22,7 @@ export const createOrderBody = z
       .max(100),
     currency: currencySchema,
     metadata: metadataSchema.optional(),
-    exclusiveKey: z
-      .string()
-      .trim()
-      .min(1)
-      .max(255)
+    exclusiveKey: textField(255)
       .optional()
       .openapi({
         description:
@@ -83,7 +79,7 @@ export const orderResponseSchema = z
 export type OrderResponse = z.infer<typeof orderResponseSchema>;
 
 const orderEnvelope = envelopeSchema(orderResponseSchema, 'OrderEnvelope');
-const orderIdParams = z.object({ orderId: paramOf('orderId') });
+export const orderIdParams = z.object({ orderId: paramOf('orderId') });
 
 export const createOrderRoute = createRoute({
   method: 'post',
@@ -125,7 +121,7 @@ export const listOrdersRoute = createRoute({
   path: '/api/v1/orders',
   tags: ['orders'],
   summary: `A user's orders, newest first (at most ${ORDER_LIST_LIMIT})`,
-  request: { query: z.object({ userId: z.string().trim().min(1).max(100).openapi({ example: '42' }) }) },
+  request: { query: z.object({ userId: textField(100).openapi({ example: '42' }) }) },
   responses: {
     200: {
       description: 'Orders',

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { paymentStatuses } from '@moalog/db/fluxpay-schema';
 import { toMinor } from '../domain/money.js';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { amountSchema, currencySchema, idempotencyHeaders, paramOf, timestampSchema, uuidString } from './common.js';
+import { amountSchema, currencySchema, idempotencyHeaders, paramOf, textField, timestampSchema, uuidString } from './common.js';
 
 export const paymentMethods = ['CARD', 'BANK_TRANSFER', 'VIRTUAL_ACCOUNT', 'MOBILE', 'EASY_PAY'] as const;
 
@@ -17,8 +17,8 @@ export const createPaymentBody = z
 export const approvePaymentBody = z
   .object({
     paymentMethod: z.enum(paymentMethods),
-    easyPayProvider: z.string().trim().min(1).max(50).optional().openapi({ example: 'TOSSPAY' }),
-    paymentKey: z.string().trim().min(1).max(200).optional().openapi({
+    easyPayProvider: textField(50).optional().openapi({ example: 'TOSSPAY' }),
+    paymentKey: textField(200).optional().openapi({
       description: "Toss's paymentKey from the checkout, when there is one; otherwise the original's mock key `toss_pk_<orderId>`.",
     }),
   })
@@ -32,7 +32,7 @@ export type ApprovePaymentBody = z.output<typeof approvePaymentBody>;
 
 export const checkoutResultBody = z
   .object({
-    paymentKey: z.string().trim().min(1).max(200).openapi({ example: 'tgen_20260501123456abcDE' }),
+    paymentKey: textField(200).openapi({ example: 'tgen_20260501123456abcDE' }),
     orderId: uuidString('orderId'),
     amount: z.number().positive().openapi({ example: 9900 }),
   })

@@ -2,14 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { refundStatuses } from '@moalog/db/fluxpay-schema';
 import { toMinor } from '../domain/money.js';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { amountSchema, currencySchema, idempotencyHeaders, paramOf, timestampSchema, uuidString } from './common.js';
+import { amountSchema, currencySchema, idempotencyHeaders, paramOf, textField, timestampSchema, uuidString } from './common.js';
 
 export const createRefundBody = z
   .object({
     paymentId: uuidString('paymentId'),
     amount: amountSchema,
     currency: currencySchema,
-    reason: z.string().trim().min(1).max(500).optional().openapi({ example: '고객 요청' }),
+    reason: textField(500).optional().openapi({ example: '고객 요청' }),
   })
   .superRefine((body, ctx) => {
     if (toMinor(body.amount, body.currency) === undefined)

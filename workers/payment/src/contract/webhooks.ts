@@ -1,13 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { paymentStatuses } from '@moalog/db/fluxpay-schema';
 import { envelopeSchema, errorResponses } from '../envelope.js';
+import { textField } from './common.js';
 
 /** Toss's webhook body (`PAYMENT_STATUS_CHANGED`); only `data.paymentKey` is read, everything else is ignored. */
 export const tossWebhookBody = z
   .object({
     eventType: z.string().max(100).optional().openapi({ example: 'PAYMENT_STATUS_CHANGED' }),
     createdAt: z.string().max(100).optional(),
-    data: z.object({ paymentKey: z.string().trim().min(1).max(200).openapi({ example: 'tgen_20260501123456abcDE' }) }).passthrough(),
+    data: z.object({ paymentKey: textField(200).openapi({ example: 'tgen_20260501123456abcDE' }) }).passthrough(),
   })
   .passthrough()
   .openapi('TossWebhook');

@@ -88,11 +88,13 @@ describe('X-Idempotency-Key — replay and conflict', () => {
     const again = await call('POST', '/api/v1/payments', { key, body });
     expect(again.status).toBe(422);
     expect(again.text).toBe(first.text);
-    // Validation failures are answers as well.
+    // A body that fails validation is refused before the key is claimed: nothing stored, nothing replayed.
     const badKey = newKey();
     const invalid = await call('POST', '/api/v1/payments', { key: badKey, body: '{"orderId":"nope"}' });
     expectError(invalid, 400, 'VAL_001');
-    expect((await call('POST', '/api/v1/payments', { key: badKey, body: '{"orderId":"nope"}' })).text).toBe(invalid.text);
+    const repeated = await call('POST', '/api/v1/payments', { key: badKey, body: '{"orderId":"nope"}' });
+    expectError(repeated, 400, 'VAL_001');
+    expect(repeated.headers.get('idempotent-replayed')).toBeNull();
   });
 
   it('scopes keys by endpoint: one key on two endpoints is two requests', async () => {

@@ -2,6 +2,7 @@ import type { FluxpayDb } from '@moalog/db';
 import { matchedRouteTemplate, recordIdempotentReplay } from '@moalog/metrics';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { ZodType } from 'zod';
 import type { PaymentConfig } from '../config.js';
 import type { PaymentEnv } from '../env.js';
 import { FluxpayError } from '../errors.js';
@@ -16,6 +17,31 @@ export interface IdempotentOptions {
    * time-out), or a retry could take the key over while the first request is still running.
    */
   leaseSeconds?: (config: PaymentConfig) => number;
+  /**
+   * The route's path parameters and JSON body: checked before the key is claimed (a route's own
+   * validators run after its middleware), so a malformed request answers VAL_001 with nothing written,
+   * not even an idempotency record.
+   */
+  params?: ZodType;
+  json?: ZodType;
+}
+
+function checkInput(schema: ZodType, value: unknown, target: string): void {
+  const checked = schema.safeParse(value);
+  if (checked.success) return;
+  throw new FluxpayError(
+    'VAL_001',
+    undefined,
+    checked.error.issues.slice(0, 50).map((issue) => ({ field: issue.path.map(String).join('.') || target, message: issue.message })),
+  );
+}
+
+async function jsonBody(c: Context<PaymentEnv>): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new FluxpayError('VAL_001', undefined, [{ field: 'body', message: 'must be a JSON document' }]);
+  }
 }
 
 /**
@@ -34,6 +60,9 @@ export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<P
     const key = c.req.header(IDEMPOTENCY_HEADER);
     if (key === undefined || key.trim() === '') throw new FluxpayError('VAL_002');
     if (!isUuid(key)) throw new FluxpayError('VAL_003');
+
+    if (options.params) checkInput(options.params, c.req.param(), 'params');
+    if (options.json) checkInput(options.json, await jsonBody(c), 'body');
 
     const { config, database } = c.var;
     const requestHash = await sha256Hex(await c.req.arrayBuffer());

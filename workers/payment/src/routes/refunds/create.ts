@@ -1,5 +1,5 @@
 import { newRouter } from '../../app.js';
-import { createRefundRoute } from '../../contract/index.js';
+import { createRefundBody, createRefundRoute } from '../../contract/index.js';
 import { toMinor } from '../../domain/money.js';
 import { FluxpayError } from '../../errors.js';
 import { idempotent, storeAnswer } from '../../idempotency/middleware.js';
@@ -8,6 +8,7 @@ import { refundPayment } from '../../services/refunds.js';
 
 // The lease must outlast a Toss cancel that runs into its time-out.
 const refundIdempotency = idempotent({
+  json: createRefundBody,
   leaseSeconds: (config) => Math.max(config.idempotency.leaseSeconds, Math.ceil(config.toss.timeoutMs / 1000) + 5),
 });
 
