@@ -50,11 +50,12 @@ describe('hostile input answers 400 VAL_001 and writes nothing', () => {
   ];
 
   for (const [field, body] of orderFields) {
-    for (const [label, sequence] of [
+    const sequences: Array<[string, string]> = [
       ['a NUL character', NUL],
       ['a lone high surrogate', LONE_HIGH],
       ['a lone low surrogate', LONE_LOW],
-    ]) {
+    ];
+    for (const [label, sequence] of sequences) {
       it(`POST /orders with ${label} in ${field}`, async () => {
         const userId = uniqueUser('hostile');
         const key = newKey();
