@@ -54,8 +54,20 @@ export default defineConfig({
             'load-tests/**/*.test.ts',
             'workers/**/*.node.test.ts',
           ],
+          exclude: ['test/faults/**', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // `npm run test:faults`: the platform with its dependencies failing (relays cut and slowed, faces switched).
+        test: {
+          name: 'faults',
+          environment: 'node',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/faults/support/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       workerProject('gateway'),
