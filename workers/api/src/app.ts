@@ -1,13 +1,25 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { createMoalogDb } from '@moalog/db/clients';
+import { createMoalogDb, type MoalogDb } from '@moalog/db/clients';
 import { httpMetrics } from '@moalog/metrics';
 import { envelopeErrorHandler, envelopeNotFound, validationHook } from '@moalog/shared';
+import { BoundedCache } from '@moalog/shared/bounded-cache';
 import { parseApiConfig } from './config.js';
 import type { ApiEnv } from './hono-env.js';
 
 /** An api sub-app: validation failures answer the enveloped COMMON400. */
 export function newRouter() {
   return new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+}
+
+/**
+ * One drizzle database per connection URL and isolate: building it walks the whole schema, and the
+ * PlanetScale client keeps no connection between calls (each query is its own HTTP request), so every
+ * request of the isolate can share it. Transactions open their own session.
+ */
+const databases = new BoundedCache<string, MoalogDb>(4);
+
+export function moalogDbFor(url: string): MoalogDb {
+  return databases.getOrCreate(url, () => createMoalogDb({ url }));
 }
 
 /** The api root app: per-request services, error rendering; routes are mounted by index.ts. */
@@ -19,7 +31,7 @@ export function newApp() {
     const config = parseApiConfig(c.env);
     c.set('config', config);
     c.set('requestId', c.req.header('x-request-id') ?? crypto.randomUUID());
-    c.set('db', createMoalogDb({ url: config.databaseUrl }));
+    c.set('db', moalogDbFor(config.databaseUrl));
     await next();
   });
   app.onError(envelopeErrorHandler);

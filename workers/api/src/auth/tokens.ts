@@ -1,3 +1,4 @@
+import { BoundedCache } from '@moalog/shared/bounded-cache';
 import { decode, sign, verify } from 'hono/jwt';
 
 export type TokenType = 'access' | 'refresh' | 'signup';
@@ -26,10 +27,28 @@ export const DEFAULT_SIGNUP_TTL_SECONDS = 600;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/**
+ * The HS256 key of a secret, imported once per isolate: importing costs more than the signature
+ * itself. Keyed by the secret, so a rotated secret gets its own key; a handful of secrets at most.
+ */
+const hmacKeys = new BoundedCache<string, Promise<CryptoKey>>(4);
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return hmacKeys.getOrCreate(secret, () => {
+    const imported = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    // A failed import is not kept: the next call tries again.
+    imported.catch(() => hmacKeys.delete(secret));
+    return imported;
+  });
+}
+
 export async function issueAccessToken(memberId: number, settings: TokenSettings): Promise<string> {
   const iat = nowSeconds();
   const claims: TokenClaims = { sub: String(memberId), iat, exp: iat + settings.accessTtlSeconds, token_type: 'access' };
-  return sign({ ...claims }, settings.secret, 'HS256');
+  return sign({ ...claims }, await hmacKey(settings.secret), 'HS256');
 }
 
 /**
@@ -45,7 +64,7 @@ export async function issueRefreshToken(
   const iat = nowSeconds();
   const exp = iat + settings.refreshTtlSeconds;
   const claims: TokenClaims = { sub: String(memberId), iat, exp, token_type: 'refresh', jti: crypto.randomUUID(), fam: family };
-  return { token: await sign({ ...claims }, settings.secret, 'HS256'), expiresAt: new Date(exp * 1000), family };
+  return { token: await sign({ ...claims }, await hmacKey(settings.secret), 'HS256'), expiresAt: new Date(exp * 1000), family };
 }
 
 /** The original's signup token: no member yet (`sub` is empty), the provider's email and the provider. */
@@ -53,7 +72,7 @@ export async function issueSignupToken(email: string, provider: string, settings
   const iat = nowSeconds();
   const ttl = settings.signupTtlSeconds ?? DEFAULT_SIGNUP_TTL_SECONDS;
   const claims: TokenClaims = { sub: '', iat, exp: iat + ttl, token_type: 'signup', email, provider };
-  return sign({ ...claims }, settings.secret, 'HS256');
+  return sign({ ...claims }, await hmacKey(settings.secret), 'HS256');
 }
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'expired' | 'invalid' | 'wrong-type' };
@@ -66,7 +85,7 @@ export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason
 export async function verifyToken(token: string, expected: TokenType, secret: string): Promise<TokenCheck> {
   let payload: Record<string, unknown>;
   try {
-    payload = (await verify(token, secret, 'HS256')) as Record<string, unknown>;
+    payload = (await verify(token, await hmacKey(secret), 'HS256')) as Record<string, unknown>;
   } catch (err) {
     return { ok: false, reason: (err as Error)?.name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
   }
