@@ -10,6 +10,7 @@ export {
 export { LocalGcra, type LocalGcraDecision } from './local-gcra.js';
 export { LocalSlidingWindow, type LocalWindowDecision, type LocalWindowState } from './local-window.js';
 export { createLimiterRedis, type LimiterRedisOptions } from './redis.js';
+export { createRestScriptRunner, type RestScriptRunnerOptions } from './rest-script-runner.js';
 export {
   type GcraRule,
   gcra,

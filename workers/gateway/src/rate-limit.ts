@@ -1,6 +1,6 @@
 import {
   BlockedClientCache,
-  createLimiterRedis,
+  createRestScriptRunner,
   LocalSlidingWindow,
   type RateLimitEvent,
   RateLimiter,
@@ -45,7 +45,7 @@ function limiterFor(config: RateLimitConfig): RateLimiter {
   if (!limiter) {
     limiter = new RateLimiter({
       // The fetch itself is cut well after the budget, so a slow answer still counts the request.
-      redis: createLimiterRedis({
+      redis: createRestScriptRunner({
         url: config.redisUrl,
         token: config.redisToken,
         requestTimeoutMs: Math.max(1_000, config.timeoutMs * 4),
