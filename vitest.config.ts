@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { localServiceBindings } from './packages/test-support/src/bindings.js';
+import { localServiceBindings } from './packages/local-cloud/src/worker-bindings.js';
 import { miniflareWorkerOptions, type WorkerName } from './packages/test-support/src/workers.js';
 
 /**

@@ -14,7 +14,7 @@
 // uses a unique key prefix and deletes its keys at the end.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, isUpstashRedisFace, type LocalCloud, startLocalCloud, type UpstashRedisFace } from '@moalog/local-cloud';
 import { RateLimiter, type RateLimitOutcome, slidingWindow } from '@moalog/ratelimit';
 import { testServers } from '@moalog/test-support';
 import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
@@ -22,7 +22,6 @@ import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { Miniflare } from 'miniflare';
-import { isUpstashRedisFace, type UpstashRedisFace } from '../packages/local-cloud/src/faces/upstash-redis.js';
 import { miniflareWorkerOptions } from '../packages/test-support/src/workers.js';
 import { percentile } from './lib/latency-stats.js';
 

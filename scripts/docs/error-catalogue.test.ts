@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fluxpayErrorCatalog } from '@moalog/payment/errors';
+import { errorCatalog } from '@moalog/shared/errors';
+import { fluxpayEdgeErrors } from '@moalog/shared/fluxpay-envelope';
 import { describe, expect, it } from 'vitest';
-import { errorCatalog } from '../../packages/shared/src/errors.js';
-import { fluxpayEdgeErrors } from '../../packages/shared/src/fluxpay-envelope.js';
-import { fluxpayErrorCatalog } from '../../workers/payment/src/errors.js';
 import { renderErrorCatalogue } from './error-catalogue.js';
 
 /** The page as Biome's formatter may pad it: table cells without their padding, rules as `---`. */

@@ -1,6 +1,6 @@
-import { errorCatalog } from '../../packages/shared/src/errors.js';
-import { fluxpayEdgeErrors } from '../../packages/shared/src/fluxpay-envelope.js';
-import { fluxpayErrorCatalog } from '../../workers/payment/src/errors.js';
+import { fluxpayErrorCatalog } from '@moalog/payment/errors';
+import { errorCatalog } from '@moalog/shared/errors';
+import { fluxpayEdgeErrors } from '@moalog/shared/fluxpay-envelope';
 
 type Catalogue = Record<string, { status: number; message: string }>;
 

@@ -1,5 +1,5 @@
+import { NICKNAME_CHARACTER, NICKNAME_UNICODE_VERSION } from '@moalog/api/nickname-characters';
 import { describe, expect, it } from 'vitest';
-import { NICKNAME_CHARACTER, NICKNAME_UNICODE_VERSION } from '../../workers/api/src/lib/nickname-characters.js';
 import { alphanumericFragment, codePointRanges, fragmentFor } from './unicode-fragment.js';
 
 describe('flagless character-set fragments', () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL } from '@moalog/db/node';
 import { configFromEnv } from '@moalog/local-cloud';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL } from '../../packages/db/src/cli/setup.js';
 
 /**
  * docker-compose.yml against the Compose specification's JSON Schema (vendored beside this file, see its

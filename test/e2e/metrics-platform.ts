@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
-import { localServiceBindings } from '@moalog/test-support/bindings';
+import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { miniflareWorkerOptions, repoRoot, type WorkerName } from '@moalog/test-support/workers';
 import { Miniflare } from 'miniflare';
 

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { metricsFromEnv } from './config.js';
 import { forwardedRouteTemplate, httpMetrics, ROUTE_HEADER } from './hono.js';
 import { resetMetricsRegistry } from './metrics.js';
-import { useLocalCloud } from './test-fixtures.js';
+import { useLocalCloud } from '@moalog/test-support/local-cloud';
 
 const cloud = useLocalCloud();
 

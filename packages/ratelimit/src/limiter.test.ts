@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, isUpstashRedisFace, type LocalCloud, startLocalCloud, type UpstashRedisFace } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
 import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUpstashRedisFace, type UpstashRedisFace } from '../../local-cloud/src/faces/upstash-redis.js';
 import { BlockedClientCache } from './blocked-clients.js';
 import { type RateLimitEvent, RateLimiter, type ScriptRunner } from './limiter.js';
 import { LocalSlidingWindow } from './local-window.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { databaseNameOf, ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
-import { localServiceBindings } from '@moalog/test-support/bindings';
+import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { type BuildManifest, buildWorkers, readBuild } from './build.js';

@@ -17,7 +17,7 @@ import {
   mountApiDocs,
   relativeUrl,
 } from './openapi.js';
-import { answerProblems, documentedOperations, exampleRequest, openApiPath, servedOperations } from './openapi-conformance.js';
+import { answerProblems, documentedOperations, exampleRequest, openApiPath, servedOperations } from '@moalog/test-support/openapi-conformance';
 
 const memberSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { cookieAuth: [] }];
 

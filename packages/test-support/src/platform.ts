@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { localServiceBindings } from './bindings.js';
+import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
 
 /**

@@ -1,5 +1,5 @@
 import { apiDocsRoutePaths, buildOpenApiDocument, errorCatalog, errorCodeList, moalogApiDocs, securitySchemes } from '@moalog/shared';
-import { answerProblems, documentedOperations, exampleRequest, servedOperations } from '@moalog/shared/openapi-conformance';
+import { answerProblems, documentedOperations, exampleRequest, servedOperations } from '@moalog/test-support/openapi-conformance';
 import { inspectRoutes } from 'hono/dev';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app, bearer, env, insertMember, loginAs } from '../test/helpers.js';

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { apiDocsRoutePaths, buildOpenApiDocument, errorCodeList, fluxpayApiDocs } from '@moalog/shared';
-import { answerProblems, documentedOperations, exampleRequest, servedOperations } from '@moalog/shared/openapi-conformance';
+import { answerProblems, documentedOperations, exampleRequest, servedOperations } from '@moalog/test-support/openapi-conformance';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
 import { fluxpayErrorCatalog } from './errors.js';

@@ -7,14 +7,13 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { redactUrl } from '../node/connections.js';
+import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, redactUrl } from '../node/connections.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
 import { migrateFluxpay, migrateMoalog } from '../node/migrate.js';
 import { MAX_SEED_POPULATION, seedMoalog } from '../node/seed.js';
 import { DEFAULT_SEED_POPULATION } from '../seed-data.js';
 
-export const DEFAULT_MOALOG_MYSQL_URL = 'mysql://root@127.0.0.1:3306/moalog';
-export const DEFAULT_FLUXPAY_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/fluxpay';
+export { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL };
 
 export interface SetupConfig {
   mysqlUrl: string;

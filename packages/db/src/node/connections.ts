@@ -1,6 +1,10 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
+/** The dev databases on the local servers, as `npm run db:setup` and `npm run dev` use them by default. */
+export const DEFAULT_MOALOG_MYSQL_URL = 'mysql://root@127.0.0.1:3306/moalog';
+export const DEFAULT_FLUXPAY_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/fluxpay';
+
 /** The database named by a connection URL's path; only plain identifiers are accepted. */
 export function databaseNameOf(url: string): string {
   const parsed = parseUrl(url);

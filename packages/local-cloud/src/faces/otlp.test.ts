@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { Aggregator, type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf } from '@moalog/metrics';
 import { otlpType } from '@moalog/metrics/otlp-schema';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { useLocalCloud } from '../../../metrics/src/test-fixtures.js';
+import { useLocalCloud } from '@moalog/test-support/local-cloud';
 
 const cloud = useLocalCloud();
 

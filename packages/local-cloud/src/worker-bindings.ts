@@ -1,6 +1,6 @@
 /**
  * The worker bindings that point all three workers at one local-cloud and one pair of databases. Shared by
- * the worker test projects (vitest.config.ts), `startPlatform()` and the metrics platform, so a new
+ * the worker test projects (vitest.config.ts), `startPlatform()`, `npm run start` and the metrics platform, so a new
  * local-cloud face or worker variable is added in one place. Imports nothing, so the vitest config can use it.
  */
 export interface LocalServiceAddresses {
