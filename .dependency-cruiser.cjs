@@ -67,14 +67,14 @@ const undeclaredWorkspaceRules = workspaces.flatMap((w) => {
   const testAllowed = new Set([...w.dependencies, ...w.devDependencies]);
   return [
     {
-      name: 'undeclared-workspace-dependency',
+      name: `undeclared-dependency-of-${w.folder.replace('/', '-')}`,
       comment: `${w.folder}: imports another workspace package that its package.json does not list under dependencies`,
       severity: 'error',
       from: { path: `^${escapeRegExp(w.folder)}/`, pathNot: TEST_CODE },
       to: { path: oneOf(others.filter((o) => !runtimeAllowed.has(o.name)).map((o) => o.folder)) },
     },
     {
-      name: 'undeclared-workspace-dev-dependency',
+      name: `undeclared-dev-dependency-of-${w.folder.replace('/', '-')}`,
       comment: `${w.folder}: a test imports another workspace package that its package.json does not list`,
       severity: 'error',
       from: { path: `^${escapeRegExp(w.folder)}/.*${TEST_CODE}` },
@@ -87,7 +87,7 @@ const undeclaredWorkspaceRules = workspaces.flatMap((w) => {
 const entryPointRules = workspaces.map((w) => {
   const entries = w.entryPoints.map((target) => escapeRegExp(target.replace(/^\.\//, `${w.folder}/`)).replace(/\\\*/g, '.+'));
   return {
-    name: 'only-package-entry-points',
+    name: `only-entry-points-of-${w.folder.replace('/', '-')}`,
     comment: `${w.folder}: imported from outside by a file its package.json does not export; export it or use an entry point`,
     severity: 'error',
     from: { pathNot: `^${escapeRegExp(w.folder)}/` },

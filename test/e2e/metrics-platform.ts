@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
-import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
+import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { miniflareWorkerOptions, repoRoot, type WorkerName } from '@moalog/test-support/workers';
 import { Miniflare } from 'miniflare';
 

@@ -1,10 +1,10 @@
+import { useLocalCloud } from '@moalog/test-support/local-cloud';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { metricsFromEnv } from './config.js';
 import { forwardedRouteTemplate, httpMetrics, ROUTE_HEADER } from './hono.js';
 import { resetMetricsRegistry } from './metrics.js';
-import { useLocalCloud } from '@moalog/test-support/local-cloud';
 
 const cloud = useLocalCloud();
 

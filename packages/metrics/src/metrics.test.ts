@@ -1,7 +1,7 @@
+import { useLocalCloud } from '@moalog/test-support/local-cloud';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Metrics, type MetricsOptions } from './metrics.js';
 import { otlpType } from './otlp-schema.node.js';
-import { useLocalCloud } from '@moalog/test-support/local-cloud';
 
 const cloud = useLocalCloud();
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, isUpstashRedisFace, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
 import { deleteKeysMatching } from '@moalog/test-support/redis-keys';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUpstashRedisFace } from '../../local-cloud/src/faces/upstash-redis.js';
 import { BlockedClientCache } from './blocked-clients.js';
 import { RateLimiter } from './limiter.js';
 import { createRestScriptRunner } from './rest-script-runner.js';

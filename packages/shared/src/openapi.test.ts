@@ -1,4 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  answerProblems,
+  documentedOperations,
+  exampleRequest,
+  openApiPath,
+  servedOperations,
+} from '@moalog/test-support/openapi-conformance';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +24,6 @@ import {
   mountApiDocs,
   relativeUrl,
 } from './openapi.js';
-import { answerProblems, documentedOperations, exampleRequest, openApiPath, servedOperations } from '@moalog/test-support/openapi-conformance';
 
 const memberSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { cookieAuth: [] }];
 

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
 
 /**

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { Aggregator, type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf } from '@moalog/metrics';
 import { otlpType } from '@moalog/metrics/otlp-schema';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { useLocalCloud } from '@moalog/test-support/local-cloud';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 const cloud = useLocalCloud();
 
