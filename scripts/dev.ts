@@ -16,8 +16,14 @@ await ensureMysqlDatabase(moalogUrl);
 await ensurePostgresDatabase(fluxpayUrl);
 await migrateMoalog(moalogUrl);
 await migrateFluxpay(fluxpayUrl);
-await seedMoalog(moalogUrl, { population: Number(process.env.SEED_POPULATION ?? 1000) });
-console.log('databases migrated and seeded');
+const seeded = await seedMoalog(moalogUrl, { population: Number(process.env.SEED_POPULATION ?? 1000) });
+console.log(`databases migrated and seeded (rows added: ${Object.values(seeded.inserted).reduce((a, b) => a + b, 0)})`);
+const notPlaced = Object.entries(seeded.skipped).filter(([, rows]) => rows > 0);
+if (notPlaced.length > 0) {
+  console.warn(
+    `seed rows not placed, their ids or names are taken: ${notPlaced.map(([table, rows]) => `${table} ${rows}`).join(', ')} (npm run db:reset starts from scratch)`,
+  );
+}
 
 const cloud = await startLocalCloud(configFromEnv());
 console.log(`local-cloud on ${cloud.url}`);

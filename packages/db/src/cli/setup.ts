@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, redactUrl } from '../node/connections.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
 import { migrateFluxpay, migrateMoalog } from '../node/migrate.js';
-import { MAX_SEED_POPULATION, seedMoalog } from '../node/seed.js';
+import { MAX_SEED_POPULATION, type SeedTableCounts, seedMoalog } from '../node/seed.js';
 import { DEFAULT_SEED_POPULATION } from '../seed-data.js';
 
 export { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL };
@@ -32,6 +32,12 @@ export function setupConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SetupC
     postgresUrl: env.FLUXPAY_POSTGRES_URL?.trim() || DEFAULT_FLUXPAY_POSTGRES_URL,
     population,
   };
+}
+
+function tableCounts(counts: SeedTableCounts): string {
+  return Object.entries(counts)
+    .map(([table, rows]) => `${table} ${rows}`)
+    .join(', ');
 }
 
 export async function runSetup(config: SetupConfig, log: (line: string) => void = console.log): Promise<void> {
@@ -66,10 +72,11 @@ export async function runSetup(config: SetupConfig, log: (line: string) => void 
   await step(
     `moalog seed (population ${config.population})`,
     () => seedMoalog(config.mysqlUrl, { population: config.population }),
-    ({ inserted }) =>
-      `inserted ${Object.entries(inserted)
-        .map(([table, rows]) => `${table} ${rows}`)
-        .join(', ')}`,
+    ({ inserted, skipped }) =>
+      [
+        `inserted ${tableCounts(inserted)}`,
+        ...(Object.values(skipped).some((n) => n > 0) ? [`not placed ${tableCounts(skipped)}`] : []),
+      ].join('; '),
   );
 }
 
@@ -84,14 +91,15 @@ async function main(): Promise<void> {
   }
 }
 
-function invokedDirectly(): boolean {
+/** Whether the module at `moduleUrl` is the script node was started with (not imported by another). */
+export function invokedDirectly(moduleUrl: string): boolean {
   const script = process.argv[1];
   if (!script) return false;
   try {
-    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(resolve(script));
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(resolve(script));
   } catch {
     return false;
   }
 }
 
-if (invokedDirectly()) await main();
+if (invokedDirectly(import.meta.url)) await main();

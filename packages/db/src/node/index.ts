@@ -1,4 +1,4 @@
 export { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, databaseNameOf, redactUrl } from './connections.js';
 export { ensureMysqlDatabase, ensurePostgresDatabase } from './databases.js';
 export { fluxpayMigrationsFolder, type MigrationResult, migrateFluxpay, migrateMoalog, moalogMigrationsFolder } from './migrate.js';
-export { MAX_SEED_POPULATION, SeedConflictError, type SeedOptions, type SeedResult, seedMoalog } from './seed.js';
+export { MAX_SEED_POPULATION, type SeedOptions, type SeedResult, type SeedTableCounts, seedMoalog } from './seed.js';

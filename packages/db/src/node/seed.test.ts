@@ -2,8 +2,9 @@ import { createTempMysqlDatabase, type TempDatabase } from '@moalog/test-support
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateMoalog } from './migrate.js';
-import { SeedConflictError, seedMoalog } from './seed.js';
+import { seedMoalog } from './seed.js';
 
+const NONE = { member: 0, retro_room: 0, member_retro_room: 0, retrospects: 0, member_subscription: 0 };
 const seededTables = ['member', 'retro_room', 'member_retro_room', 'retrospects', 'member_subscription'] as const;
 
 async function withConnection<T>(url: string, use: (connection: mysql.Connection) => Promise<T>): Promise<T> {
@@ -53,7 +54,8 @@ describe('seedMoalog', () => {
     const afterFirst = await snapshot(db.url);
 
     const second = await seedMoalog(db.url, { population: 1000 });
-    expect(second.inserted).toEqual({ member: 0, retro_room: 0, member_retro_room: 0, retrospects: 0, member_subscription: 0 });
+    expect(second.inserted).toEqual(NONE);
+    expect(second.skipped).toEqual(NONE);
     expect(await snapshot(db.url)).toEqual(afterFirst);
     expect(Object.fromEntries(Object.entries(afterFirst).map(([table, list]) => [table, list.length]))).toEqual({
       member: 1002,
@@ -180,18 +182,128 @@ describe('seedMoalog over rows it did not make', () => {
     await db?.drop();
   });
 
-  it('reports the population members whose nickname a user already took', async () => {
+  it('places everything else and counts the population member whose nickname a user already took', async () => {
     await withConnection(db.url, (connection) =>
       connection.query("INSERT INTO member (member_id, email, nickname) VALUES (500, 'someone@example.com', 'lt3')"),
     );
-    const failure = await seedMoalog(db.url, { population: 5 }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SeedConflictError);
-    const { problems } = failure as SeedConflictError;
-    expect(problems).toContain('population members: 4 of 5 in place (ids 1001..1005); other rows hold their ids or unique values');
-    expect(problems.some((problem) => problem.startsWith('population rooms'))).toBe(false);
-    // The original rows went in all the same.
+    const result = await seedMoalog(db.url, { population: 5 });
+    // lt3 cannot exist, so neither can its room, membership and retrospects: no empty room, nothing attached to member 500.
+    expect(result.skipped).toEqual({ member: 1, retro_room: 1, member_retro_room: 1, retrospects: 2, member_subscription: 0 });
     await withConnection(db.url, async (connection) => {
       expect(await rows(connection, 'SELECT email FROM member WHERE member_id = 1')).toEqual([{ email: 'loadtest@moalog.me' }]);
+      expect(await rows(connection, 'SELECT COUNT(*) AS n FROM member_retro_room WHERE member_id = 500')).toEqual([{ n: 0 }]);
+      expect(await rows(connection, 'SELECT COUNT(*) AS n FROM retro_room WHERE retrospect_room_id = 1003')).toEqual([{ n: 0 }]);
+    });
+  });
+});
+
+describe('seedMoalog after the API changed the data', () => {
+  let db: TempDatabase;
+  beforeAll(async () => {
+    db = await createTempMysqlDatabase('db_seed_again');
+    await migrateMoalog(db.url);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /** What DELETE /api/v1/retro-rooms/{id} leaves: the room, its memberships and its retrospects gone. */
+  async function deleteRoom(connection: mysql.Connection, roomId: number) {
+    await connection.query('DELETE FROM retrospects WHERE retrospect_room_id = ?', [roomId]);
+    await connection.query('DELETE FROM member_retro_room WHERE retrospect_room_id = ?', [roomId]);
+    await connection.query('DELETE FROM retro_room WHERE retrospect_room_id = ?', [roomId]);
+  }
+
+  it('runs again, keeps what users made and changed, and puts back the seed rows they deleted', async () => {
+    await seedMoalog(db.url, { population: 20 });
+    const userRooms = await withConnection(db.url, async (connection) => {
+      // Rooms deleted by their owners, one of them an original room.
+      for (const roomId of [1003, 1007, 2]) await deleteRoom(connection, roomId);
+      // Rooms created through the API (auto-increment ids), one by a seed member, one joined by member 1.
+      const made: number[] = [];
+      for (const [owner, title] of [
+        [1004, 'my-new-room'],
+        [1, 'another-room'],
+      ] as const) {
+        const [room] = await connection.query<mysql.ResultSetHeader>(
+          "INSERT INTO retro_room (title, description, invition_url) VALUES (?, 'made by a user', 'http://test/invite/user')",
+          [title],
+        );
+        await connection.query(
+          "INSERT INTO member_retro_room (member_id, retrospect_room_id, role, order_index) VALUES (?, ?, 'OWNER', 9)",
+          [owner, room.insertId],
+        );
+        made.push(room.insertId);
+      }
+      // A renamed seed room, a reordered list, a retrospect deleted in a renamed room, a member who withdrew.
+      await connection.query("UPDATE retro_room SET title = 'renamed' WHERE retrospect_room_id = 1005");
+      await connection.query('DELETE FROM retrospects WHERE retrospect_id = ?', [10_000 + 2 * 5]);
+      await connection.query('UPDATE member_retro_room SET order_index = 7 WHERE member_retrospect_room_id = 3');
+      await connection.query('DELETE FROM member_retro_room WHERE member_id = 1010');
+      await connection.query('DELETE FROM retro_room WHERE retrospect_room_id = 1010');
+      await connection.query('DELETE FROM member WHERE member_id = 1010');
+      return made;
+    });
+    const before = await snapshot(db.url);
+
+    const again = await seedMoalog(db.url, { population: 20 });
+    // Rooms 1003, 1007 and 2 with their memberships and retrospects, member 1010 with its room; the retrospect
+    // deleted from the renamed room stays deleted (the room is the user's now).
+    expect(again.inserted).toEqual({ member: 1, retro_room: 4, member_retro_room: 4, retrospects: 8, member_subscription: 0 });
+    expect(again.skipped).toEqual({ member: 0, retro_room: 0, member_retro_room: 0, retrospects: 1, member_subscription: 0 });
+
+    const after = await snapshot(db.url);
+    for (const table of seededTables) {
+      // Every row that was there is still there, unchanged.
+      expect(after[table], table).toEqual(expect.arrayContaining(before[table] as unknown[]));
+    }
+    await withConnection(db.url, async (connection) => {
+      expect(
+        await rows(connection, 'SELECT retrospect_room_id AS id, title FROM retro_room WHERE retrospect_room_id IN (?) ORDER BY 1', [
+          [2, 1003, 1005, 1007, 1010, ...userRooms],
+        ]),
+      ).toEqual([
+        { id: 2, title: 'loadtest-room-2' },
+        { id: 1003, title: 'lt-room-3' },
+        { id: 1005, title: 'renamed' },
+        { id: 1007, title: 'lt-room-7' },
+        { id: 1010, title: 'lt-room-10' },
+        { id: userRooms[0], title: 'my-new-room' },
+        { id: userRooms[1], title: 'another-room' },
+      ]);
+      expect(await rows(connection, 'SELECT COUNT(*) AS n FROM retrospects WHERE retrospect_room_id IN (2, 1003, 1007, 1010)')).toEqual([
+        { n: 8 },
+      ]);
+      expect(await rows(connection, 'SELECT order_index FROM member_retro_room WHERE member_retrospect_room_id = 3')).toEqual([
+        { order_index: 7 },
+      ]);
+    });
+
+    // And a third run finds nothing to do.
+    const third = await seedMoalog(db.url, { population: 20 });
+    expect(third.inserted).toEqual(NONE);
+    expect(await snapshot(db.url)).toEqual(after);
+  });
+
+  it('never makes a second OWNER when a seed member comes back to a room a successor owns', async () => {
+    await withConnection(db.url, async (connection) => {
+      // Member 1 withdrew: member 2 took over room 1, rooms 2 and 3 (member 1 alone) went with it.
+      await connection.query("UPDATE member_retro_room SET role = 'OWNER' WHERE member_retrospect_room_id = 4");
+      await connection.query('DELETE FROM member_retro_room WHERE member_id = 1');
+      await connection.query('DELETE FROM member_subscription WHERE member_id = 1');
+      for (const roomId of [2, 3]) await deleteRoom(connection, roomId);
+      await connection.query('DELETE FROM member WHERE member_id = 1');
+    });
+    const result = await seedMoalog(db.url, { population: 20 });
+    expect(result.skipped).toEqual({ ...NONE, retrospects: 1 });
+    await withConnection(db.url, async (connection) => {
+      expect(
+        await rows(connection, 'SELECT member_id, role FROM member_retro_room WHERE retrospect_room_id = 1 ORDER BY member_id'),
+      ).toEqual([
+        { member_id: 1, role: 'MEMBER' },
+        { member_id: 2, role: 'OWNER' },
+      ]);
+      expect(await rows(connection, 'SELECT plan_name FROM member_subscription WHERE member_id = 1')).toEqual([{ plan_name: 'FREE' }]);
     });
   });
 });
