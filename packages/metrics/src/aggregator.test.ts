@@ -90,4 +90,28 @@ describe('Aggregator', () => {
       ['d', false],
     ]);
   });
+
+  it('records by a caller key exactly as by attributes, making the attributes once per key and batch', () => {
+    const keyed = new Aggregator();
+    const plain = new Aggregator();
+    let made = 0;
+    const values = [0.001, 0.02, 0.3, 0.004, 2];
+    for (const [i, v] of values.entries()) {
+      const status = i % 2 === 0 ? 200 : 404;
+      keyed.recordKeyed('http.server.request.duration', `/x|GET|${status}`, () => (made++, route('/x', status)), v);
+      plain.record('http.server.request.duration', route('/x', status), v);
+    }
+    expect(made).toBe(2);
+    expect(keyed.swap(0, 1)).toEqual(plain.swap(0, 1));
+    keyed.recordKeyed('http.server.request.duration', '/x|GET|200', () => (made++, route('/x', 200)), 0.5);
+    expect(made).toBe(3);
+    expect(keyed.swap(1, 2).metrics[0]?.histogramPoints[0]?.count).toBe(1);
+  });
+
+  it('never holds more series than its cap when fed many distinct keys', () => {
+    const a = new Aggregator(50);
+    for (let i = 0; i < 5_000; i++) a.recordKeyed('http.server.request.duration', `k${i}`, () => route(`/r${i}`), 0.01);
+    expect(a.pointCount).toBe(50);
+    expect(a.takeOverflow()).toBe(4_950);
+  });
 });

@@ -43,6 +43,8 @@ interface Series {
 interface Instrument {
   descriptor: InstrumentDescriptor;
   series: Map<string, Series>;
+  /** Series found by a caller's own key (see `recordKeyed`), so a hot path skips sorting its attributes. */
+  byCallerKey?: Map<string, Series>;
 }
 
 /**
@@ -83,8 +85,27 @@ export class Aggregator {
   record(name: string, attributes: Attributes, value: number, descriptor?: InstrumentDescriptor): void {
     if (!Number.isFinite(value)) return;
     const series = this.series(name, 'histogram', attributes, descriptor);
-    if (!series) return;
-    const instrument = this.instruments.get(name)!;
+    if (series) this.addToHistogram(this.instruments.get(name)!, series, value);
+  }
+
+  /**
+   * `record` for a hot path: `key` stands for the attributes (the caller makes one string that differs
+   * exactly when they do), and `attributes` is called only the first time a key is seen in a batch.
+   */
+  recordKeyed(name: string, key: string, attributes: () => Attributes, value: number, descriptor?: InstrumentDescriptor): void {
+    if (!Number.isFinite(value)) return;
+    let series = this.instruments.get(name)?.byCallerKey?.get(key);
+    if (!series) {
+      series = this.series(name, 'histogram', attributes(), descriptor);
+      if (!series) return;
+      const instrument = this.instruments.get(name)!;
+      instrument.byCallerKey ??= new Map();
+      instrument.byCallerKey.set(key, series);
+    }
+    this.addToHistogram(this.instruments.get(name)!, series, value);
+  }
+
+  private addToHistogram(instrument: Instrument, series: Series, value: number): void {
     const bounds = instrument.descriptor.boundaries ?? [];
     let point = series.histogram;
     if (!point) {

@@ -115,13 +115,12 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
         if (options.exposeRoute) setHeader(c, ROUTE_HEADER, route);
         else if (options.stripRouteHeader && c.res.headers.has(ROUTE_HEADER)) setHeader(c, ROUTE_HEADER, undefined);
         if (metrics.enabled) {
-          metrics.histogram(
+          const method = normalizeMethod(c.req.method);
+          const status = failed ? 500 : c.res.status;
+          metrics.histogramKeyed(
             METRIC.httpServerRequestDuration,
-            {
-              'http.route': route,
-              'http.request.method': normalizeMethod(c.req.method),
-              'http.response.status_code': failed ? 500 : c.res.status,
-            },
+            `${route === undefined ? '\u0001' : route}\u0000${method}\u0000${status}`,
+            () => ({ 'http.route': route, 'http.request.method': method, 'http.response.status_code': status }),
             (performance.now() - started) / 1000,
           );
           const ctx = executionContext(c);
@@ -138,6 +137,7 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 
 /** The conventions' rule: known methods as they are, anything else as `_OTHER` (bounded cardinality). */
 function normalizeMethod(method: string): string {
+  if (KNOWN_METHODS.has(method)) return method;
   const upper = method.toUpperCase();
   return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
 }

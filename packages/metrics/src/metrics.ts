@@ -119,6 +119,12 @@ export class Metrics {
     this.aggregator.record(name, attributes, value, descriptor);
   }
 
+  /** `histogram` for a hot path: `key` stands for the attributes, which are made only for a key new to the batch. */
+  histogramKeyed(name: string, key: string, attributes: () => Attributes, value: number): void {
+    if (!this.options.enabled) return;
+    this.aggregator.recordKeyed(name, key, attributes, value);
+  }
+
   /** True when a batch should leave now: enough time has passed or enough points are pending. */
   isDue(now = Date.now()): boolean {
     if (!this.options.enabled || this.aggregator.isEmpty) return false;

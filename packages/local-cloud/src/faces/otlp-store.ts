@@ -6,7 +6,10 @@ import type { HistogramPoint, Metric, NumberPoint, ResourceMetrics } from './otl
  * cumulative series per (metric, resource, attributes), built from the deltas the workers send,
  * exposed in the Prometheus text format (0.0.4). Names and labels are translated as the collector
  * does (see `prometheusName`); resource attributes become labels too (`service_name`, …, as with
- * `resource_to_telemetry_conversion`), plus `job` = service.name and `instance` = service.instance.id.
+ * `resource_to_telemetry_conversion`), plus `job` = service.name. Series are kept per worker, not per
+ * isolate: `service.instance.id` (a new one for every isolate) becomes no label, and the deltas of a
+ * worker's isolates add up in one series, so the store's size follows the routes and outcomes, not the
+ * number of isolates that ever reported.
  */
 
 type PromType = 'counter' | 'gauge' | 'histogram';
@@ -39,6 +42,8 @@ export interface IngestResult {
 }
 
 const MAX_ERRORS = 5;
+/** The resource attribute that names one isolate; it never becomes a label. */
+const ISOLATE_ATTRIBUTE = 'service.instance.id';
 /** Bounds on memory: a runaway client cannot grow the store without limit. */
 const MAX_SERIES = 50_000;
 
@@ -54,13 +59,11 @@ function labelSet(resource: Array<[string, string]>, attributes: Array<[string, 
   const pointNames = new Set(attributes.map(([k]) => prometheusLabelName(k)));
   for (const [key, value] of [...attributes].sort((a, b) => a[0].localeCompare(b[0]))) add(key, value);
   for (const [key, value] of [...resource].sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (!pointNames.has(prometheusLabelName(key))) add(key, value);
+    if (key !== ISOLATE_ATTRIBUTE && !pointNames.has(prometheusLabelName(key))) add(key, value);
   }
   const serviceName = resource.find(([k]) => k === 'service.name')?.[1];
   const namespace = resource.find(([k]) => k === 'service.namespace')?.[1];
-  const instance = resource.find(([k]) => k === 'service.instance.id')?.[1];
   if (serviceName !== undefined && !byLabel.has('job')) byLabel.set('job', [namespace ? `${namespace}/${serviceName}` : serviceName]);
-  if (instance !== undefined && !byLabel.has('instance')) byLabel.set('instance', [instance]);
   return [...byLabel.entries()]
     .map(([name, values]) => [name, values.join(';')] as [string, string])
     .filter(([, value]) => value !== '')

@@ -50,7 +50,7 @@ function request(fill: (a: Aggregator) => void, startMs = 1_700_000_000_000, end
 }
 
 const LABELS =
-  'http_request_method="GET",http_response_status_code="200",http_route="/api/v1/retrospects/:id",instance="i-1",job="moalog-test",service_instance_id="i-1",service_name="moalog-test"';
+  'http_request_method="GET",http_response_status_code="200",http_route="/api/v1/retrospects/:id",job="moalog-test",service_name="moalog-test"';
 
 function requestDurations(a: Aggregator, values: number[]): void {
   for (const v of values) {
@@ -80,12 +80,7 @@ describe('otlp face — accepting exports', () => {
     const text = await scrape();
     expect(text).toContain('# TYPE moalog_payments_total counter');
     expect(text).toContain('# HELP moalog_payments_total FluxPay payments by outcome.');
-    expect(
-      sample(
-        text,
-        'moalog_payments_total{instance="i-1",job="moalog-test",moalog_payment_outcome="confirmed",service_instance_id="i-1",service_name="moalog-test"}',
-      ),
-    ).toBe(2);
+    expect(sample(text, 'moalog_payments_total{job="moalog-test",moalog_payment_outcome="confirmed",service_name="moalog-test"}')).toBe(2);
   });
 
   it('accepts protobuf and answers a protobuf ExportMetricsServiceResponse without partial success', async () => {
@@ -119,37 +114,26 @@ describe('otlp face — accepting exports', () => {
     expect(sample(text, `http_server_request_duration_seconds_count{${LABELS}}`)).toBe(4);
     expect(sample(text, `http_server_request_duration_seconds_bucket{${LABELS},le="0.25"}`)).toBe(3);
     expect(sample(text, `http_server_request_duration_seconds_bucket{${LABELS},le="+Inf"}`)).toBe(4);
-    expect(
-      sample(
-        text,
-        'metrics_export_failures_total{error_type="timeout",instance="i-1",job="moalog-test",service_instance_id="i-1",service_name="moalog-test"}',
-      ),
-    ).toBe(5);
+    expect(sample(text, 'metrics_export_failures_total{error_type="timeout",job="moalog-test",service_name="moalog-test"}')).toBe(5);
   });
 
-  it('keeps a separate series per resource: two isolates of one worker do not mix', async () => {
-    const second: ExportRequest = {
-      ...request((a) => a.count('moalog.payments', { 'moalog.payment.outcome': 'failed' }, 7)),
+  it('adds the isolates of one worker up in one series, however many isolates report', async () => {
+    const fromIsolate = (id: string, n: number): ExportRequest => ({
+      ...request((a) => a.count('moalog.payments', { 'moalog.payment.outcome': 'failed' }, n)),
       resource: [
         ['service.name', 'moalog-test'],
-        ['service.instance.id', 'i-2'],
+        ['service.instance.id', id],
       ],
-    };
-    await postJson(encodeOtlpJson(request((a) => a.count('moalog.payments', { 'moalog.payment.outcome': 'failed' }, 3))));
-    await postJson(encodeOtlpJson(second));
+    });
+    await postJson(encodeOtlpJson(fromIsolate('i-1', 3)));
+    await postJson(encodeOtlpJson(fromIsolate('i-2', 7)));
+    for (let i = 0; i < 300; i++) await postJson(encodeOtlpJson(fromIsolate(`isolate-${i}`, 1)));
     const text = await scrape();
-    expect(
-      sample(
-        text,
-        'moalog_payments_total{instance="i-1",job="moalog-test",moalog_payment_outcome="failed",service_instance_id="i-1",service_name="moalog-test"}',
-      ),
-    ).toBe(3);
-    expect(
-      sample(
-        text,
-        'moalog_payments_total{instance="i-2",job="moalog-test",moalog_payment_outcome="failed",service_instance_id="i-2",service_name="moalog-test"}',
-      ),
-    ).toBe(7);
+    expect(sample(text, 'moalog_payments_total{job="moalog-test",moalog_payment_outcome="failed",service_name="moalog-test"}')).toBe(310);
+    const series = text.split('\n').filter((line) => line.startsWith('moalog_payments_total{'));
+    expect(series).toHaveLength(1);
+    expect(text).not.toContain('isolate-');
+    expect(text).not.toContain('instance=');
   });
 
   it('accepts gzip-compressed bodies of both encodings', async () => {
@@ -158,12 +142,9 @@ describe('otlp face — accepting exports', () => {
     expect((await postJson(gzipSync(json), { 'content-encoding': 'gzip' })).status).toBe(200);
     expect((await postProtobuf(gzipSync(proto), { 'content-encoding': 'gzip' })).status).toBe(200);
     const text = await scrape();
-    expect(
-      sample(
-        text,
-        'moalog_events_consumed_total{instance="i-1",job="moalog-test",moalog_event_result="processed",service_instance_id="i-1",service_name="moalog-test"}',
-      ),
-    ).toBe(5);
+    expect(sample(text, 'moalog_events_consumed_total{job="moalog-test",moalog_event_result="processed",service_name="moalog-test"}')).toBe(
+      5,
+    );
   });
 
   it('reads hand-written OTLP/JSON as the spec allows: numbers for 64-bit integers, unknown fields, cumulative sums and gauges', async () => {
@@ -309,7 +290,7 @@ describe('otlp face — test switches', () => {
     expect((await postJson(body)).status).toBe(503);
     expect((await postJson(body)).status).toBe(503);
     expect((await postJson(body)).status).toBe(200);
-    expect(await scrape()).toContain('moalog_payment_outcome="confirmed",service_instance_id="i-1",service_name="moalog-test"} 1');
+    expect(await scrape()).toContain('moalog_payment_outcome="confirmed",service_name="moalog-test"} 1');
   });
 
   it('rejects control values out of range', async () => {
