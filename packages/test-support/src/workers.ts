@@ -1,29 +1,30 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { type BuildOptions, buildSync } from 'esbuild';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
 export type WorkerName = 'gateway' | 'api' | 'payment';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 
-/** Bundles a worker the way wrangler does (workerd conditions, ESM) so Miniflare can run it. */
+/** esbuild options that bundle TypeScript for workerd the way wrangler does (workerd conditions, ESM). */
+export const workerdBundleOptions = {
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  conditions: ['workerd', 'worker', 'browser'],
+  mainFields: ['module', 'main'],
+  external: ['node:*', 'cloudflare:*'],
+  loader: { '.ttf': 'binary', '.bin': 'binary' },
+  logLevel: 'error',
+} as const satisfies BuildOptions;
+
+/** Bundles a worker so Miniflare can run it. */
 export function bundleWorker(name: WorkerName, outDir = join(repoRoot, '.tmp', 'workers')): string {
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${name}.mjs`);
-  buildSync({
-    entryPoints: [join(repoRoot, 'workers', name, 'src', 'index.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['node:*', 'cloudflare:*'],
-    loader: { '.ttf': 'binary', '.bin': 'binary' },
-    logLevel: 'error',
-  });
+  buildSync({ ...workerdBundleOptions, entryPoints: [join(repoRoot, 'workers', name, 'src', 'index.ts')], outfile });
   return outfile;
 }
 

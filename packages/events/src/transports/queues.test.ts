@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { testServers } from '@moalog/test-support';
 import { deleteKafkaKeys } from '@moalog/test-support/kafka';
-import { repoRoot } from '@moalog/test-support/workers';
+import { repoRoot, workerdBundleOptions } from '@moalog/test-support/workers';
 import { Kafka } from '@upstash/kafka';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
@@ -118,17 +118,7 @@ beforeAll(async () => {
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `queues-test-worker-${run}.mjs`);
   bundle = outfile;
-  await build({
-    entryPoints: [join(import.meta.dirname, '../../test/queues-test-worker.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
-  });
+  await build({ ...workerdBundleOptions, entryPoints: [join(import.meta.dirname, '../../test/queues-test-worker.ts')], outfile });
   mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
