@@ -12,6 +12,7 @@ const testBindings = localServiceBindings({
   cloudUrl: process.env.TEST_LOCAL_CLOUD_URL ?? 'http://127.0.0.1:1',
   moalogDatabaseUrl: process.env.TEST_MOALOG_DATABASE_URL ?? 'http://moalog_test_unset:x@127.0.0.1:1',
   fluxpayDatabaseUrl: process.env.TEST_FLUXPAY_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:1/moalog_test_unset',
+  controlToken: process.env.TEST_LOCAL_CLOUD_CONTROL_TOKEN ?? 'local-cloud-control-token-unset',
 });
 
 /** The workers a worker's service bindings reach, running as real bundles beside the tested one. */

@@ -246,7 +246,7 @@ async function benchGateway(): Promise<void> {
     RATE_LIMIT_TIMEOUT_MS: String(BUDGET_MS),
     TRUST_FORWARDED_FOR: 'true',
     LOCAL_CLOUD_URL: cloud.url,
-    MOALOG_DATABASE_URL: `http://moalog:bench@127.0.0.1:${cloud.port}`,
+    MOALOG_DATABASE_URL: cloud.planetScaleUrl(configFromEnv().mysql.defaultDatabase),
     JWT_SECRET: 'bench-secret-for-the-gateway-limiter',
   };
   const gatewayOn = miniflareWorkerOptions('gateway', bindings);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import {
   claimTestRedisDatabase,
   createTempMysqlDatabase,
@@ -48,7 +48,12 @@ try {
   await migrateMoalog(mysqlDb.url);
   await seedMoalog(mysqlDb.url, { population: 1000 });
   await migrateFluxpay(pgDb.url);
-  cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: redisDb.url });
+  cloud = await startLocalCloud({
+    ...configFromEnv(),
+    port: 0,
+    redisUrl: redisDb.url,
+    planetscale: [planetScaleAccount(mysqlDb.name)],
+  });
   console.log(
     `test databases ${mysqlDb.name} (MySQL) and ${pgDb.name} (Postgres) ready in ${Date.now() - started} ms; local-cloud at ${cloud.url}`,
   );
@@ -56,7 +61,8 @@ try {
   const env = {
     ...process.env,
     TEST_LOCAL_CLOUD_URL: cloud.url,
-    TEST_MOALOG_DATABASE_URL: `http://${mysqlDb.name}:test@127.0.0.1:${cloud.port}`,
+    TEST_LOCAL_CLOUD_CONTROL_TOKEN: cloud.controlToken,
+    TEST_MOALOG_DATABASE_URL: cloud.planetScaleUrl(mysqlDb.name),
     TEST_MOALOG_MYSQL_URL: mysqlDb.url,
     TEST_FLUXPAY_DATABASE_URL: pgDb.url,
     TEST_REDIS_URL: redisDb.url,

@@ -5,6 +5,7 @@
  * exactly those calls, decisions, outcomes and replays with their attributes.
  */
 import { testServers } from '@moalog/test-support';
+import { controlFetch } from '@moalog/test-support/control';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,7 +226,7 @@ async function approvedPayment(userId: string, paymentKey: string): Promise<stri
 
 describe('business metrics end to end: AI and payment hooks → OTLP → local-cloud /metrics', () => {
   it('counts every OpenAI call, AI limit decision, payment outcome and idempotent replay with its attributes', async () => {
-    await fetch(`${services.cloud.url}/otlp/__control`, { method: 'POST', body: '{"reset":true}' });
+    await controlFetch(services.cloud, '/otlp/__control', { method: 'POST', body: '{"reset":true}' });
     const [owner, mate] = await Promise.all([member('bmown'), member('bmmate')]);
 
     // AI: one guide while drafting, then an analysis OpenAI refuses (429) and one that succeeds.
@@ -282,7 +283,7 @@ describe('business metrics end to end: AI and payment hooks → OTLP → local-c
         'submit',
       );
     }
-    const control = await fetch(`${services.cloud.url}/openai/__control`, {
+    const control = await controlFetch(services.cloud, '/openai/__control', {
       method: 'POST',
       body: JSON.stringify({ key: OPENAI_KEY, failNext: { status: 429 } }),
     });

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, planetScaleAccount, planetScaleUrl, startLocalCloud } from '@moalog/local-cloud';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { miniflareWorkerOptions, repoRoot, type WorkerName } from '@moalog/test-support/workers';
@@ -19,6 +20,8 @@ export const WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
 export interface CloudHandle {
   url: string;
   port: number;
+  controlToken: string;
+  planetScaleUrl(database: string): string;
   close(): Promise<void>;
 }
 
@@ -33,12 +36,22 @@ export interface SharedServices {
  * local-cloud in a process of its own (`src/main.ts`), so the work of receiving exports does not
  * share the measuring process's event loop (the benchmark's case).
  */
-async function startCloudProcess(): Promise<CloudHandle> {
+async function startCloudProcess(database: string): Promise<CloudHandle> {
+  const controlToken = randomBytes(24).toString('base64url');
+  const account = planetScaleAccount(database);
   const child = spawn(
     process.execPath,
     [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), join(repoRoot, 'packages/local-cloud/src/main.ts')],
     {
-      env: { ...process.env, LOCAL_CLOUD_PORT: '0', REDIS_URL: testServers.redisUrl },
+      env: {
+        ...process.env,
+        LOCAL_CLOUD_PORT: '0',
+        REDIS_URL: testServers.redisUrl,
+        LOCAL_CLOUD_CONTROL_TOKEN: controlToken,
+        MYSQL_DATABASE: database,
+        PLANETSCALE_USERNAME: account.username,
+        PLANETSCALE_PASSWORD: account.password,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -62,6 +75,8 @@ async function startCloudProcess(): Promise<CloudHandle> {
   return {
     url,
     port: Number(new URL(url).port),
+    controlToken,
+    planetScaleUrl: () => planetScaleUrl(url, account),
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -83,8 +98,13 @@ export async function startSharedServices(label: string, options: { cloudInChild
     await seedMoalog(mysql.url, { population: 0 });
     await migrateFluxpay(postgres.url);
     cloud = options.cloudInChildProcess
-      ? await startCloudProcess()
-      : ((await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl })) satisfies LocalCloud);
+      ? await startCloudProcess(mysql.name)
+      : ((await startLocalCloud({
+          ...configFromEnv(),
+          port: 0,
+          redisUrl: testServers.redisUrl,
+          planetscale: [planetScaleAccount(mysql.name)],
+        })) satisfies LocalCloud);
   } catch (error) {
     await Promise.allSettled([mysql.drop(), postgres.drop()]);
     throw error;
@@ -106,8 +126,9 @@ export function platformBindings(services: SharedServices): Record<string, strin
   return {
     ...localServiceBindings({
       cloudUrl: services.cloud.url,
-      moalogDatabaseUrl: `http://${services.mysql.name}:test@127.0.0.1:${services.cloud.port}`,
+      moalogDatabaseUrl: services.cloud.planetScaleUrl(services.mysql.name),
       fluxpayDatabaseUrl: services.postgres.url,
+      controlToken: services.cloud.controlToken,
     }),
     RATE_LIMITER_ENABLED: 'false',
   };

@@ -1,4 +1,5 @@
 import { otlpType } from '@moalog/metrics/otlp-schema';
+import { controlFetch } from '@moalog/test-support/control';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, platformBindings, type SharedServices, startPlatform, startSharedServices } from './metrics-platform.js';
 
@@ -137,7 +138,7 @@ async function scrape(): Promise<string> {
 
 describe('metrics end to end: gateway → workers → OTLP → local-cloud /metrics', () => {
   it(`counts exactly N = ${N} requests at the gateway, split by route template and status, with consistent histograms`, async () => {
-    await fetch(`${services.cloud.url}/otlp/__control`, { method: 'POST', body: '{"reset":true}' });
+    await controlFetch(services.cloud, '/otlp/__control', { method: 'POST', body: '{"reset":true}' });
 
     const statuses: Record<string, number[]> = {};
     for (const c of CASES) {
@@ -193,7 +194,7 @@ describe('metrics end to end: gateway → workers → OTLP → local-cloud /metr
   });
 
   it('received only payloads that decode against the OTLP schema (protobuf) or parse as OTLP/JSON', async () => {
-    const { payloads } = (await (await fetch(`${services.cloud.url}/otlp/__payloads`)).json()) as {
+    const { payloads } = (await (await controlFetch(services.cloud, '/otlp/__payloads')).json()) as {
       payloads: Array<{ body: string; contentType: string; status: number }>;
     };
     expect(payloads.length).toBeGreaterThan(0);

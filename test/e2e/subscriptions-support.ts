@@ -7,7 +7,7 @@
  * shared with other local-clouds; each platform reads them with a consumer group of its own.
  */
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { deleteKafkaGroups, setKafkaOutage } from '@moalog/test-support/kafka';
 import { type Platform, type PlatformOptions, startPlatform } from '@moalog/test-support/platform';
@@ -129,14 +129,20 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
     await migrateMoalog(moalog.url);
     await seedMoalog(moalog.url, { population: 0 });
     await migrateFluxpay(fluxpay.url);
-    cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl });
+    cloud = await startLocalCloud({
+      ...configFromEnv(),
+      port: 0,
+      redisUrl: testServers.redisUrl,
+      planetscale: [planetScaleAccount(moalog.name)],
+    });
     mysqlPool = mysql.createPool({ uri: moalog.url, connectionLimit: 5, timezone: 'Z', dateStrings: false });
     pgPool = new pg.Pool({ connectionString: fluxpay.url, max: 5 });
 
     const cloudUrl = cloud.url;
     platform = await startPlatform(
       {
-        MOALOG_DATABASE_URL: `http://${moalog.name}:test@127.0.0.1:${cloud.port}`,
+        MOALOG_DATABASE_URL: cloud.planetScaleUrl(moalog.name),
+        LOCAL_CLOUD_CONTROL_TOKEN: cloud.controlToken,
         FLUXPAY_DATABASE_URL: fluxpay.url,
         LOCAL_CLOUD_URL: cloudUrl,
         UPSTASH_REDIS_REST_URL: `${cloudUrl}/redis`,
@@ -240,7 +246,7 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
         ]),
       );
     },
-    setKafkaOutage: (outage) => setKafkaOutage(cloudUrl, outage),
+    setKafkaOutage: (outage) => setKafkaOutage(cloud, outage),
     close,
   };
 }

@@ -1,4 +1,4 @@
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { neonConfig } from '@neondatabase/serverless';
 import { and, asc, eq } from 'drizzle-orm';
@@ -23,7 +23,12 @@ describe('Worker database clients through local-cloud', () => {
     await migrateMoalog(mysqlDb.url);
     await seedMoalog(mysqlDb.url, { population: 3 });
     await migrateFluxpay(postgresDb.url);
-    cloud = await startLocalCloud({ ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl });
+    cloud = await startLocalCloud({
+      ...configFromEnv(),
+      port: 0,
+      redisUrl: testServers.redisUrl,
+      planetscale: [planetScaleAccount(mysqlDb.name)],
+    });
     neonConfig.webSocketConstructor = ws;
   });
   afterAll(async () => {
@@ -32,7 +37,7 @@ describe('Worker database clients through local-cloud', () => {
   });
 
   it('createMoalogDb reads the seed and round-trips dates and JSON over the PlanetScale protocol', async () => {
-    const db = createMoalogDb({ url: `http://${mysqlDb.name}:local-password@127.0.0.1:${cloud.port}` });
+    const db = createMoalogDb({ url: cloud.planetScaleUrl(mysqlDb.name) });
 
     const rooms = await db
       .select({ retroRoomId: retroRooms.retroRoomId, title: retroRooms.title, orderIndex: memberRetroRooms.orderIndex })

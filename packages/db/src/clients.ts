@@ -13,7 +13,7 @@ import * as moalogSchema from './moalog/schema.js';
 export interface MoalogDbConfig {
   /**
    * `https://<user>:<password>@<host>` for PlanetScale, or local-cloud's PlanetScale face, e.g.
-   * `http://moalog:<password>@127.0.0.1:8790` (there the username names the database).
+   * `http://moalog:local@127.0.0.1:8790` (an account local-cloud is configured with; it opens one database).
    */
   url: string;
 }

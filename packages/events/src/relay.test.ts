@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (cloud) await setKafkaOutage(cloud.url, false).catch(() => undefined);
+  if (cloud) await setKafkaOutage(cloud, false).catch(() => undefined);
   await cloud?.close();
   await pool?.end();
   await database?.drop();
@@ -161,13 +161,13 @@ describe('relayOutbox', () => {
     const createdAt = new Date(Date.now() - 10_000);
     const ids = await insertEvents(topic, 5, createdAt);
     const t0 = new Date();
-    await setKafkaOutage(cloud.url, true);
+    await setKafkaOutage(cloud, true);
     let failed: Awaited<ReturnType<typeof relayOutbox>>;
     try {
       // The client retries for about 15.5 s before the transport reports the failure.
       failed = await relayOutbox(db, transport, { now: () => t0 });
     } finally {
-      await setKafkaOutage(cloud.url, false);
+      await setKafkaOutage(cloud, false);
     }
     expect(failed).toMatchObject({ claimed: 5, published: 0, failed: 5, oldestLagMs: t0.getTime() - createdAt.getTime() });
     expect(failed.error).toMatch(/unreachable/);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalCloudConfig } from './config.js';
+import { type LocalCloudConfig, planetScaleUrl, randomSecret } from './config.js';
+import { CONTROL_TOKEN_HEADER, exposureWarning, hasControlToken, isControlPath } from './control-access.js';
 import { type Face, sendJson } from './face.js';
 import { createFaces } from './faces/index.js';
 
@@ -8,15 +9,24 @@ export interface LocalCloud {
   url: string;
   port: number;
   faces: readonly Face[];
+  /** What the control endpoints require in the `x-local-cloud-control-token` header. */
+  controlToken: string;
+  /** `http://<user>:<password>@<host:port>` of the configured PlanetScale account of `database`. */
+  planetScaleUrl(database: string): string;
   close(): Promise<void>;
 }
 
 /** Starts every face on one HTTP server; port 0 picks a free port. */
 export async function startLocalCloud(config: LocalCloudConfig): Promise<LocalCloud> {
+  const controlToken = config.controlToken ?? randomSecret('lcc_');
   const faces = createFaces(config);
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://local-cloud');
     if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok', faces: faces.map((f) => f.name) });
+    if (isControlPath(url.pathname) && !hasControlToken(req, controlToken)) {
+      req.resume();
+      return sendJson(res, 401, { error: `local-cloud's control endpoints need the ${CONTROL_TOKEN_HEADER} header` });
+    }
     const face = faces.find((f) => f.matches(url.pathname));
     if (!face) return sendJson(res, 404, { error: `no local-cloud face serves ${url.pathname}` });
     face.handle(req, res, url).catch((err: unknown) => {
@@ -28,6 +38,10 @@ export async function startLocalCloud(config: LocalCloudConfig): Promise<LocalCl
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://local-cloud');
+    if (isControlPath(url.pathname) && !hasControlToken(req, controlToken)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     const face = faces.find((f) => f.upgrade && f.matches(url.pathname));
     if (!face?.upgrade) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
@@ -46,10 +60,19 @@ export async function startLocalCloud(config: LocalCloudConfig): Promise<LocalCl
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const warning = exposureWarning(config.host, port);
+  if (warning) console.warn(warning);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return {
-    url: `http://${config.host}:${port}`,
+    url,
     port,
     faces,
+    controlToken,
+    planetScaleUrl(database) {
+      const account = config.planetscale.find((candidate) => candidate.database === database);
+      if (!account) throw new Error(`local-cloud has no PlanetScale account for database ${database}`);
+      return planetScaleUrl(url, account);
+    },
     async close() {
       server.closeAllConnections();
       // Faces close their upgraded sockets (WebSocket tunnels) themselves; server.close() waits for them.

@@ -6,14 +6,22 @@
 export interface LocalServiceAddresses {
   /** local-cloud's base URL, e.g. `http://127.0.0.1:8790`. */
   cloudUrl: string;
-  /** The api's PlanetScale URL: `http://<mysql database>:<any>@<local-cloud host:port>`. */
+  /** The api's PlanetScale URL: `http://<username>:<password>@<local-cloud host:port>` of an account the local-cloud accepts. */
   moalogDatabaseUrl: string;
   /** The payment worker's Postgres connection string. */
   fluxpayDatabaseUrl: string;
+  /** local-cloud's control token, bound as LOCAL_CLOUD_CONTROL_TOKEN for tests that flip its switches. */
+  controlToken?: string;
 }
 
-export function localServiceBindings({ cloudUrl, moalogDatabaseUrl, fluxpayDatabaseUrl }: LocalServiceAddresses): Record<string, string> {
+export function localServiceBindings({
+  cloudUrl,
+  moalogDatabaseUrl,
+  fluxpayDatabaseUrl,
+  controlToken,
+}: LocalServiceAddresses): Record<string, string> {
   return {
+    ...(controlToken === undefined ? {} : { LOCAL_CLOUD_CONTROL_TOKEN: controlToken }),
     MOALOG_DATABASE_URL: moalogDatabaseUrl,
     FLUXPAY_DATABASE_URL: fluxpayDatabaseUrl,
     LOCAL_CLOUD_URL: cloudUrl,

@@ -59,7 +59,7 @@ async function scrape(): Promise<string> {
 }
 
 async function receivedPayloads(): Promise<Array<{ body: Buffer; contentType: string; status: number }>> {
-  const json = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as {
+  const json = (await (await cloud.controlGet('/otlp/__payloads')).json()) as {
     payloads: Array<{ body: string; contentType: string; status: number }>;
   };
   return json.payloads.map((p) => ({ ...p, body: Buffer.from(p.body, 'base64') }));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { databaseNameOf, ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
@@ -49,6 +49,8 @@ export interface Stack {
   /** The gateway, e.g. `http://127.0.0.1:8787`. */
   url: string;
   localCloudUrl: string;
+  /** What local-cloud's control endpoints (`__control`, `__stats`, …) require in `x-local-cloud-control-token`. */
+  localCloudControlToken: string;
   /** workerd's DevTools address (`ws://127.0.0.1:<port>`) when `inspectorPort` was given. */
   inspectorUrl?: string;
   /** The processes serving the stack: this Node process (local-cloud, Miniflare's side) and workerd. */
@@ -99,14 +101,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
 
     const cloudConfig = configFromEnv();
+    const moalogDatabase = databaseNameOf(moalogUrl);
     cloud = await startLocalCloud({
       ...cloudConfig,
       host,
       port: options.localCloudPort ?? 8790,
       redisUrl: options.databases?.redisUrl ?? cloudConfig.redisUrl,
+      // The configured account when it opens this database (npm run start's default), else one made for this start.
+      planetscale: cloudConfig.planetscale.some((account) => account.database === moalogDatabase)
+        ? cloudConfig.planetscale
+        : [planetScaleAccount(moalogDatabase)],
     });
 
-    const addresses = serviceAddresses(cloud.url, cloud.port, host, moalogUrl, fluxpayUrl);
+    const addresses = serviceAddresses(cloud.url, cloud.planetScaleUrl(moalogDatabase), fluxpayUrl);
     const port = options.port ?? 8787;
     const workers = manifest.workers.map(({ name, configPath, modules }, index) => {
       const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
@@ -147,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const stack: Stack = {
       url: url.origin,
       localCloudUrl: cloud.url,
+      localCloudControlToken: cloud.controlToken,
       // The workerd serving the gateway's socket: several stacks may run in one process.
       pids: { node: process.pid, workerd: [listeningPid(Number(url.port))].filter((pid): pid is number => pid !== undefined) },
       manifest,
@@ -175,7 +183,7 @@ function drainOutput(stdout: Readable, stderr: Readable): void {
  * bindings, without the settings it also fixes for tests (secrets, dev login, cookies), which stay as each
  * worker's config has them.
  */
-function serviceAddresses(cloudUrl: string, cloudPort: number, host: string, moalogUrl: string, fluxpayUrl: string) {
+function serviceAddresses(cloudUrl: string, moalogDatabaseUrl: string, fluxpayUrl: string) {
   const {
     JWT_SECRET: _secret,
     ENABLE_DEV_LOGIN: _login,
@@ -183,8 +191,7 @@ function serviceAddresses(cloudUrl: string, cloudPort: number, host: string, moa
     ...addresses
   } = localServiceBindings({
     cloudUrl,
-    // local-cloud's PlanetScale face takes the database from the Basic-auth username.
-    moalogDatabaseUrl: `http://${databaseNameOf(moalogUrl)}:local@${host}:${cloudPort}`,
+    moalogDatabaseUrl,
     fluxpayDatabaseUrl: fluxpayUrl,
   });
   return addresses;

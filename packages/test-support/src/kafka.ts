@@ -1,4 +1,5 @@
 import { Redis as IORedis } from 'ioredis';
+import { CONTROL_TOKEN_HEADER, type LocalCloudControl } from './control.js';
 import { testServers } from './databases.js';
 import { deleteKeysMatching } from './redis-keys.js';
 
@@ -35,7 +36,11 @@ function deleteKafkaGroupKeys(redis: IORedis, groupPrefix: string): Promise<void
 }
 
 /** Switches local-cloud's Kafka face: `true` errors, `'unreachable'` drops connections, `false` serves. */
-export async function setKafkaOutage(cloudUrl: string, outage: boolean | 'unreachable'): Promise<void> {
-  const response = await fetch(`${cloudUrl}/kafka/__control`, { method: 'POST', body: JSON.stringify({ outage }) });
+export async function setKafkaOutage(cloud: LocalCloudControl, outage: boolean | 'unreachable'): Promise<void> {
+  const response = await fetch(`${cloud.url}/kafka/__control`, {
+    method: 'POST',
+    headers: { [CONTROL_TOKEN_HEADER]: cloud.controlToken },
+    body: JSON.stringify({ outage }),
+  });
   if (response.status !== 200) throw new Error(`Kafka face control answered ${response.status}: ${await response.text()}`);
 }

@@ -39,6 +39,7 @@ export function platformBindings(): Record<string, string> {
       cloudUrl: requiredEnv('TEST_LOCAL_CLOUD_URL'),
       moalogDatabaseUrl: requiredEnv('TEST_MOALOG_DATABASE_URL'),
       fluxpayDatabaseUrl: requiredEnv('TEST_FLUXPAY_DATABASE_URL'),
+      controlToken: requiredEnv('TEST_LOCAL_CLOUD_CONTROL_TOKEN'),
     }),
     RATE_LIMITER_ENABLED: 'false',
   };

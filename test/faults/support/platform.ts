@@ -7,7 +7,7 @@
  * servers, past the relays.
  */
 import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
-import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
+import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { deleteKafkaGroups } from '@moalog/test-support/kafka';
 import { type Platform, type PlatformOptions, startPlatform } from '@moalog/test-support/platform';
@@ -127,6 +127,7 @@ export async function startFaultPlatform(label: string, options: FaultPlatformOp
       redisUrl: `redis://${redis.host}:${redisRelay.port}/${redis.db}`,
       mysql: { ...config.mysql, ...testServers.mysql, host: '127.0.0.1', port: mysqlRelay.port },
       postgres: { host: '127.0.0.1', port: postgresRelay.port },
+      planetscale: [planetScaleAccount(moalog.name)],
     });
 
     const cloudUrl = cloud.url;
@@ -134,7 +135,8 @@ export async function startFaultPlatform(label: string, options: FaultPlatformOp
     fluxpayUrl.port = String(postgresRelay.port);
     platform = await startPlatform(
       {
-        MOALOG_DATABASE_URL: `http://${moalog.name}:test@127.0.0.1:${cloud.port}`,
+        MOALOG_DATABASE_URL: cloud.planetScaleUrl(moalog.name),
+        LOCAL_CLOUD_CONTROL_TOKEN: cloud.controlToken,
         FLUXPAY_DATABASE_URL: fluxpayUrl.toString(),
         LOCAL_CLOUD_URL: cloudUrl,
         UPSTASH_REDIS_REST_URL: `${cloudUrl}/redis`,

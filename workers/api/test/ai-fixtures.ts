@@ -4,6 +4,7 @@
  * worker its own OPENAI_API_KEY, which scopes the face's switches and counters to that test alone,
  * so the tests can run in parallel.
  */
+
 import { createMoalogDb } from '@moalog/db/clients';
 import {
   assistantUsages,
@@ -18,6 +19,7 @@ import {
   retroRooms,
   retrospects,
 } from '@moalog/db/moalog-schema';
+import { CONTROL_TOKEN_HEADER } from '@moalog/test-support/control';
 import { eq, inArray } from 'drizzle-orm';
 import { app, bearer, craftToken, env } from './helpers.js';
 
@@ -150,6 +152,7 @@ export async function submittedRetrospect(): Promise<{
 // ---- the OpenAI face of this run's local-cloud ----
 
 const cloudUrl = () => (env as unknown as Record<string, string>).LOCAL_CLOUD_URL as string;
+const controlHeaders = () => ({ [CONTROL_TOKEN_HEADER]: (env as unknown as Record<string, string>).LOCAL_CLOUD_CONTROL_TOKEN as string });
 
 export function newOpenAiKey(label = 'ai'): string {
   return `sk-${label}-${crypto.randomUUID()}`;
@@ -164,7 +167,7 @@ export function envWith(overrides: Record<string, string | undefined>): typeof e
 export async function faceControl(command: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${cloudUrl()}/openai/__control`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...controlHeaders() },
     body: JSON.stringify(command),
   });
   if (res.status !== 200) throw new Error(`openai face control failed: ${res.status} ${await res.text()}`);
@@ -178,7 +181,7 @@ export interface FaceStats {
 }
 
 export async function faceStats(key: string): Promise<FaceStats> {
-  const res = await fetch(`${cloudUrl()}/openai/__stats?key=${encodeURIComponent(key)}`);
+  const res = await fetch(`${cloudUrl()}/openai/__stats?key=${encodeURIComponent(key)}`, { headers: controlHeaders() });
   return (await res.json()) as FaceStats;
 }
 

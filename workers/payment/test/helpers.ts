@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createFluxpayPool, type FluxpayDb } from '@moalog/db';
+import { CONTROL_TOKEN_HEADER } from '@moalog/test-support/control';
 import { app } from '../src/index.js';
 
 export { app, env };
@@ -107,7 +108,10 @@ export async function withDb<T>(fn: (db: FluxpayDb) => Promise<T>): Promise<T> {
 export async function tossControl(command: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${env.LOCAL_CLOUD_URL}/toss/__control`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      [CONTROL_TOKEN_HEADER]: (env as unknown as Record<string, string>).LOCAL_CLOUD_CONTROL_TOKEN ?? '',
+    },
     body: JSON.stringify(command),
   });
   if (res.status !== 200) throw new Error(`toss control: ${res.status} ${await res.text()}`);

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (cloud) await setKafkaOutage(cloud.url, false).catch(() => undefined);
+  if (cloud) await setKafkaOutage(cloud, false).catch(() => undefined);
   await cloud?.close();
   await deleteKafkaKeys(run);
 });
@@ -72,13 +72,13 @@ describe('KafkaTransport', () => {
   it('gives up after its time-out while the broker is unreachable', async () => {
     const topic = uniqueTopic('down');
     const transport = new KafkaTransport({ url: `${cloud.url}/kafka`, ...credentials, timeoutMs: 400 });
-    await setKafkaOutage(cloud.url, 'unreachable');
+    await setKafkaOutage(cloud, 'unreachable');
     try {
       const started = Date.now();
       await expect(transport.publish([{ topic, key: 'k', value: 'v' }])).rejects.toBeInstanceOf(TransportTimeoutError);
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
-      await setKafkaOutage(cloud.url, false);
+      await setKafkaOutage(cloud, false);
     }
   });
 

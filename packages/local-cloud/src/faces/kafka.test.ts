@@ -6,6 +6,7 @@ import { Kafka, type Message } from '@upstash/kafka';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, type LocalCloudConfig } from '../config.js';
+import { CONTROL_TOKEN_HEADER } from '../control-access.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { isKafkaFace, type KafkaFace } from './kafka.js';
 import { partitionForKey } from './kafka-log.js';
@@ -41,7 +42,11 @@ async function raw(
   body?: unknown,
   options: { method?: string; auth?: string | null; headers?: Record<string, string>; baseUrl?: string } = {},
 ): Promise<RawResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    [CONTROL_TOKEN_HEADER]: cloud.controlToken,
+    ...options.headers,
+  };
   const auth = options.auth === undefined ? basic('local', 'local-kafka-password') : options.auth;
   if (auth !== null) headers.authorization = auth;
   const response = await fetch(`${options.baseUrl ?? cloud.url}/kafka${path}`, {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { BodyTooLargeError, readBody } from '../face.js';
+import { secretsEqual } from '../http-helpers.js';
 import {
   BUILTIN_ARRAY_ELEMENT_TYPES,
   BUILTIN_SCALAR_TYPES,
@@ -74,6 +75,8 @@ class NeonSqlError extends Error {
     readonly status: number,
     message: string,
     readonly dbError?: pg.DatabaseError,
+    /** SQLSTATE and severity for errors the face raises itself (a refused password). */
+    readonly own?: { code: string; severity: string },
   ) {
     super(message);
   }
@@ -88,7 +91,11 @@ interface DatabasePool {
 export class NeonSqlOverHttp {
   private readonly pools = new Map<string, DatabasePool>();
 
-  constructor(private readonly target: PostgresTarget) {}
+  /** `password`: the one password clients must present (empty: none). */
+  constructor(
+    private readonly target: PostgresTarget,
+    private readonly password: string,
+  ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
@@ -102,6 +109,13 @@ export class NeonSqlOverHttp {
         return;
       }
       const connection = parseConnectionString(singleHeader(req.headers, 'neon-connection-string'));
+      if (!secretsEqual(connection.password ?? '', this.password)) {
+        req.resume();
+        throw new NeonSqlError(400, `password authentication failed for user "${connection.user}"`, undefined, {
+          code: '28P01',
+          severity: 'FATAL',
+        });
+      }
       const options = parseRequestOptions(req.headers);
       const payload = parsePayload(await readRequestBody(req));
       const json = await this.execute(connection, options, payload);
@@ -332,7 +346,7 @@ function parseConnectionString(value: string | undefined): ConnectionInfo {
   const user = decode(url.username, 'username');
   if (user === '') throw new NeonSqlError(400, 'missing username');
   if (url.hostname === '') throw new NeonSqlError(400, 'missing hostname');
-  // Neon insists on a password (or a JWT); local Postgres servers may use trust auth, so none is fine here.
+  // Neon insists on a password (or a JWT); locally the configured password may be empty, and then none is sent.
   const password = url.password === '' ? undefined : decode(url.password, 'password');
   return { user, password, database };
 }
@@ -416,13 +430,13 @@ function errorBody(error: NeonSqlError): Record<string, string | null> {
   const db = error.dbError;
   return {
     message: error.message,
-    code: db?.code ?? '',
+    code: db?.code ?? error.own?.code ?? '',
     detail: db?.detail ?? null,
     hint: db?.hint ?? null,
     position: db?.position ?? null,
     internalPosition: db?.internalPosition ?? null,
     internalQuery: db?.internalQuery ?? null,
-    severity: db?.severity ?? '',
+    severity: db?.severity ?? error.own?.severity ?? '',
     where: db?.where ?? null,
     table: db?.table ?? null,
     column: db?.column ?? null,

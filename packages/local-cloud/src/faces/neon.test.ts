@@ -378,6 +378,59 @@ describe('Neon SQL over HTTP (/sql) with neon()', () => {
   });
 });
 
+describe('Neon credentials', () => {
+  it('refuses on /sql a password other than the configured one, with Postgres 28P01 as Neon answers it', async () => {
+    const guarded = await startLocalCloud({
+      ...configFromEnv(),
+      port: 0,
+      postgres: { ...configFromEnv().postgres, password: 'neon-local-secret' },
+    });
+    try {
+      const withPassword = (password: string | undefined): string => {
+        const url = new URL(neonLookingUrl);
+        url.password = password ?? '';
+        return url.toString();
+      };
+      const post = (connectionString: string) =>
+        fetch(`${guarded.url}/sql`, {
+          method: 'POST',
+          body: '{"query":"SELECT current_user AS who","params":[]}',
+          headers: { 'Neon-Connection-String': connectionString },
+        });
+      for (const wrong of ['not-the-secret', undefined, 'neon-local-secretx']) {
+        const res = await post(withPassword(wrong));
+        expect(res.status, String(wrong)).toBe(400);
+        expect(await res.json()).toMatchObject({
+          code: '28P01',
+          severity: 'FATAL',
+          message: expect.stringMatching(/^password authentication failed for user "/),
+        });
+      }
+      const shared = neonConfig.fetchEndpoint;
+      neonConfig.fetchEndpoint = () => `${guarded.url}/sql`;
+      const err = await neon(withPassword('wrong'))`SELECT 1`.catch((e: unknown) => e);
+      neonConfig.fetchEndpoint = shared;
+      expect(err).toBeInstanceOf(NeonDbError);
+      expect((err as NeonDbError).code).toBe('28P01');
+
+      const ok = await post(withPassword('neon-local-secret'));
+      expect(ok.status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('accepts clients that send no password when none is configured (the local default)', async () => {
+    const res = await postSql('{"query":"SELECT 1 AS one","params":[]}');
+    expect(res.status).toBe(200);
+    const url = new URL(neonLookingUrl);
+    url.password = 'anything';
+    const refused = await postSql('{"query":"SELECT 1 AS one","params":[]}', { 'Neon-Connection-String': url.toString() });
+    expect(refused.status).toBe(400);
+    expect(refused.json.code).toBe('28P01');
+  });
+});
+
 describe('Neon face robustness', () => {
   function openRawWebSocket(path: string): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
@@ -457,7 +510,11 @@ describe('Neon face robustness', () => {
     const closedPort = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
 
-    const unreachable = await startLocalCloud({ ...configFromEnv(), port: 0, postgres: { host: '127.0.0.1', port: closedPort } });
+    const unreachable = await startLocalCloud({
+      ...configFromEnv(),
+      port: 0,
+      postgres: { host: '127.0.0.1', port: closedPort, password: '' },
+    });
     try {
       const socket = new WebSocket(`${unreachable.url.replace('http', 'ws')}/v1?address=h:5432`);
       const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));

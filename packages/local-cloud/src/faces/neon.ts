@@ -16,7 +16,7 @@ const SQL_PATH = '/sql';
 export function createNeonFace(config: LocalCloudConfig): Face {
   const target = { host: config.postgres.host, port: config.postgres.port };
   const webSocketProxy = new NeonWebSocketProxy(target);
-  const sqlOverHttp = new NeonSqlOverHttp(target);
+  const sqlOverHttp = new NeonSqlOverHttp(target, config.postgres.password ?? '');
   return {
     name: 'neon',
     matches: (path) => path === WEBSOCKET_PATH || path === SQL_PATH,

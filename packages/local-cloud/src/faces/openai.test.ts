@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { testServers } from '@moalog/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
+import { CONTROL_TOKEN_HEADER } from '../control-access.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { isOpenAiFace, type OpenAiFace } from './openai.js';
 
@@ -30,14 +31,16 @@ async function chat(
 async function control(command: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${cloud.url}/openai/__control`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [CONTROL_TOKEN_HEADER]: cloud.controlToken },
     body: JSON.stringify(command),
   });
   return { status: res.status, body: await res.json() };
 }
 
 async function stats(key: string): Promise<any> {
-  const res = await fetch(`${cloud.url}/openai/__stats?key=${encodeURIComponent(key)}`);
+  const res = await fetch(`${cloud.url}/openai/__stats?key=${encodeURIComponent(key)}`, {
+    headers: { [CONTROL_TOKEN_HEADER]: cloud.controlToken },
+  });
   return res.json();
 }
 
@@ -434,7 +437,11 @@ describe('OpenAI face — switches and counters', () => {
     ]) {
       expect((await control(command)).status, JSON.stringify(command)).toBe(400);
     }
-    const res = await fetch(`${cloud.url}/openai/__control`, { method: 'POST', body: 'not json' });
+    const res = await fetch(`${cloud.url}/openai/__control`, {
+      method: 'POST',
+      headers: { [CONTROL_TOKEN_HEADER]: cloud.controlToken },
+      body: 'not json',
+    });
     expect(res.status).toBe(400);
   });
 });

@@ -3,6 +3,7 @@ import { Aggregator, type ExportRequest, encodeOtlpJson, encodeOtlpProtobuf } fr
 import { otlpType } from '@moalog/metrics/otlp-schema';
 import { useLocalCloud } from '@moalog/test-support/local-cloud';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { CONTROL_TOKEN_HEADER } from '../control-access.js';
 
 const cloud = useLocalCloud();
 
@@ -70,7 +71,7 @@ describe('otlp face — accepting exports', () => {
     expect(res.type).toBe('application/json');
     expect(JSON.parse(res.bytes.toString())).toEqual({});
 
-    const payloads = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as {
+    const payloads = (await (await cloud.controlGet('/otlp/__payloads')).json()) as {
       payloads: Array<{ body: string; contentType: string; status: number }>;
     };
     expect(payloads.payloads).toHaveLength(1);
@@ -296,7 +297,12 @@ describe('otlp face — test switches', () => {
   it('rejects control values out of range', async () => {
     expect((await control({ fail: { status: 200 } })).status).toBe(400);
     expect((await control({ delayMs: -1 })).status).toBe(400);
-    expect((await fetch(`${cloud.url}/otlp/__control`, { method: 'POST', body: 'nope' })).status).toBe(400);
+    const refused = await fetch(`${cloud.url}/otlp/__control`, {
+      method: 'POST',
+      headers: { [CONTROL_TOKEN_HEADER]: cloud.controlToken },
+      body: 'nope',
+    });
+    expect(refused.status).toBe(400);
   });
 
   it('forgets everything on reset', async () => {
@@ -304,7 +310,7 @@ describe('otlp face — test switches', () => {
     expect(await scrape()).not.toBe('');
     await control({ reset: true });
     expect(await scrape()).toBe('');
-    const payloads = (await (await fetch(`${cloud.url}/otlp/__payloads`)).json()) as { payloads: unknown[] };
+    const payloads = (await (await cloud.controlGet('/otlp/__payloads')).json()) as { payloads: unknown[] };
     expect(payloads.payloads).toEqual([]);
   });
 });

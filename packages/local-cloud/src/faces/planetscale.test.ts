@@ -7,7 +7,7 @@ import { bigint, boolean, datetime, json, mysqlTable, varchar } from 'drizzle-or
 import { drizzle } from 'drizzle-orm/planetscale-serverless';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv, type LocalCloudConfig } from '../config.js';
+import { configFromEnv, type LocalCloudConfig, type PlanetScaleAccount, planetScaleAccount, planetScaleUrl } from '../config.js';
 import type { Face } from '../face.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { createPlanetScaleFace } from './planetscale.js';
@@ -22,9 +22,23 @@ const drizzleNotes = mysqlTable('drizzle_notes', {
 
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
 
+/** The test database's account, another database's, and one for a database that does not exist. */
+let account: PlanetScaleAccount;
+const otherAccount = planetScaleAccount('some_other_db');
+const missingDatabaseAccount = planetScaleAccount('moalog_test_missing_db_xyz');
+
 function testConfig(): LocalCloudConfig {
   // Redis logical database 9 for the faces that open Redis; this file never writes to it.
-  return { ...configFromEnv(), port: 0, redisUrl: testServers.redisUrl };
+  return {
+    ...configFromEnv(),
+    port: 0,
+    redisUrl: testServers.redisUrl,
+    planetscale: [account, otherAccount, missingDatabaseAccount],
+  };
+}
+
+function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
 let cloud: LocalCloud;
@@ -90,7 +104,11 @@ async function startFaceServer(options: Parameters<typeof createPlanetScaleFace>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    urlFor: (databaseName) => `http://${databaseName}:pw@127.0.0.1:${port}`,
+    urlFor: (databaseName) => {
+      const found = testConfig().planetscale.find((candidate) => candidate.database === databaseName);
+      if (!found) throw new Error(`no account for ${databaseName}`);
+      return planetScaleUrl(`http://127.0.0.1:${port}`, found);
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -111,7 +129,7 @@ async function rawPost(procedure: string, body: string, headers: Record<string, 
     body,
     headers: {
       'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${database.name}:any-password`).toString('base64')}`,
+      authorization: basicAuth(account.username, account.password),
       ...headers,
     },
   });
@@ -127,8 +145,9 @@ async function rawPost(procedure: string, body: string, headers: Record<string, 
 
 beforeAll(async () => {
   database = await createTempMysqlDatabase('planetscale_face');
+  account = planetScaleAccount(database.name);
   cloud = await startLocalCloud(testConfig());
-  url = `http://${database.name}:local-password@127.0.0.1:${cloud.port}`;
+  url = cloud.planetScaleUrl(database.name);
   admin = await mysql.createConnection({ ...testServers.mysql, database: database.name });
   await admin.query(`CREATE TABLE all_types (
     id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
@@ -348,7 +367,7 @@ describe('errors as PlanetScale sends them', () => {
   });
 
   it('a database that does not exist is an error, not a crash', async () => {
-    const conn = connect({ url: `http://moalog_test_missing_db_xyz:pw@127.0.0.1:${cloud.port}` });
+    const conn = connect({ url: cloud.planetScaleUrl(missingDatabaseAccount.database) });
     const err = await rejection(conn.execute('SELECT 1'));
     expect(err.message).toContain("Unknown database 'moalog_test_missing_db_xyz'");
     expect(err.message).toContain('(errno 1049)');
@@ -582,6 +601,34 @@ describe('bad input', () => {
     expect(reply.body).toMatchObject({ code: 'unauthenticated' });
   });
 
+  it('refuses a wrong password, an unknown username and a username that names another database', async () => {
+    const attempts = [
+      basicAuth(account.username, 'not-the-password'),
+      basicAuth(account.username, ''),
+      basicAuth('someone', account.password),
+      // The password of another account opens that account's database only.
+      basicAuth(account.username, otherAccount.password),
+      // The username once chose the database: `mysql` with any password read the server's own tables.
+      basicAuth('mysql', 'x'),
+      basicAuth('mysql:x', 'x'),
+    ];
+    for (const authorization of attempts) {
+      const reply = await rawPost('Execute', '{"query":"SELECT user FROM mysql.user"}', { authorization });
+      expect(reply.status, authorization).toBe(401);
+      expect(reply.body).toEqual({ code: 'unauthenticated', message: expect.any(String) });
+      const session = await rawPost('CreateSession', '{}', { authorization });
+      expect(session.status).toBe(401);
+    }
+    await expect(connect({ url: `http://mysql:x@127.0.0.1:${cloud.port}` }).execute('SELECT user FROM mysql.user')).rejects.toThrow(
+      /got HTTP 401/,
+    );
+  });
+
+  it('serves each account its own database only, whatever the query names as the default', async () => {
+    const { rows } = await psConnection().execute('SELECT DATABASE() AS db');
+    expect(rows).toEqual([{ db: database.name }]);
+  });
+
   it('answers other methods and procedures like a Connect server', async () => {
     const get = await fetch(`${cloud.url}/psdb.v1alpha1.Database/Execute`);
     expect(get.status).toBe(405);
@@ -623,7 +670,7 @@ describe('bad input', () => {
     const created = await rawPost('CreateSession', '{}');
     const session = (created.body as { session: unknown }).session;
     const reply = await rawPost('Execute', JSON.stringify({ query: 'SELECT 1', session }), {
-      authorization: `Basic ${Buffer.from('some_other_db:pw').toString('base64')}`,
+      authorization: basicAuth(otherAccount.username, otherAccount.password),
     });
     expect((reply.body as { error: { code: string } }).error.code).toBe('PERMISSION_DENIED');
   });
@@ -694,7 +741,7 @@ describe('sessions abandoned or MySQL away', () => {
     const config = testConfig();
     const downCloud = await startLocalCloud({ ...config, mysql: { ...config.mysql, port: deadPort } });
     try {
-      const conn = connect({ url: `http://${database.name}:pw@127.0.0.1:${downCloud.port}` });
+      const conn = connect({ url: downCloud.planetScaleUrl(database.name) });
       const err = await rejection(conn.execute('SELECT 1'));
       expect(err.body.code).toBe('UNAVAILABLE');
       expect(err.message).toContain(`127.0.0.1:${deadPort}`);

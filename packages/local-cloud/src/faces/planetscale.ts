@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalCloudConfig } from '../config.js';
+import type { LocalCloudConfig, PlanetScaleAccount } from '../config.js';
 import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
+import { secretsEqual } from '../http-helpers.js';
 import { ConnectionFailure, newSessionState, PlanetScaleBackend } from './planetscale-backend.js';
 import type { RpcError } from './planetscale-result.js';
 import { SessionCodec, type SessionState } from './planetscale-session.js';
@@ -46,8 +47,8 @@ const HTTP_STATUS_BY_CONNECT_CODE: Record<ConnectCode, number> = {
 
 /**
  * PlanetScale's HTTP API (Connect over JSON, as `@planetscale/database` speaks it) over local
- * MySQL/MariaDB. The HTTP Basic username names the MySQL database (empty: the configured default);
- * any password is accepted. Statement errors come back inside a 200 body as `error: {code, message}`
+ * MySQL/MariaDB. The HTTP Basic username and password must be one of the configured accounts, and the
+ * account alone decides the database, as a PlanetScale password opens its own branch only. Statement errors come back inside a 200 body as `error: {code, message}`
  * like PlanetScale's; protocol errors (bad JSON, wrong content type, no credentials) as Connect errors.
  */
 export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetScaleFaceOptions = {}): Face {
@@ -64,7 +65,8 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
   const sessions = new SessionCodec(secret);
   let closed = false;
 
-  async function handleExecute(res: ServerResponse, database: string, body: Record<string, unknown>): Promise<void> {
+  async function handleExecute(res: ServerResponse, account: PlanetScaleAccount, body: Record<string, unknown>): Promise<void> {
+    const { database } = account;
     const { query, session } = body;
     if (query !== undefined && query !== null && typeof query !== 'string') {
       return connectError(res, 'invalid_argument', 'proto: syntax error: invalid value for string field query');
@@ -76,7 +78,7 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
       return sendJson(res, 200, { session: sessions.encode(newSessionState(database)), error: claimed.rejected, timing: 0 });
     }
     const started = performance.now();
-    const outcome = await backend.execute(claimed.state, database, typeof query === 'string' ? query : '');
+    const outcome = await backend.execute(claimed.state, account.username, typeof query === 'string' ? query : '');
     const timing = (performance.now() - started) / 1000;
     const response: Record<string, unknown> = { session: sessions.encode(outcome.state) };
     if (outcome.result) response.result = outcome.result;
@@ -85,12 +87,13 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
     sendJson(res, 200, response);
   }
 
-  async function handleCreateSession(res: ServerResponse, database: string): Promise<void> {
+  async function handleCreateSession(res: ServerResponse, account: PlanetScaleAccount): Promise<void> {
+    const { database } = account;
     try {
       const state = await backend.createSession(database);
       sendJson(res, 200, {
         branch: `local-${database}`,
-        user: { username: database, psid: 'local-cloud', role: 'admin' },
+        user: { username: account.username, psid: 'local-cloud', role: 'admin' },
         session: sessions.encode(state),
       });
     } catch (err) {
@@ -126,6 +129,16 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
       };
     }
     return { state: decoded.state };
+  }
+
+  function accountFor(credentials: { username: string; password: string }): PlanetScaleAccount | undefined {
+    let found: PlanetScaleAccount | undefined;
+    for (const account of config.planetscale) {
+      // Every account's password is compared, so the time taken does not tell which usernames exist.
+      const passwordMatches = secretsEqual(credentials.password, account.password);
+      if (passwordMatches && account.username === credentials.username && !found) found = account;
+    }
+    return found;
   }
 
   return {
@@ -177,12 +190,13 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
 
       const credentials = basicCredentials(req);
       if (!credentials) return connectError(res, 'unauthenticated', 'missing or malformed Basic authorization header');
+      const account = accountFor(credentials);
+      if (!account) return connectError(res, 'unauthenticated', 'invalid username or password');
       if (closed) return connectError(res, 'unavailable', 'local-cloud is shutting down');
-      const database = credentials.username || config.mysql.defaultDatabase;
 
-      if (procedure === 'Execute') return handleExecute(res, database, body);
-      if (procedure === 'CreateSession') return handleCreateSession(res, database);
-      return handleCloseSession(res, database, body);
+      if (procedure === 'Execute') return handleExecute(res, account, body);
+      if (procedure === 'CreateSession') return handleCreateSession(res, account);
+      return handleCloseSession(res, account.database, body);
     },
 
     async close() {
@@ -227,5 +241,12 @@ function basicCredentials(req: IncomingMessage): { username: string; password: s
   } catch {
     // Not percent-encoded after all; use it as sent.
   }
-  return { username, password: decoded.slice(colon + 1) };
+  const rawPassword = decoded.slice(colon + 1);
+  let password = rawPassword;
+  try {
+    password = decodeURIComponent(rawPassword);
+  } catch {
+    // Not percent-encoded after all.
+  }
+  return { username, password };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { testServers } from '@moalog/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
+import { CONTROL_TOKEN_HEADER } from '../control-access.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { createTossFace, isTossFace, type TossFace } from './toss.js';
 
@@ -23,7 +24,12 @@ async function call(
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(`${cloud.url}/toss${path}`, {
     method,
-    headers: { authorization: basic(SECRET), 'content-type': 'application/json', ...headers },
+    headers: {
+      authorization: basic(SECRET),
+      'content-type': 'application/json',
+      [CONTROL_TOKEN_HEADER]: cloud.controlToken,
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
