@@ -17,7 +17,8 @@ import {
   retrospects,
 } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { preparedPerDb } from '../lib/prepared.js';
 
 export const ROOM_NOT_FOUND = '존재하지 않는 회고방입니다.';
 export const ROOM_ACCESS_DENIED = '해당 회고방에 접근 권한이 없습니다.';
@@ -70,8 +71,9 @@ export interface RetrospectAccess {
   participation: { id: number; status: MemberRetroStatus; submittedAt: Date | null } | null;
 }
 
-export async function findRetrospectAccess(db: MoalogDb, retrospectId: number, memberId: number): Promise<RetrospectAccess | undefined> {
-  const [row] = await db
+/** The retrospect with the caller's role in its room and participation, built once per database (read on most retrospect routes). */
+const retrospectAccessRow = preparedPerDb((db) =>
+  db
     .select({
       retrospect: retrospects,
       role: memberRetroRooms.role,
@@ -80,10 +82,21 @@ export async function findRetrospectAccess(db: MoalogDb, retrospectId: number, m
       submittedAt: memberRetros.submittedAt,
     })
     .from(retrospects)
-    .leftJoin(memberRetroRooms, and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, memberId)))
-    .leftJoin(memberRetros, and(eq(memberRetros.retrospectId, retrospects.retrospectId), eq(memberRetros.memberId, memberId)))
-    .where(eq(retrospects.retrospectId, retrospectId))
-    .limit(1);
+    .leftJoin(
+      memberRetroRooms,
+      and(eq(memberRetroRooms.retroRoomId, retrospects.retroRoomId), eq(memberRetroRooms.memberId, sql.placeholder('memberId'))),
+    )
+    .leftJoin(
+      memberRetros,
+      and(eq(memberRetros.retrospectId, retrospects.retrospectId), eq(memberRetros.memberId, sql.placeholder('memberId'))),
+    )
+    .where(eq(retrospects.retrospectId, sql.placeholder('retrospectId')))
+    .limit(1)
+    .prepare(),
+);
+
+export async function findRetrospectAccess(db: MoalogDb, retrospectId: number, memberId: number): Promise<RetrospectAccess | undefined> {
+  const [row] = await retrospectAccessRow(db).execute({ retrospectId, memberId });
   if (!row) return undefined;
   return {
     retrospect: row.retrospect,

@@ -1,12 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { memberRetros, members, responseComments, responseLikes, responses } from '@moalog/db/moalog-schema';
+import { memberRetros, members, responses } from '@moalog/db/moalog-schema';
 import { envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
-import { asc, count, eq, inArray } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
 import { kstDate } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
+import { preparedPerDb } from '../../lib/prepared.js';
 import { requireRetrospectMember } from '../../services/retro-access.js';
+import { commentCountOf, likeCountOf } from '../../services/retro-counts.js';
 
 const retrospectDetail = z
   .object({
@@ -38,6 +40,26 @@ const route = createRoute({
   },
 });
 
+const participantsOf = preparedPerDb((db) =>
+  db
+    .select({ memberId: memberRetros.memberId, nickname: members.nickname })
+    .from(memberRetros)
+    .leftJoin(members, eq(members.memberId, memberRetros.memberId))
+    .where(eq(memberRetros.retrospectId, sql.placeholder('retrospectId')))
+    .orderBy(asc(memberRetros.id))
+    .prepare(),
+);
+
+/** Each response's question with its like and comment counts: the totals come with the rows, no second round trip. */
+const responsesWithCountsOf = preparedPerDb((db) =>
+  db
+    .select({ question: responses.question, likes: likeCountOf(responses.responseId), comments: commentCountOf(responses.responseId) })
+    .from(responses)
+    .where(eq(responses.retrospectId, sql.placeholder('retrospectId')))
+    .orderBy(asc(responses.responseId))
+    .prepare(),
+);
+
 export const retrospectsGetRoutes = newRouter().openapi(route, async (c) => {
   const { db, memberId } = c.var;
   const { retrospectId } = c.req.valid('param');
@@ -45,35 +67,17 @@ export const retrospectsGetRoutes = newRouter().openapi(route, async (c) => {
   const { retrospect } = await requireRetrospectMember(db, retrospectId, memberId, { hideFromNonMembers: false });
 
   const [participants, responseRows] = await Promise.all([
-    db
-      .select({ memberId: memberRetros.memberId, nickname: members.nickname })
-      .from(memberRetros)
-      .leftJoin(members, eq(members.memberId, memberRetros.memberId))
-      .where(eq(memberRetros.retrospectId, retrospectId))
-      .orderBy(asc(memberRetros.id)),
-    db
-      .select({ responseId: responses.responseId, question: responses.question })
-      .from(responses)
-      .where(eq(responses.retrospectId, retrospectId))
-      .orderBy(asc(responses.responseId)),
+    participantsOf(db).execute({ retrospectId }),
+    responsesWithCountsOf(db).execute({ retrospectId }),
   ]);
 
   const questions: string[] = [];
-  for (const row of responseRows) {
-    if (questions.length === 5) break;
-    if (!questions.includes(row.question)) questions.push(row.question);
-  }
-
   let totalLikeCount = 0;
   let totalCommentCount = 0;
-  const responseIds = responseRows.map((r) => r.responseId);
-  if (responseIds.length > 0) {
-    const [likes, comments] = await Promise.all([
-      db.select({ n: count() }).from(responseLikes).where(inArray(responseLikes.responseId, responseIds)),
-      db.select({ n: count() }).from(responseComments).where(inArray(responseComments.responseId, responseIds)),
-    ]);
-    totalLikeCount = likes[0]?.n ?? 0;
-    totalCommentCount = comments[0]?.n ?? 0;
+  for (const row of responseRows) {
+    totalLikeCount += row.likes;
+    totalCommentCount += row.comments;
+    if (questions.length < 5 && !questions.includes(row.question)) questions.push(row.question);
   }
 
   return ok(
