@@ -1,4 +1,4 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CatalogueError, type ErrorCatalogue } from './error-catalogue.js';
 
 /** moalog-server's error catalog (listed in docs/errors.md): code → HTTP status and default message. */
 export const errorCatalog = {
@@ -55,21 +55,17 @@ export const errorCatalog = {
   PAY4092: { status: 409, message: '같은 멱등성 키의 요청이 아직 처리 중입니다.' },
   PAY5001: { status: 500, message: '결제 처리 중 오류가 발생했습니다.' },
   PAY5021: { status: 502, message: '결제 서비스에 연결할 수 없습니다.' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type ErrorCode = keyof typeof errorCatalog;
 
-/** A failure with a catalog code; thrown anywhere in a worker and rendered once by the error handler. */
-export class AppError extends Error {
-  readonly code: ErrorCode;
-  readonly status: ContentfulStatusCode;
+/** A failure with an api code, answered in the api's envelope with these extra headers. */
+export class AppError extends CatalogueError<ErrorCode> {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
-    super(message ?? errorCatalog[code].message);
+    super(errorCatalog, code, message);
     this.name = 'AppError';
-    this.code = code;
-    this.status = errorCatalog[code].status;
     this.headers = headers;
   }
 }

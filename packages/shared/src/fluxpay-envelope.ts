@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCatalogue } from './error-catalogue.js';
 
 /**
  * FluxPay's `ApiResponse`: `{success, data, error: {code, message, fieldErrors}, metadata: {timestamp, traceId}}`.
@@ -73,7 +74,7 @@ export const fluxpayEdgeErrors = {
   RATE_001: { status: 429, message: 'Too many requests. Please retry later' },
   SYS_001: { status: 500, message: 'Internal server error' },
   SYS_002: { status: 503, message: 'Service temporarily unavailable' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type FluxpayEdgeErrorCode = keyof typeof fluxpayEdgeErrors;
 

@@ -1,8 +1,8 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CatalogueError, type ErrorCatalogue } from '@moalog/shared/error-catalogue';
 
 /**
- * FluxPay's error codes and their HTTP statuses. Codes the reference names without a
- * status (PAY_007, PAY_008, PAY_010, PAY_011) answer 400 here; PAY_009 (not in the reference's list) is
+ * FluxPay's error codes and their HTTP statuses. Codes the original names without a
+ * status (PAY_007, PAY_008, PAY_010, PAY_011) answer 400 here; PAY_009 (not in the original's list) is
  * "refund not found".
  */
 export const fluxpayErrorCatalog = {
@@ -30,7 +30,7 @@ export const fluxpayErrorCatalog = {
   SYS_003: { status: 504, message: 'The request timed out' },
   /** Not in the original (Spring answered its own 404 page): an unknown path or method. */
   SYS_004: { status: 404, message: 'No such endpoint' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type FluxpayErrorCode = keyof typeof fluxpayErrorCatalog;
 
@@ -39,17 +39,13 @@ export interface FieldError {
   message: string;
 }
 
-/** A failure with a FluxPay code; thrown anywhere in the worker and rendered once by the error handler. */
-export class FluxpayError extends Error {
-  readonly code: FluxpayErrorCode;
-  readonly status: ContentfulStatusCode;
+/** A failure with a FluxPay code, answered in FluxPay's envelope with these field errors. */
+export class FluxpayError extends CatalogueError<FluxpayErrorCode> {
   readonly fieldErrors: FieldError[];
 
   constructor(code: FluxpayErrorCode, message?: string, fieldErrors: FieldError[] = []) {
-    super(message ?? fluxpayErrorCatalog[code].message);
+    super(fluxpayErrorCatalog, code, message);
     this.name = 'FluxpayError';
-    this.code = code;
-    this.status = fluxpayErrorCatalog[code].status;
     this.fieldErrors = fieldErrors;
   }
 }
