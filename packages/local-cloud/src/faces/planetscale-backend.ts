@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
+import type { PlanetScaleLimits } from '../config.js';
 import {
   type ErrorContext,
   faceRpcError,
   isSqlError,
+  limitRpcError,
   okResult,
   type RpcError,
   rowsResult,
@@ -13,7 +15,7 @@ import {
   type VitessQueryResult,
 } from './planetscale-result.js';
 import type { SessionState } from './planetscale-session.js';
-import { changesConnectionState, isPlanetScaleNoop, isTransactionRollback, returningClauseOffset } from './planetscale-sql.js';
+import { changesConnectionState, isDml, isPlanetScaleNoop, isTransactionRollback, returningClauseOffset } from './planetscale-sql.js';
 
 export interface PlanetScaleBackendOptions {
   mysql: { host: string; port: number; user: string; password: string };
@@ -25,6 +27,8 @@ export interface PlanetScaleBackendOptions {
   sessionIdleTimeoutMs: number;
   /** At most this many databases keep a connection pool; the least recently used idle one goes. */
   maxPools: number;
+  /** PlanetScale's row, transaction and DML statement limits. */
+  limits: PlanetScaleLimits;
 }
 
 export interface ExecuteOutcome {
@@ -62,6 +66,19 @@ interface PinnedSession {
   /** The connection's own state was changed (variables, temp tables...): never give it back to the pool. */
   dirty: boolean;
   idleTimer?: NodeJS.Timeout;
+  /** Ends the open transaction when it has lasted the transaction time-out, busy or not. */
+  transactionTimer?: NodeJS.Timeout;
+  /** The transaction the timer is for. */
+  timedTransactionId?: string;
+  /** Set when the transaction time-out killed the connection under a running statement: why. */
+  killedBecause?: string;
+}
+
+/** A statement refused or stopped by one of PlanetScale's limits; the connection stays usable. */
+class LimitExceeded extends Error {
+  constructor(readonly rpcError: RpcError) {
+    super(rpcError.message);
+  }
 }
 
 interface StatementOutcome {
@@ -86,6 +103,8 @@ export class PlanetScaleBackend {
   private readonly guardedConnections = new WeakSet<object>();
   private nextTransactionId = Date.now() * 1000;
   private closed = false;
+  /** Connections of their own for KILL, so a kill never waits behind the statements it is meant to stop. */
+  private killPool: Pool | undefined;
 
   constructor(private readonly options: PlanetScaleBackendOptions) {}
 
@@ -138,11 +157,14 @@ export class PlanetScaleBackend {
     this.pinned.clear();
     for (const session of sessions) {
       clearTimeout(session.idleTimer);
+      clearTimeout(session.transactionTimer);
       session.connection.destroy();
     }
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values()].map((entry) => entry.pool);
     this.pools.clear();
-    await Promise.all(pools.map((entry) => entry.pool.end().catch(() => undefined)));
+    if (this.killPool) pools.push(this.killPool);
+    this.killPool = undefined;
+    await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
   }
 
   private async executePinned(pinned: PinnedSession, sql: string, context: ErrorContext): Promise<ExecuteOutcome> {
@@ -160,17 +182,25 @@ export class PlanetScaleBackend {
     const entry = this.poolEntry(pinned.state.database);
     entry.inFlight++;
     try {
-      const outcome = await this.run(pinned.connection, sql);
+      const outcome = await this.run(pinned.connection, sql, context);
       if (changesConnectionState(sql)) {
         pinned.dirty = true;
         pinned.state.reserved = true;
       }
       this.applyServerStatus(pinned.state, outcome.serverStatus);
+      this.timeTransaction(pinned);
       const state = { ...pinned.state };
       if (!pinned.state.transactionId && !pinned.state.reserved) await this.unpin(pinned, 'committed');
       return { state, result: outcome.result };
     } catch (err) {
       const state = { ...pinned.state };
+      if (err instanceof LimitExceeded) return { state, error: err.rpcError };
+      if (pinned.killedBecause) {
+        // The transaction time-out killed the connection under this statement.
+        const why = pinned.killedBecause;
+        await this.unpin(pinned, why, true);
+        return { state, error: faceRpcError('ABORTED', `transaction ${state.transactionId ?? ''}: ${why}`, context) };
+      }
       if (!isSqlError(err) || err.fatal) {
         // The connection is gone, and with it the transaction and any session state.
         await this.unpin(pinned, 'the connection to MySQL was lost', true);
@@ -197,7 +227,7 @@ export class PlanetScaleBackend {
     const entry = this.poolEntry(session.database);
     entry.inFlight++;
     try {
-      const outcome = await this.run(connection, sql);
+      const outcome = await this.run(connection, sql, context);
       const changed = changesConnectionState(sql);
       this.applyServerStatus(session, outcome.serverStatus);
       if (changed) session.reserved = true;
@@ -211,6 +241,10 @@ export class PlanetScaleBackend {
       }
       return { state: { ...session }, result: outcome.result };
     } catch (err) {
+      if (err instanceof LimitExceeded) {
+        connection.release();
+        return { state: session, error: err.rpcError };
+      }
       if (!isSqlError(err) || err.fatal) {
         connection.destroy();
         return { state: session, error: this.queryFailure(err, context) };
@@ -233,19 +267,87 @@ export class PlanetScaleBackend {
     if (!inTransaction && state.transactionId) delete state.transactionId;
   }
 
-  private async run(connection: PoolConnection, sql: string): Promise<StatementOutcome> {
-    const [rows, fields] = (await connection.query({
-      sql,
-      rowsAsArray: true,
-      // Keep every value as the bytes MySQL sent (text protocol): that is what PlanetScale encodes.
-      typeCast: (field) => field.buffer(),
-    })) as unknown as [unknown, unknown];
+  /** Runs one statement under PlanetScale's DML time-out and row limit. */
+  private async run(connection: PoolConnection, sql: string, context: ErrorContext): Promise<StatementOutcome> {
+    const { dmlStatementTimeoutMs, maxResultRows } = this.options.limits;
+    let killing: Promise<void> | undefined;
+    const dmlTimer = isDml(sql)
+      ? setTimeout(() => {
+          killing = this.kill('QUERY', connection);
+        }, dmlStatementTimeoutMs)
+      : undefined;
+    let rows: unknown;
+    let fields: unknown;
+    try {
+      [rows, fields] = (await connection.query({
+        sql,
+        rowsAsArray: true,
+        // Keep every value as the bytes MySQL sent (text protocol): that is what PlanetScale encodes.
+        typeCast: (field) => field.buffer(),
+      })) as unknown as [unknown, unknown];
+    } catch (err) {
+      if (killing && isSqlError(err) && !err.fatal) {
+        throw new LimitExceeded(
+          limitRpcError(
+            'DEADLINE_EXCEEDED',
+            `Query execution was interrupted: the DML statement ran past ${dmlStatementTimeoutMs / 1000}s`,
+            { errno: 1317, sqlState: '70100' },
+            context,
+          ),
+        );
+      }
+      throw err;
+    } finally {
+      clearTimeout(dmlTimer);
+      // A kill under way must land before the connection runs anything else.
+      await killing;
+    }
+    if (largestResultRows(rows, fields) > maxResultRows) {
+      throw new LimitExceeded(
+        limitRpcError('ABORTED', `Row count exceeded ${maxResultRows}`, { errno: 10001, sqlState: 'HY000' }, context),
+      );
+    }
     return toStatementOutcome(rows, fields);
+  }
+
+  /** `KILL QUERY` (the statement) or `KILL CONNECTION` of a connection, from a connection of its own. */
+  private async kill(what: 'QUERY' | 'CONNECTION', connection: PoolConnection): Promise<void> {
+    const threadId = connection.threadId;
+    if (typeof threadId !== 'number') return;
+    if (!this.killPool) {
+      const { host, port, user, password } = this.options.mysql;
+      this.killPool = mysql.createPool({ host, port, user, password, connectionLimit: 2, maxIdle: 1, connectTimeout: 5_000 });
+    }
+    await this.killPool.query(`KILL ${what} ${threadId}`).catch(() => undefined);
+  }
+
+  /** Starts the transaction time-out when the session's transaction begins; stops it when it ends. */
+  private timeTransaction(pinned: PinnedSession): void {
+    const { transactionId } = pinned.state;
+    if (pinned.transactionTimer && pinned.timedTransactionId === transactionId) return;
+    clearTimeout(pinned.transactionTimer);
+    pinned.transactionTimer = undefined;
+    pinned.timedTransactionId = transactionId;
+    if (!transactionId) return;
+    const timeoutMs = this.options.limits.transactionTimeoutMs;
+    pinned.transactionTimer = setTimeout(() => {
+      if (this.pinned.get(pinned.state.uuid) !== pinned || pinned.state.transactionId !== transactionId) return;
+      const why = `ended at ${new Date().toISOString()} (exceeded timeout: ${timeoutMs / 1000}s)`;
+      if (!pinned.busy) {
+        void this.unpin(pinned, why);
+        return;
+      }
+      // A statement is running: kill the connection under it, which rolls the transaction back.
+      pinned.killedBecause = why;
+      void this.kill('CONNECTION', pinned.connection);
+    }, timeoutMs);
+    pinned.transactionTimer.unref();
   }
 
   private pin(state: SessionState, connection: PoolConnection, dirty: boolean): void {
     const pinned: PinnedSession = { state, connection, busy: false, dirty };
     this.pinned.set(state.uuid, pinned);
+    this.timeTransaction(pinned);
     this.scheduleIdleEnd(pinned);
   }
 
@@ -264,6 +366,7 @@ export class PlanetScaleBackend {
   private async unpin(pinned: PinnedSession, why: string, connectionLost = false): Promise<void> {
     if (this.pinned.get(pinned.state.uuid) === pinned) this.pinned.delete(pinned.state.uuid);
     clearTimeout(pinned.idleTimer);
+    clearTimeout(pinned.transactionTimer);
     const { transactionId } = pinned.state;
     if (transactionId) this.rememberEnding(transactionId, why);
     if (connectionLost) {
@@ -411,6 +514,15 @@ export class PlanetScaleBackend {
     this.pools.delete(oldest[0]);
     oldest[1].pool.end().catch(() => undefined);
   }
+}
+
+/** The most rows any result set of the reply holds (a CALL may answer several). */
+function largestResultRows(rows: unknown, fields: unknown): number {
+  if (!Array.isArray(rows) || isResultSetHeader(rows)) return 0;
+  if (isFieldList(fields)) return rows.length;
+  let largest = 0;
+  for (const part of rows) if (Array.isArray(part)) largest = Math.max(largest, part.length);
+  return largest;
 }
 
 function isResultSetHeader(value: unknown): value is ResultSetHeader {

@@ -298,11 +298,20 @@ function quotedSql(sql: string): string {
  * BindVars: {REDACTED}`. The MySQL text, errno and SQLSTATE are all there for code that inspects them.
  */
 export function sqlErrorToRpcError(err: SqlErrorLike, context: ErrorContext): RpcError {
-  const code = vtrpcCodeForErrno(err.errno);
+  return limitRpcError(vtrpcCodeForErrno(err.errno), err.sqlMessage, err, context);
+}
+
+/** A vttablet-style error with an errno and SQLSTATE of local-cloud's choosing (its limits: rows, time-outs). */
+export function limitRpcError(
+  code: VtrpcCode,
+  description: string,
+  numbers: { errno: number; sqlState: string },
+  context: ErrorContext,
+): RpcError {
   const statement = context.sql === undefined ? '' : `: Sql: ${quotedSql(context.sql)}, BindVars: {REDACTED}`;
   const message =
     `target: ${context.database}.-.primary: vttablet: rpc error: code = ${grpcName(code)} desc = ` +
-    `${err.sqlMessage} (errno ${err.errno}) (sqlstate ${err.sqlState}) (CallerID: ${context.caller})${statement}`;
+    `${description} (errno ${numbers.errno}) (sqlstate ${numbers.sqlState}) (CallerID: ${context.caller})${statement}`;
   return { code, message };
 }
 

@@ -90,6 +90,12 @@ export function changesConnectionState(sql: string): boolean {
   }
 }
 
+/** INSERT, UPDATE, DELETE and REPLACE: the statements PlanetScale's DML time-out applies to. */
+export function isDml(sql: string): boolean {
+  const [first] = leadingWords(sql, 1);
+  return first === 'INSERT' || first === 'UPDATE' || first === 'DELETE' || first === 'REPLACE';
+}
+
 /** `ROLLBACK` or `ROLLBACK WORK`, but not `ROLLBACK TO SAVEPOINT`. */
 export function isTransactionRollback(sql: string): boolean {
   const [first, second, third] = leadingWords(sql);

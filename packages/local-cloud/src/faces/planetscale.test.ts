@@ -7,7 +7,14 @@ import { bigint, boolean, datetime, json, mysqlTable, varchar } from 'drizzle-or
 import { drizzle } from 'drizzle-orm/planetscale-serverless';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv, type LocalCloudConfig, type PlanetScaleAccount, planetScaleAccount, planetScaleUrl } from '../config.js';
+import {
+  configFromEnv,
+  type LocalCloudConfig,
+  PLANETSCALE_PRODUCTION_LIMITS,
+  type PlanetScaleAccount,
+  planetScaleAccount,
+  planetScaleUrl,
+} from '../config.js';
 import type { Face } from '../face.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { createPlanetScaleFace } from './planetscale.js';
@@ -344,25 +351,27 @@ describe('writes, parameters and results', () => {
 });
 
 describe('errors as PlanetScale sends them', () => {
-  it('a syntax error is a DatabaseError with errno 1064', async () => {
+  it('a syntax error is a DatabaseError with code UNKNOWN and errno 1064 in the message', async () => {
     const err = await rejection(psConnection().execute('SELEC 1'));
     expect(err.status).toBe(400);
-    expect(err.body.code).toBe('INVALID_ARGUMENT');
+    expect(err.body.code).toBe('UNKNOWN');
     expect(err.message).toMatch(/You have an error in your SQL syntax.*\(errno 1064\) \(sqlstate 42000\)/);
   });
 
-  it('a duplicate key carries the MySQL text, errno 1062 and ALREADY_EXISTS', async () => {
+  it('a duplicate key is UNKNOWN on the wire and carries the MySQL text, errno 1062 and AlreadyExists in the message', async () => {
     const conn = psConnection();
     await conn.execute('INSERT INTO accounts (email) VALUES (?)', ['dup@x.test']);
     const err = await rejection(conn.execute('INSERT INTO accounts (email) VALUES (?)', ['dup@x.test']));
-    expect(err.body.code).toBe('ALREADY_EXISTS');
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toContain('vttablet: rpc error: code = AlreadyExists desc = ');
     expect(err.message).toContain("Duplicate entry 'dup@x.test' for key");
     expect(err.message).toContain('(errno 1062) (sqlstate 23000)');
   });
 
-  it('an unknown table is NOT_FOUND with errno 1146', async () => {
+  it('an unknown table is UNKNOWN on the wire, NotFound and errno 1146 in the message', async () => {
     const err = await rejection(psConnection().execute('SELECT * FROM no_such_table'));
-    expect(err.body.code).toBe('NOT_FOUND');
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toContain('code = NotFound');
     expect(err.message).toContain('(errno 1146)');
   });
 
@@ -517,7 +526,8 @@ describe('transactions on pinned sessions', () => {
     const slow = conn.execute('SELECT SLEEP(0.5) AS slept');
     await new Promise((resolve) => setTimeout(resolve, 150));
     const err = await rejection(conn.execute('SELECT 1'));
-    expect(err.body.code).toBe('ABORTED');
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toContain('code = Aborted');
     expect(err.message).toContain('in use');
     expect((await slow).rows).toEqual([{ slept: 0 }]);
     await conn.execute('ROLLBACK');
@@ -584,7 +594,7 @@ describe('bad input', () => {
     const reply = await rawPost('Execute', '{}');
     expect(reply.status).toBe(200);
     const body = reply.body as { error: { code: string; message: string }; session: unknown };
-    expect(body.error.code).toBe('INVALID_ARGUMENT');
+    expect(body.error.code).toBe('UNKNOWN');
     expect(body.error.message).toContain('Query was empty (errno 1065)');
     expect(body.session).toBeTruthy();
   });
@@ -642,7 +652,7 @@ describe('bad input', () => {
     const reply = await rawPost('Execute', JSON.stringify({ query: 'SELECT 1', session: forged }));
     expect(reply.status).toBe(200);
     const body = reply.body as { error: { code: string; message: string }; session: { vitessSession: { inTransaction?: boolean } } };
-    expect(body.error.code).toBe('PERMISSION_DENIED');
+    expect(body.error).toEqual({ code: 'UNKNOWN', message: expect.stringContaining('invalid session') });
     expect(body.session.vitessSession.inTransaction).toBeUndefined();
     const next = await rawPost('Execute', JSON.stringify({ query: 'SELECT 1 AS one', session: body.session }));
     expect((next.body as { error?: unknown }).error).toBeUndefined();
@@ -660,7 +670,8 @@ describe('bad input', () => {
     // Replaying the old session: its transaction no longer exists.
     const stale = await rawPost('Execute', JSON.stringify({ query: 'SELECT 1', session: inTransaction }));
     const staleBody = stale.body as { error: { code: string; message: string } };
-    expect(staleBody.error.code).toBe('ABORTED');
+    expect(staleBody.error.code).toBe('UNKNOWN');
+    expect(staleBody.error.message).toContain('code = Aborted');
     expect(staleBody.error.message).toMatch(/transaction \d+: not found/);
     const rolledBack = await rawPost('Execute', JSON.stringify({ query: 'ROLLBACK', session: inTransaction }));
     expect((rolledBack.body as { error?: unknown }).error).toBeUndefined();
@@ -672,12 +683,109 @@ describe('bad input', () => {
     const reply = await rawPost('Execute', JSON.stringify({ query: 'SELECT 1', session }), {
       authorization: basicAuth(otherAccount.username, otherAccount.password),
     });
-    expect((reply.body as { error: { code: string } }).error.code).toBe('PERMISSION_DENIED');
+    expect((reply.body as { error: { code: string; message: string } }).error).toEqual({
+      code: 'UNKNOWN',
+      message: expect.stringContaining(`it belongs to database '${database.name}'`),
+    });
   });
 
   it('still answers after all of the above', async () => {
     const { rows } = await psConnection().execute('SELECT 1 + 1 AS two');
     expect(rows).toEqual([{ two: 2 }]);
+  });
+});
+
+describe("PlanetScale's limits", () => {
+  let face: FaceServer;
+  let limitedUrl: string;
+
+  beforeAll(async () => {
+    face = await startFaceServer({ limits: { maxResultRows: 1_000, transactionTimeoutMs: 2_000, dmlStatementTimeoutMs: 3_000 } });
+    limitedUrl = face.urlFor(database.name);
+    await admin.query('CREATE TABLE numbers (n INT PRIMARY KEY)');
+    await admin.query(`INSERT INTO numbers (n) VALUES ${Array.from({ length: 1_001 }, (_, i) => `(${i + 1})`).join(',')}`);
+    await admin.query("INSERT INTO accounts (email, balance) VALUES ('limits@x.test', 10)");
+  });
+
+  afterAll(async () => {
+    await face?.close();
+  });
+
+  async function balance(): Promise<number> {
+    const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT balance FROM accounts WHERE email = 'limits@x.test'");
+    return Number(rows[0]?.balance);
+  }
+
+  it('are production values unless configured', () => {
+    expect(PLANETSCALE_PRODUCTION_LIMITS).toEqual({ maxResultRows: 100_000, transactionTimeoutMs: 20_000, dmlStatementTimeoutMs: 30_000 });
+    expect(testConfig().planetscaleLimits).toBeUndefined();
+  });
+
+  it('refuses a result over the row limit with UNKNOWN and the count in the message, and serves one at the limit', async () => {
+    const conn = connect({ url: limitedUrl });
+    expect((await conn.execute('SELECT n FROM numbers ORDER BY n LIMIT 1000')).rows).toHaveLength(1_000);
+    const err = await rejection(conn.execute('SELECT n FROM numbers'));
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toMatch(/Row count exceeded 1000 \(errno 10001\) \(sqlstate HY000\)/);
+    expect((await conn.execute('SELECT COUNT(*) AS c FROM numbers')).rows).toEqual([{ c: '1001' }]);
+  });
+
+  it("refuses over production's 100,000 rows on a face with default limits", async () => {
+    const conn = psConnection();
+    const over = 'SELECT a.n FROM numbers a JOIN numbers b ON b.n <= 100';
+    const err = await rejection(conn.execute(over));
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toContain('Row count exceeded 100000 (errno 10001)');
+    expect((await conn.execute(`${over} LIMIT 100000`)).size).toBe(100_000);
+  });
+
+  it('kills a DML statement past its time-out and leaves nothing written; a long SELECT outside a transaction runs on', async () => {
+    const conn = connect({ url: limitedUrl });
+    const started = Date.now();
+    const err = await rejection(conn.execute("UPDATE accounts SET balance = balance + 1 + SLEEP(6) WHERE email = 'limits@x.test'"));
+    expect(Date.now() - started).toBeLessThan(5_900);
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toMatch(/the DML statement ran past 3s \(errno 1317\) \(sqlstate 70100\)/);
+    expect(await balance()).toBe(10);
+    expect((await conn.execute('SELECT SLEEP(3.2) AS slept')).rows).toEqual([{ slept: 0 }]);
+    expect((await conn.execute("UPDATE accounts SET balance = 11 WHERE email = 'limits@x.test'")).rowsAffected).toBe(1);
+    expect(await balance()).toBe(11);
+  });
+
+  it('ends a transaction that stays busy past its time-out, though it never idles, and rolls its writes back', async () => {
+    const conn = connect({ url: limitedUrl });
+    await conn.execute('BEGIN');
+    await conn.execute("UPDATE accounts SET balance = 99 WHERE email = 'limits@x.test'");
+    let failure: DatabaseError | undefined;
+    for (let i = 0; i < 8 && !failure; i++) {
+      failure = await conn.execute('SELECT SLEEP(0.4) AS slept').then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof DatabaseError) return err;
+          throw err;
+        },
+      );
+    }
+    expect(failure?.body.code).toBe('UNKNOWN');
+    expect(failure?.message).toMatch(/transaction \d+: ended at .* \(exceeded timeout: 2s\)/);
+    expect(await balance()).not.toBe(99);
+    await conn.execute('ROLLBACK');
+    expect((await conn.execute('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('kills the statement running when the transaction time-out strikes', async () => {
+    const conn = connect({ url: limitedUrl });
+    const started = Date.now();
+    const err = await rejection(
+      conn.transaction(async (tx) => {
+        await tx.execute("UPDATE accounts SET balance = 42 WHERE email = 'limits@x.test'");
+        await tx.execute('SELECT SLEEP(8)');
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(7_000);
+    expect(err.message).toMatch(/exceeded timeout: 2s/);
+    expect(await balance()).not.toBe(42);
+    expect(await transactionCountSettled(openTransactionsInTestDatabase, 0)).toBe(0);
   });
 });
 
@@ -706,8 +814,8 @@ describe('sessions abandoned or MySQL away', () => {
     expect(await transactionCountSettled(() => openTransactionsOfThread(threadId), 0)).toBe(0);
 
     const err = await rejection(conn.execute('SELECT 1'));
-    expect(err.body.code).toBe('ABORTED');
-    expect(err.message).toMatch(/exceeded timeout/);
+    expect(err.body.code).toBe('UNKNOWN');
+    expect(err.message).toMatch(/code = Aborted desc = transaction \d+: ended at .* \(exceeded timeout: 0.3s\)/);
     await conn.execute('ROLLBACK');
     expect((await conn.execute('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     const [visible] = await admin.query<mysql.RowDataPacket[]>("SELECT id FROM accounts WHERE email = 'abandoned@x.test'");
@@ -743,7 +851,8 @@ describe('sessions abandoned or MySQL away', () => {
     try {
       const conn = connect({ url: downCloud.planetScaleUrl(database.name) });
       const err = await rejection(conn.execute('SELECT 1'));
-      expect(err.body.code).toBe('UNAVAILABLE');
+      expect(err.body.code).toBe('UNKNOWN');
+      expect(err.message).toContain('code = Unavailable');
       expect(err.message).toContain(`127.0.0.1:${deadPort}`);
       const sessionErr = await rejection(conn.refresh());
       expect(sessionErr.status).toBe(503);

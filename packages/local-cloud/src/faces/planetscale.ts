@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalCloudConfig, PlanetScaleAccount } from '../config.js';
+import { type LocalCloudConfig, PLANETSCALE_PRODUCTION_LIMITS, type PlanetScaleAccount, type PlanetScaleLimits } from '../config.js';
 import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 import { secretsEqual } from '../http-helpers.js';
 import { ConnectionFailure, newSessionState, PlanetScaleBackend } from './planetscale-backend.js';
@@ -16,6 +16,8 @@ export interface PlanetScaleFaceOptions {
   acquireTimeoutMs?: number;
   /** Databases that keep a connection pool at the same time. */
   maxPools?: number;
+  /** PlanetScale's limits; each one not given comes from the configuration, else production's value. */
+  limits?: Partial<PlanetScaleLimits>;
 }
 
 /** PlanetScale's default transaction time-out. */
@@ -48,8 +50,8 @@ const HTTP_STATUS_BY_CONNECT_CODE: Record<ConnectCode, number> = {
 /**
  * PlanetScale's HTTP API (Connect over JSON, as `@planetscale/database` speaks it) over local
  * MySQL/MariaDB. The HTTP Basic username and password must be one of the configured accounts, and the
- * account alone decides the database, as a PlanetScale password opens its own branch only. Statement errors come back inside a 200 body as `error: {code, message}`
- * like PlanetScale's; protocol errors (bad JSON, wrong content type, no credentials) as Connect errors.
+ * account alone decides the database, as a PlanetScale password opens its own branch only. Statement errors come back inside a 200 body as
+ * `error: {code: "UNKNOWN", message}` like PlanetScale's; protocol errors (bad JSON, wrong content type, no credentials) as Connect errors.
  */
 export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetScaleFaceOptions = {}): Face {
   const { host, port, user, password } = config.mysql;
@@ -59,6 +61,7 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
     acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000,
     sessionIdleTimeoutMs: options.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS,
     maxPools: options.maxPools ?? 32,
+    limits: { ...PLANETSCALE_PRODUCTION_LIMITS, ...config.planetscaleLimits, ...options.limits },
   });
   // Derived from the configuration rather than random, so sessions stay valid across restarts.
   const secret = createHash('sha256').update(`local-cloud planetscale sessions\0${host}\0${port}\0${user}\0${password}`).digest();
@@ -75,14 +78,14 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
     if ('invalid' in claimed) return connectError(res, 'invalid_argument', claimed.invalid);
     if ('rejected' in claimed) {
       // A fresh session lets the client carry on with its next statement.
-      return sendJson(res, 200, { session: sessions.encode(newSessionState(database)), error: claimed.rejected, timing: 0 });
+      return sendJson(res, 200, { session: sessions.encode(newSessionState(database)), error: wireError(claimed.rejected), timing: 0 });
     }
     const started = performance.now();
     const outcome = await backend.execute(claimed.state, account.username, typeof query === 'string' ? query : '');
     const timing = (performance.now() - started) / 1000;
     const response: Record<string, unknown> = { session: sessions.encode(outcome.state) };
     if (outcome.result) response.result = outcome.result;
-    if (outcome.error) response.error = outcome.error;
+    if (outcome.error) response.error = wireError(outcome.error);
     response.timing = timing;
     sendJson(res, 200, response);
   }
@@ -204,6 +207,14 @@ export function createPlanetScaleFace(config: LocalCloudConfig, options: PlanetS
       await backend.close();
     },
   };
+}
+
+/**
+ * PlanetScale's HTTP API answers every statement error with code UNKNOWN; the vttablet code, the MySQL
+ * errno and SQLSTATE are in the message.
+ */
+function wireError(error: RpcError): RpcError {
+  return { code: 'UNKNOWN', message: error.message };
 }
 
 function connectError(res: ServerResponse, code: ConnectCode, message: string): void {
