@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { AppError, type ErrorCode, errorCatalog } from './errors.js';
+import type { AppError } from './errors.js';
 
 /** moalog-server's response envelope (docs/compatibility.md). */
 export interface SuccessEnvelope<T> {
@@ -37,10 +37,6 @@ export function errorResponse(error: AppError): Response {
     status: error.status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...error.headers },
   });
-}
-
-export function errorFor(code: ErrorCode, message?: string): Response {
-  return errorResponse(new AppError(code, message ?? errorCatalog[code].message));
 }
 
 /** OpenAPI schema of the success envelope around `result`. */

@@ -39,12 +39,6 @@ export function isPaymentUrl(url: string): boolean {
   return isPaymentSegment(url.slice(start + 1, firstSegmentEnd(url, start)));
 }
 
-/** True for `/pay` and `/pay/...` paths (as Hono's `c.req.path` gives them), in any letter case. */
-export function isPaymentPath(pathname: string): boolean {
-  const end = pathname.indexOf('/', 1);
-  return isPaymentSegment(pathname.slice(1, end < 0 ? pathname.length : end));
-}
-
 /** The same request addressed without the payment prefix (`/pay/x?y` → `/x?y`, `/pay` → `/`). */
 export function stripPaymentPrefix(request: Request): Request {
   const url = request.url;
