@@ -1,10 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createMoalogDb, type MoalogDb } from '@moalog/db/clients';
 import { httpMetrics } from '@moalog/metrics';
-import { envelopeErrorHandler, envelopeNotFound, validationHook } from '@moalog/shared';
+import { AppError, envelopeErrorHandler, envelopeNotFound, errorResponse, validationHook } from '@moalog/shared';
 import { BoundedCache } from '@moalog/shared/bounded-cache';
 import { parseApiConfig } from './config.js';
 import type { ApiEnv } from './hono-env.js';
+import { isDatabaseUnavailable } from './lib/db-errors.js';
+
+/** How long a client is asked to wait before retrying while the database cannot be reached. */
+const DATABASE_RETRY_AFTER_SECONDS = '5';
 
 /** An api sub-app: validation failures answer the enveloped COMMON400. */
 export function newRouter() {
@@ -34,7 +38,11 @@ export function newApp() {
     c.set('db', moalogDbFor(config.databaseUrl));
     await next();
   });
-  app.onError(envelopeErrorHandler);
+  app.onError((err, c) => {
+    if (!isDatabaseUnavailable(err)) return envelopeErrorHandler(err, c);
+    console.warn(JSON.stringify({ level: 'warn', msg: 'database unavailable', path: c.req.path, requestId: c.get('requestId') }));
+    return errorResponse(new AppError('COMMON503', undefined, { 'Retry-After': DATABASE_RETRY_AFTER_SECONDS }));
+  });
   app.notFound(envelopeNotFound);
   return app;
 }

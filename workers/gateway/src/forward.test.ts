@@ -9,6 +9,12 @@ describe('gateway forwarding', () => {
     expect(await res.json()).toEqual({ status: 'healthy' });
   });
 
+  it('forwards the deep health check to the api, which names its dependencies', async () => {
+    const res = await app.request('/health?deep=true', {}, env);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'healthy', dependencies: { mysql: 'up', redis: 'up', payment: 'up' } });
+  });
+
   it('forwards /pay/** to payment with the prefix stripped', async () => {
     const res = await app.request('/pay/health', {}, env);
     expect(res.status).toBe(200);

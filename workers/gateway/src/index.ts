@@ -66,8 +66,9 @@ app.use('*', async (c, next) => {
 // Preflights (every OPTIONS) are answered here, never forwarded or counted.
 app.options('*', (c) => optionsAnswer(c.req.header('origin') ?? null, parseGatewayConfig(c.env).allowedOrigins));
 
-// Exempt from the limiter.
-app.get('/health', (c) => c.json({ status: 'healthy' }));
+// Exempt from the limiter. The deep check (`?deep=true`) touches the api's dependencies: it is
+// forwarded to the api like any other request, through the limiter.
+app.get('/health', (c, next) => (c.req.query('deep') === undefined ? c.json({ status: 'healthy' }) : next()));
 
 app.use(
   '*',

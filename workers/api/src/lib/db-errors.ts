@@ -40,3 +40,32 @@ function ownWords(err: unknown): string {
   const sqlAt = message.indexOf(': Sql: ');
   return sqlAt === -1 ? message : message.slice(0, sqlAt);
 }
+
+/**
+ * Whether the database could not be reached at all (as opposed to refusing a statement): PlanetScale's
+ * driver reports `UNAVAILABLE` (MySQL gone or unreachable behind it) or an HTTP 502/503/504, or the HTTP
+ * call itself failed (no answer from PlanetScale, e.g. workerd's "Network connection lost."). Callers answer 503 instead of 500: retrying later helps.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current && depth < 5; depth++) {
+    const { name, status, body } = current as { name?: unknown; status?: unknown; body?: { code?: unknown } };
+    if (name === 'DatabaseError' || name === 'UnknownError') {
+      const code = typeof body?.code === 'string' ? body.code.toUpperCase() : '';
+      return code === 'UNAVAILABLE' || status === 502 || status === 503 || status === 504;
+    }
+    const cause = (current as { cause?: unknown }).cause;
+    // drizzle wraps the driver's error. The driver turns every answer it gets into a DatabaseError, so any
+    // other cause means no usable answer came back (the fetch failed or the connection was lost).
+    if (isFailedQuery(current) && cause instanceof Error && !isDriverError(cause)) return true;
+    current = cause;
+  }
+  return false;
+}
+
+function isDriverError(err: Error): boolean {
+  return err.name === 'DatabaseError' || err.name === 'UnknownError';
+}
+
+function isFailedQuery(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('Failed query:');
+}
