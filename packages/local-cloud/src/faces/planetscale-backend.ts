@@ -493,6 +493,8 @@ export class PlanetScaleBackend {
       bigNumberStrings: true,
       charset: 'UTF8MB4_UNICODE_CI',
       multipleStatements: false,
+      // No stack captured per query for errors' traces: the face reports MySQL's own error text.
+      trace: false,
     });
     // PlanetScale runs in UTC; so do the face's connections, whatever the machine's time zone.
     pool.pool.on('connection', (connection) => {
