@@ -55,9 +55,8 @@ const PRODUCTION_ORIGINS = 'https://www.moalog.me,https://moalog.me,https://moao
 /** The web client's dev servers may call the preview. */
 const PREVIEW_ORIGINS = `http://localhost:3000,http://localhost:5173,http://localhost:5174,${PRODUCTION_ORIGINS}`;
 
-const apiSecrets = ['MOALOG_DATABASE_URL', 'JWT_SECRET', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'OPENAI_API_KEY'];
-/** The api's FluxPay tenant key, once FluxPay authenticates its callers: optional until the api sends it. */
-const fluxpayKey = ['FLUXPAY_API_KEY'];
+/** FLUXPAY_API_KEY: the api's FluxPay tenant key (`npm run fluxpay:keys -- create --tenant moalog --live`). */
+const apiSecrets = ['MOALOG_DATABASE_URL', 'JWT_SECRET', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'OPENAI_API_KEY', 'FLUXPAY_API_KEY'];
 const socialLoginSecrets = ['KAKAO_CLIENT_ID', 'KAKAO_CLIENT_SECRET', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'];
 const apiVars = {
   ...METRICS_OFF,
@@ -72,7 +71,8 @@ const apiVars = {
 /** The api's cron polls Kafka for payment events; with Queues they are pushed to it and there is nothing to poll. */
 const apiCrons = (vars: Readonly<Record<string, string>>) => (vars.EVENT_TRANSPORT === 'kafka' ? ['* * * * *'] : []);
 
-const paymentVars = { ...METRICS_OFF, ...KAFKA_OFF, LOCAL_CLOUD_URL: '', TOSS_API_URL: 'https://api.tosspayments.com' };
+/** API_KEY_CACHE_SECONDS: how long a revoked FluxPay key may still work in a running isolate. */
+const paymentVars = { ...METRICS_OFF, ...KAFKA_OFF, LOCAL_CLOUD_URL: '', TOSS_API_URL: 'https://api.tosspayments.com', API_KEY_CACHE_SECONDS: '30' };
 const paymentSecrets = ['FLUXPAY_DATABASE_URL', 'TOSS_SECRET_KEY'];
 
 const gatewaySecrets = ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
@@ -106,13 +106,13 @@ export const WORKERS = {
       preview: {
         // The load tests and the k6 gate log in by e-mail; the preview runs on seeded branch databases.
         vars: { ...apiVars, ENABLE_DEV_LOGIN: 'true' },
-        secrets: { required: apiSecrets, optional: [...fluxpayKey, ...socialLoginSecrets, ...KAFKA_AND_METRICS_SECRETS] },
+        secrets: { required: apiSecrets, optional: [...socialLoginSecrets, ...KAFKA_AND_METRICS_SECRETS] },
         logSampling: LOGS.preview,
         crons: apiCrons,
       },
       production: {
         vars: { ...apiVars, ENABLE_DEV_LOGIN: 'false' },
-        secrets: { required: [...apiSecrets, ...socialLoginSecrets], optional: [...fluxpayKey, ...KAFKA_AND_METRICS_SECRETS] },
+        secrets: { required: [...apiSecrets, ...socialLoginSecrets], optional: [...KAFKA_AND_METRICS_SECRETS] },
         logSampling: LOGS.production,
         crons: apiCrons,
       },

@@ -2,7 +2,7 @@
 // the three workers in one `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, startLocalCloud } from '@moalog/local-cloud';
 import { checkServices } from './services.js';
 
@@ -16,6 +16,7 @@ await ensureMysqlDatabase(moalogUrl);
 await ensurePostgresDatabase(fluxpayUrl);
 await migrateMoalog(moalogUrl);
 await migrateFluxpay(fluxpayUrl);
+await seedLocalApiKey(fluxpayUrl);
 const seeded = await seedMoalog(moalogUrl, { population: Number(process.env.SEED_POPULATION ?? 1000) });
 console.log(`databases migrated and seeded (rows added: ${Object.values(seeded.inserted).reduce((a, b) => a + b, 0)})`);
 const notPlaced = Object.entries(seeded.skipped).filter(([, rows]) => rows > 0);

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import {
   claimTestRedisDatabase,
@@ -48,6 +48,7 @@ try {
   await migrateMoalog(mysqlDb.url);
   await seedMoalog(mysqlDb.url, { population: 1000 });
   await migrateFluxpay(pgDb.url);
+  await seedLocalApiKey(pgDb.url);
   cloud = await startLocalCloud({
     ...configFromEnv(),
     port: 0,

@@ -1,7 +1,7 @@
 // The benchmarks' own databases: a MySQL and a Postgres database named like the test runs' (so a crashed run's
 // leftovers are dropped by the next `npm test` after a while), migrated and seeded as `npm run dev` seeds, and a
 // claimed logical Redis database. The dev databases are never touched.
-import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { claimTestRedisDatabase, createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
 
 export interface BenchDatabases {
@@ -28,6 +28,7 @@ export async function createBenchDatabases(label: string, seedPopulation = 1000)
     await migrateMoalog(mysqlDb.url);
     await seedMoalog(mysqlDb.url, { population: seedPopulation });
     await migrateFluxpay(pgDb.url);
+    await seedLocalApiKey(pgDb.url);
     return { moalogMysqlUrl: mysqlDb.url, fluxpayPostgresUrl: pgDb.url, redisUrl: redis.url, release };
   } catch (error) {
     await release();

@@ -4,6 +4,8 @@
  * refunded, failed and cancelled, plus one idempotent replay — then local-cloud's /metrics must show
  * exactly those calls, decisions, outcomes and replays with their attributes.
  */
+
+import { LOCAL_API_KEY } from '@moalog/db';
 import { testServers } from '@moalog/test-support';
 import { controlFetch } from '@moalog/test-support/control';
 import { Redis } from 'ioredis';
@@ -57,6 +59,8 @@ interface Answer {
 async function send(path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // FluxPay answers only a tenant's key: the api's local one, which the metrics platform's database holds.
+  if (path.startsWith('/pay/api/')) headers.authorization = `Bearer ${LOCAL_API_KEY}`;
   const res = await platform.fetch(path, {
     method: init.method ?? 'GET',
     headers,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, planetScaleAccount, planetScaleUrl, startLocalCloud } from '@moalog/local-cloud';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
@@ -97,6 +97,7 @@ export async function startSharedServices(label: string, options: { cloudInChild
     await migrateMoalog(mysql.url);
     await seedMoalog(mysql.url, { population: 0 });
     await migrateFluxpay(postgres.url);
+    await seedLocalApiKey(postgres.url);
     cloud = options.cloudInChildProcess
       ? await startCloudProcess(mysql.name)
       : ((await startLocalCloud({

@@ -6,7 +6,7 @@
  * which only holds for a database no other test writes to. Kafka's streams live in the test Redis database
  * shared with other local-clouds; each platform reads them with a consumer group of its own.
  */
-import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { deleteKafkaGroups, setKafkaOutage } from '@moalog/test-support/kafka';
@@ -129,6 +129,7 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
     await migrateMoalog(moalog.url);
     await seedMoalog(moalog.url, { population: 0 });
     await migrateFluxpay(fluxpay.url);
+    await seedLocalApiKey(fluxpay.url);
     cloud = await startLocalCloud({
       ...configFromEnv(),
       port: 0,

@@ -1,4 +1,5 @@
 export * from './clients.js';
+export * from './fluxpay/api-keys.js';
 export * from './fluxpay/schema.js';
 export * as fluxpaySchema from './fluxpay/schema.js';
 export * from './moalog/schema.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { databaseNameOf, ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { databaseNameOf, ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
@@ -78,6 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await ensurePostgresDatabase(fluxpayUrl);
     await migrateMoalog(moalogUrl);
     await migrateFluxpay(fluxpayUrl);
+    await seedLocalApiKey(fluxpayUrl);
     await seedMoalog(moalogUrl, { population: options.seedPopulation ?? 1000 });
   }
 

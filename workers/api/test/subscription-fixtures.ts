@@ -90,16 +90,23 @@ export async function processedIds(ids: string[]): Promise<string[]> {
   return rows.map((row) => row.eventId);
 }
 
+/** A request to FluxPay with the api's own key (its tenant's rows are the ones the api made). */
+export function fluxpayAsTheApi(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${(env as { FLUXPAY_API_KEY?: string }).FLUXPAY_API_KEY}`);
+  return { ...init, headers };
+}
+
 /** The member's FluxPay orders, newest first, as FluxPay lists them. */
 export async function fluxpayOrdersOf(memberId: number): Promise<any[]> {
-  const res = await (env.PAYMENT as Fetcher).fetch(`https://fluxpay.internal/api/v1/orders?userId=${memberId}`);
+  const res = await (env.PAYMENT as Fetcher).fetch(`https://fluxpay.internal/api/v1/orders?userId=${memberId}`, fluxpayAsTheApi());
   if (res.status !== 200) throw new Error(`FluxPay listed orders with ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { data: any[] }).data;
 }
 
 /** The payment of an order, as FluxPay has it. */
 export async function fluxpayPaymentOf(orderId: string): Promise<any> {
-  const res = await (env.PAYMENT as Fetcher).fetch(`https://fluxpay.internal/api/v1/payments?orderId=${orderId}`);
+  const res = await (env.PAYMENT as Fetcher).fetch(`https://fluxpay.internal/api/v1/payments?orderId=${orderId}`, fluxpayAsTheApi());
   if (res.status !== 200) throw new Error(`FluxPay listed payments with ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { data: any[] }).data[0];
 }

@@ -33,18 +33,15 @@ const paymentConfigSchema = z
     IDEMPOTENCY_TTL_SECONDS: integerVar(86_400, 60),
     /** How long a duplicate of an in-flight request waits for its answer before 409 VAL_005. */
     IDEMPOTENCY_WAIT_MS: integerVar(3_000, 0),
-    TENANT_ID: z
-      .string()
-      .optional()
-      .transform((value) => (value && value.trim() !== '' ? value.trim() : '__default__'))
-      .pipe(z.string().max(64)),
+    /** How long a verified API key is trusted without asking Postgres again (so also how long a revoked key may still work); 0: never. */
+    API_KEY_CACHE_SECONDS: integerVar(30, 0),
     REFUND_MAX_PARTIAL: integerVar(5, 1),
     REFUND_PERIOD_DAYS: integerVar(365, 1),
   })
   .transform((env) => ({
     databaseUrl: env.FLUXPAY_DATABASE_URL,
     localCloudUrl: env.LOCAL_CLOUD_URL,
-    tenantId: env.TENANT_ID,
+    apiKeyCacheSeconds: env.API_KEY_CACHE_SECONDS,
     toss: { apiUrl: env.TOSS_API_URL, secretKey: env.TOSS_SECRET_KEY, timeoutMs: env.TOSS_TIMEOUT_MS },
     idempotency: { leaseSeconds: env.IDEMPOTENCY_LEASE_SECONDS, ttlSeconds: env.IDEMPOTENCY_TTL_SECONDS, waitMs: env.IDEMPOTENCY_WAIT_MS },
     refunds: { maxPartialRefunds: env.REFUND_MAX_PARTIAL, refundPeriodDays: env.REFUND_PERIOD_DAYS },

@@ -7,6 +7,8 @@ export interface PaymentVariables {
   /** The gateway's `x-request-id` (or a new id): `metadata.traceId` of every answer. */
   traceId: string;
   database: RequestDatabase;
+  /** The tenant of the request's API key (set by requireApiKey); every row read or written is scoped to it. */
+  tenantId: string;
   /** Set by the idempotency middleware on the request that owns its key. */
   idempotency?: IdempotencyClaim;
 }

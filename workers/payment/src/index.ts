@@ -1,6 +1,7 @@
 import { fluxpayApiDocs, mountApiDocs } from '@moalog/shared';
 import { swaggerUiAssets } from '@moalog/shared/swagger-ui-assets';
 import { newApp } from './app.js';
+import { requireApiKey } from './auth/api-keys.js';
 import { fluxpayErrorCatalog } from './errors.js';
 import { drainOnSchedule, relayAfterWrites } from './events.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -13,6 +14,8 @@ export type { PaymentEnv } from './env.js';
 
 /** FluxPay under its own paths; the gateway serves them as `/pay/...`. */
 const root = newApp();
+// Every /api route but the health check and Toss's webhook needs a tenant's API key.
+root.use('/api/*', requireApiKey());
 // Relays the outbox once each writing request has answered (waitUntil).
 root.use('/api/*', relayAfterWrites());
 

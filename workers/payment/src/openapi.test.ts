@@ -4,6 +4,7 @@ import { apiDocsRoutePaths, buildOpenApiDocument, errorCodeList, fluxpayApiDocs 
 import { answerProblems, documentedOperations, exampleRequest, servedOperations } from '@moalog/test-support/openapi-conformance';
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
+import { defaultTenant } from '../test/helpers.js';
 import { fluxpayErrorCatalog } from './errors.js';
 import { app } from './index.js';
 
@@ -20,7 +21,9 @@ const freshIdempotencyKey = (name: string, example: string) => (/idempotency-key
 /** One request to the app, with an execution context whose waitUntil work is awaited. */
 async function send(url: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await app.request(url, init, env, ctx);
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${(await defaultTenant()).apiKey}`);
+  const res = await app.request(url, { ...init, headers }, env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

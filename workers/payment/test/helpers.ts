@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { createFluxpayPool, type FluxpayDb } from '@moalog/db';
+import { apiKeyHint, apiKeys, createFluxpayPool, type FluxpayDb, generateApiKey, hashApiKey, tenants } from '@moalog/db';
+import { eq } from 'drizzle-orm';
 import { CONTROL_TOKEN_HEADER } from '@moalog/test-support/control';
 import { app } from '../src/index.js';
 
@@ -22,6 +23,43 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Binding overrides for this call (e.g. a short Toss time-out). */
   bindings?: Record<string, string>;
+  /** The `Authorization: Bearer` key; default: this test file's own tenant's key; `null` sends none. */
+  apiKey?: string | null;
+}
+
+export interface TestTenant {
+  tenantId: string;
+  apiKey: string;
+  keyId: string;
+}
+
+/** A new tenant with one active test-mode key, stored the way `npm run fluxpay:keys` stores it. */
+export async function newTenant(label = 'tenant'): Promise<TestTenant> {
+  const tenantId = `t-${label}-${crypto.randomUUID().slice(0, 8)}`.toLowerCase().slice(0, 64);
+  const apiKey = generateApiKey('test');
+  const keyHash = await hashApiKey(apiKey);
+  const keyId = await withDb(async (db) => {
+    await db.insert(tenants).values({ id: tenantId });
+    const [row] = await db
+      .insert(apiKeys)
+      .values({ tenantId, mode: 'test', keyHash, hint: apiKeyHint(apiKey) })
+      .returning();
+    if (!row) throw new Error('no key row');
+    return row.id;
+  });
+  return { tenantId, apiKey, keyId };
+}
+
+export async function revokeKey(keyId: string): Promise<void> {
+  await withDb((db) => db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId)));
+}
+
+let fileTenant: Promise<TestTenant> | undefined;
+
+/** The tenant every `call` of this test file uses unless told otherwise (made on first use). */
+export function defaultTenant(): Promise<TestTenant> {
+  fileTenant ??= newTenant('file');
+  return fileTenant;
 }
 
 /** One request to the payment worker's app, with an execution context whose waitUntil work is awaited. */
@@ -30,6 +68,8 @@ export async function call(method: string, path: string, options: CallOptions = 
   if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
     headers['content-type'] = 'application/json';
   if (options.key) headers['x-idempotency-key'] = options.key;
+  const apiKey = options.apiKey === undefined ? (await defaultTenant()).apiKey : options.apiKey;
+  if (apiKey !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = `Bearer ${apiKey}`;
   const init: RequestInit = {
     method,
     headers,

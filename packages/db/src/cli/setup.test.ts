@@ -112,7 +112,7 @@ describe('db:setup against fresh databases', () => {
     expect(firstLog.join('\n')).toMatch(/moalog database: created/);
     expect(firstLog.join('\n')).toMatch(/fluxpay database: created/);
     expect(firstLog.join('\n')).toMatch(/moalog migrations: 1 applied, 1 in total/);
-    expect(firstLog.join('\n')).toMatch(/fluxpay migrations: 1 applied, 1 in total/);
+    expect(firstLog.join('\n')).toMatch(/fluxpay migrations: 2 applied, 2 in total/);
     expect(firstLog.join('\n')).toMatch(
       /moalog seed \(population 20\): inserted member 22, retro_room 23, member_retro_room 24, retrospects 45, member_subscription 2/,
     );
@@ -123,7 +123,7 @@ describe('db:setup against fresh databases', () => {
     expect(second).toMatch(/moalog database: exists/);
     expect(second).toMatch(/fluxpay database: exists/);
     expect(second).toMatch(/moalog migrations: 0 applied, 1 in total/);
-    expect(second).toMatch(/fluxpay migrations: 0 applied, 1 in total/);
+    expect(second).toMatch(/fluxpay migrations: 0 applied, 2 in total/);
     expect(second).toMatch(/inserted member 0, retro_room 0, member_retro_room 0, retrospects 0, member_subscription 0/);
   });
 

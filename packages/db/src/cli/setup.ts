@@ -1,6 +1,6 @@
 /**
  * `npm run db:setup`: creates the moalog (MySQL) and FluxPay (Postgres) databases if missing, applies the
- * committed migrations and seeds moalog. Idempotent; exits non-zero on any failure.
+ * committed migrations, seeds moalog and stores the api worker's local FluxPay key. Idempotent; exits non-zero on any failure.
  *
  * Environment: MOALOG_MYSQL_URL, FLUXPAY_POSTGRES_URL, SEED_POPULATION (defaults below).
  */
@@ -8,7 +8,9 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, redactUrl } from '../node/connections.js';
+import { LOCAL_API_TENANT } from '../fluxpay/api-keys.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
+import { seedLocalApiKey } from '../node/fluxpay-keys.js';
 import { migrateFluxpay, migrateMoalog } from '../node/migrate.js';
 import { MAX_SEED_POPULATION, type SeedTableCounts, seedMoalog } from '../node/seed.js';
 import { DEFAULT_SEED_POPULATION } from '../seed-data.js';
@@ -68,6 +70,11 @@ export async function runSetup(config: SetupConfig, log: (line: string) => void 
     'fluxpay migrations',
     () => migrateFluxpay(config.postgresUrl),
     ({ applied, total }) => `${applied} applied, ${total} in total`,
+  );
+  await step(
+    'fluxpay local api key',
+    () => seedLocalApiKey(config.postgresUrl),
+    () => `tenant ${LOCAL_API_TENANT} has the api worker's local default key`,
   );
   await step(
     `moalog seed (population ${config.population})`,

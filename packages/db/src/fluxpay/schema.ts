@@ -3,8 +3,8 @@
  *
  * Money columns are NUMERIC(19,2) read and written as **decimal strings** (drizzle's `string` mode, e.g.
  * `"9900.00"`): exact, never a float. Convert at the API edge (the JSON bodies carry numbers).
- * Timestamps are TIMESTAMPTZ mapped to JS Dates. Every table carries `tenant_id` (default `__default__`)
- * as the original does; multi-tenancy itself is not switched on.
+ * Timestamps are TIMESTAMPTZ mapped to JS Dates. Every business table carries `tenant_id`: the tenant of
+ * the API key that wrote the row, and every read and change is scoped to the caller's tenant.
  */
 import { sql } from 'drizzle-orm';
 import {
@@ -212,6 +212,42 @@ export const outboxEvents = pgTable(
   ],
 );
 
+export const apiKeyModes = ['live', 'test'] as const;
+export type ApiKeyMode = (typeof apiKeyModes)[number];
+
+/** A caller of FluxPay (a product such as moalog); its rows are invisible to every other tenant. */
+export const tenants = pgTable('tenants', {
+  id: varchar('id', { length: 64 }).primaryKey(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Secret API keys (`fp_live_…` / `fp_test_…`). Only the SHA-256 of the whole key is kept; `hint` is its
+ * last four characters, for telling keys apart in a listing. A revoked key stays listed.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: varchar('tenant_id', { length: 64 })
+      .notNull()
+      .references(() => tenants.id),
+    mode: varchar('mode', { length: 4, enum: apiKeyModes }).notNull(),
+    keyHash: char('key_hash', { length: 64 }).notNull(),
+    hint: varchar('hint', { length: 4 }).notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamptz('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_keys_key_hash_uq').on(t.keyHash),
+    index('api_keys_tenant_idx').on(t.tenantId),
+    check('api_keys_mode_ck', oneOf('mode', apiKeyModes)),
+  ],
+);
+
+export type Tenant = typeof tenants.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type NewApiKey = typeof apiKeys.$inferInsert;
 export type Order = typeof orders.$inferSelect;
 export type NewOrder = typeof orders.$inferInsert;
 export type OrderLineItem = typeof orderLineItems.$inferSelect;

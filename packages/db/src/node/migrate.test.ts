@@ -20,7 +20,7 @@ const moalogTables = [
   'retrospects',
   'subscription_request',
 ];
-const fluxpayTables = ['idempotency_keys', 'order_line_items', 'orders', 'outbox_events', 'payments', 'refunds'];
+const fluxpayTables = ['api_keys', 'idempotency_keys', 'order_line_items', 'orders', 'outbox_events', 'payments', 'refunds', 'tenants'];
 
 async function mysqlSchemaDump(url: string): Promise<Map<string, string>> {
   const connection = await mysql.createConnection({ uri: url });
@@ -101,7 +101,7 @@ describe('migrateFluxpay', () => {
   });
 
   it('creates every FluxPay table, and a second run changes nothing', async () => {
-    expect(await migrateFluxpay(db.url)).toEqual({ applied: 1, total: 1 });
+    expect(await migrateFluxpay(db.url)).toEqual({ applied: 2, total: 2 });
     const first = await pgSchemaDump(db.url);
     const tables = new Set(first.filter((line) => !line.startsWith('CREATE') && line.includes('.')).map((line) => line.split('.')[0]));
     expect([...tables].sort()).toEqual(fluxpayTables);
@@ -109,12 +109,12 @@ describe('migrateFluxpay', () => {
       "CREATE UNIQUE INDEX orders_pending_exclusive_uq ON public.orders USING btree (tenant_id, exclusive_key) WHERE (((status)::text = 'PENDING'::text) AND (exclusive_key IS NOT NULL))",
     );
 
-    expect(await migrateFluxpay(db.url)).toEqual({ applied: 0, total: 1 });
+    expect(await migrateFluxpay(db.url)).toEqual({ applied: 0, total: 2 });
     expect(await pgSchemaDump(db.url)).toEqual(first);
   });
 
   it('lets only one of two concurrent runs apply the migrations', async () => {
     const results = await Promise.all([migrateFluxpay(concurrentDb.url), migrateFluxpay(concurrentDb.url)]);
-    expect(results.map((result) => result.applied).sort()).toEqual([0, 1]);
+    expect(results.map((result) => result.applied).sort()).toEqual([0, 2]);
   });
 });

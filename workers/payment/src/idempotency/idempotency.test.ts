@@ -3,7 +3,7 @@ import { idempotencyKeys, payments } from '@moalog/db';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createOrder, env, expectError, newKey, withDb } from '../../test/helpers.js';
+import { call, createOrder, defaultTenant, env, expectError, newKey, withDb } from '../../test/helpers.js';
 import { newApp } from '../app.js';
 import { parsePaymentConfig } from '../config.js';
 import { RequestDatabase } from '../db.js';
@@ -21,8 +21,10 @@ async function paymentBody(): Promise<string> {
 /** A key row as a request that is still running (or crashed) would have left it. */
 async function holdKey(endpoint: string, key: string, body: string, leaseMs: number): Promise<void> {
   const requestHash = await hashOf(body);
+  const { tenantId } = await defaultTenant();
   await withDb((db) =>
     db.insert(idempotencyKeys).values({
+      tenantId,
       endpoint,
       idempotencyKey: key,
       requestHash,
@@ -160,7 +162,7 @@ describe('X-Idempotency-Key — in flight, waiting, expired leases', () => {
   it('fences a request whose lease was taken over: it can neither complete nor release the key', async () => {
     const config = parsePaymentConfig({ ...env, IDEMPOTENCY_LEASE_SECONDS: '1' });
     const database = new RequestDatabase(config);
-    const store = new IdempotencyStore(database.http, { tenantId: config.tenantId, ...config.idempotency });
+    const store = new IdempotencyStore(database.http, { tenantId: 'idempotency-test', ...config.idempotency });
     const key = newKey();
     const first = await store.acquire('POST /fence-test', key, 'a'.repeat(64));
     expect(first.kind).toBe('owner');
@@ -178,7 +180,7 @@ describe('X-Idempotency-Key — in flight, waiting, expired leases', () => {
 
   it('treats a key past its TTL as new, whatever the body', async () => {
     const config = parsePaymentConfig(env);
-    const store = new IdempotencyStore(new RequestDatabase(config).http, { tenantId: config.tenantId, ...config.idempotency });
+    const store = new IdempotencyStore(new RequestDatabase(config).http, { tenantId: 'idempotency-test', ...config.idempotency });
     const key = newKey();
     const first = await store.acquire('POST /ttl-test', key, 'a'.repeat(64));
     if (first.kind !== 'owner') throw new Error('not owner');
@@ -199,6 +201,10 @@ describe('X-Idempotency-Key — unexpected failures', () => {
   it('frees the key after an unexpected 500, so the retry runs again', async () => {
     let calls = 0;
     const app = newApp();
+    app.use('*', async (c, next) => {
+      c.set('tenantId', 'idempotency-test');
+      await next();
+    });
     app.post('/fail-once', idempotent(), (c) => {
       calls += 1;
       if (calls === 1) throw new Error('boom with a secret stack');
@@ -227,6 +233,10 @@ describe('X-Idempotency-Key — unexpected failures', () => {
   it('stores a FluxPay error thrown by the handler like any other answer', async () => {
     let calls = 0;
     const app = newApp();
+    app.use('*', async (c, next) => {
+      c.set('tenantId', 'idempotency-test');
+      await next();
+    });
     app.post('/refuse', idempotent(), () => {
       calls += 1;
       throw new FluxpayError('ORD_002', `refused ${calls}`);

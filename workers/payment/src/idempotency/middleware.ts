@@ -67,7 +67,7 @@ export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<P
     const { config, database } = c.var;
     const requestHash = await sha256Hex(await c.req.arrayBuffer());
     const endpoint = `${c.req.method} ${c.req.path}`;
-    const store = new IdempotencyStore(database.http, { tenantId: config.tenantId, ...config.idempotency });
+    const store = new IdempotencyStore(database.http, { tenantId: c.var.tenantId, ...config.idempotency });
     const leaseSeconds = options.leaseSeconds?.(config) ?? config.idempotency.leaseSeconds;
     const outcome = await store.acquire(endpoint, key.toLowerCase(), requestHash, leaseSeconds);
 

@@ -1,5 +1,6 @@
-import type { FluxpayDb, Payment } from '@moalog/db';
+import { type FluxpayDb, orders, type Payment } from '@moalog/db';
 import { recordPayment } from '@moalog/metrics';
+import { eq } from 'drizzle-orm';
 import type { PaymentConfig } from '../config.js';
 import type { TossWebhookResult } from '../contract/index.js';
 import { amountFromDecimal, minorFromDecimal } from '../domain/money.js';
@@ -130,12 +131,15 @@ export async function applyTossWebhook(db: FluxpayDb, config: PaymentConfig, pay
   }
   const pg: TossPayment = read.payment;
   if (!isUuid(pg.orderId)) throw new FluxpayError('PAY_001', 'The payment does not belong to a FluxPay order');
-  const { tenantId } = config;
+  const orderId = pg.orderId.toLowerCase();
 
   const applied = await db.transaction(async (tx) => {
     await limitLockWait(tx, lockWaitMs(config));
-    const found = await lockOrderAndPayment(tx, tenantId, { orderId: pg.orderId.toLowerCase() });
-    if (!found) throw new FluxpayError('PAY_001', 'No FluxPay payment exists for the order Toss names');
+    // The webhook carries no tenant: the order Toss names decides (order ids are unique across tenants).
+    const [owner] = await tx.select({ tenantId: orders.tenantId }).from(orders).where(eq(orders.id, orderId));
+    const tenantId = owner?.tenantId;
+    const found = tenantId === undefined ? undefined : await lockOrderAndPayment(tx, tenantId, { orderId });
+    if (!found || tenantId === undefined) throw new FluxpayError('PAY_001', 'No FluxPay payment exists for the order Toss names');
     const { order, payment } = found;
     // Toss keeps orderIds unique, so its payment for this order is this payment; only a payment FluxPay
     // already settled with another key contradicts it.

@@ -7,6 +7,15 @@ import { z } from 'zod';
  */
 const subscriptionConfigSchema = z
   .object({
+    /**
+     * The api's secret FluxPay key (`fp_live_…` / `fp_test_…`), sent as `Authorization: Bearer` on every
+     * call. A local default is in wrangler.toml; deployed environments require it as a secret. Without
+     * it every FluxPay call fails as unavailable (502) rather than the worker failing to start.
+     */
+    FLUXPAY_API_KEY: z
+      .string()
+      .optional()
+      .transform((value) => value?.trim() || undefined),
     /** Budget of one call to FluxPay through the PAYMENT binding (orders, payments, reads). */
     FLUXPAY_TIMEOUT_MS: integerVar(5_000, 1),
     /** Budget of the confirm call, which waits for Toss (FluxPay's own Toss budget is TOSS_TIMEOUT_MS). */
@@ -37,7 +46,7 @@ const subscriptionConfigSchema = z
     }
   })
   .transform((env) => ({
-    fluxpay: { timeoutMs: env.FLUXPAY_TIMEOUT_MS, confirmTimeoutMs: env.FLUXPAY_CONFIRM_TIMEOUT_MS },
+    fluxpay: { apiKey: env.FLUXPAY_API_KEY, timeoutMs: env.FLUXPAY_TIMEOUT_MS, confirmTimeoutMs: env.FLUXPAY_CONFIRM_TIMEOUT_MS },
     idempotency: { leaseSeconds: env.SUBSCRIPTION_IDEMPOTENCY_LEASE_SECONDS, ttlSeconds: env.SUBSCRIPTION_IDEMPOTENCY_TTL_SECONDS },
     events: {
       transport: env.EVENT_TRANSPORT,

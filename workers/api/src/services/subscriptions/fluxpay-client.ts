@@ -60,6 +60,8 @@ const BINDING_ORIGIN = 'https://fluxpay.internal';
 const GATEWAY_FAILURE_CODES = new Set(['PAY_005']);
 
 export interface FluxpayClientOptions {
+  /** The api's FluxPay key (its tenant's secret key), sent as `Authorization: Bearer` on every call. */
+  apiKey: string | undefined;
   timeoutMs: number;
   confirmTimeoutMs: number;
   /** Passed on as `x-request-id`, so FluxPay's answers carry the same trace id. */
@@ -80,7 +82,8 @@ export class FluxpayClient {
   ): Promise<{ status: number; data: T }> {
     const binding = this.binding;
     if (!binding) throw new FluxpayUnavailable('the PAYMENT binding is not configured');
-    const headers: Record<string, string> = { accept: 'application/json' };
+    if (!this.options.apiKey) throw new FluxpayUnavailable('FLUXPAY_API_KEY is not set');
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${this.options.apiKey}` };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.idempotencyKey) headers['x-idempotency-key'] = init.idempotencyKey;
     if (this.options.requestId) headers['x-request-id'] = this.options.requestId;

@@ -1,7 +1,7 @@
 import { orders, outboxEvents } from '@moalog/db';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { call, createOrder, expectError, ISO, newKey, orderBody, UUID, uniqueUser, withDb } from '../../../test/helpers.js';
+import { call, createOrder, defaultTenant, expectError, ISO, newKey, orderBody, UUID, uniqueUser, withDb } from '../../../test/helpers.js';
 
 describe('POST /api/v1/orders — happy', () => {
   it('creates a PENDING order with totals, line items in request order, and answers 201', async () => {
@@ -58,7 +58,7 @@ describe('POST /api/v1/orders — happy', () => {
     expect(row).toMatchObject({
       aggregateType: 'order',
       topic: 'fluxpay.order.events',
-      messageKey: `__default__:${order.orderId}`,
+      messageKey: `${(await defaultTenant()).tenantId}:${order.orderId}`,
     });
     expect(row!.payload).toMatchObject({
       specversion: '1.0',
@@ -66,7 +66,7 @@ describe('POST /api/v1/orders — happy', () => {
       source: 'fluxpay-engine',
       type: 'com.fluxpay.order.created',
       datacontenttype: 'application/json',
-      tenantid: '__default__',
+      tenantid: (await defaultTenant()).tenantId,
       data: {
         eventId: row!.eventId,
         orderId: order.orderId,

@@ -4,6 +4,6 @@ import { successEnvelope } from '../../envelope.js';
 import { listOrders } from '../../services/orders.js';
 
 export const listOrdersRoutes = newRouter().openapi(listOrdersRoute, async (c) => {
-  const found = await listOrders(c.var.database.reader, c.var.config.tenantId, c.req.valid('query').userId);
+  const found = await listOrders(c.var.database.reader, c.var.tenantId, c.req.valid('query').userId);
   return c.json(successEnvelope(found, c.var.traceId), 200);
 });

@@ -6,6 +6,6 @@ import { approvePayment } from '../../services/payments.js';
 
 export const approvePaymentRoutes = newRouter().openapi(approvePaymentRoute, async (c) => {
   const { config } = c.var;
-  const approved = await approvePayment(c.var.database.db, config, config.tenantId, c.req.valid('param').paymentId, c.req.valid('json'));
+  const approved = await approvePayment(c.var.database.db, config, c.var.tenantId, c.req.valid('param').paymentId, c.req.valid('json'));
   return c.json(successEnvelope(toPaymentResponse(approved), c.var.traceId), 200);
 });

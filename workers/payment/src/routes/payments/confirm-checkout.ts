@@ -11,7 +11,7 @@ export const confirmCheckoutRoutes = newRouter().openapi(confirmCheckoutRoute, a
   const amountMinor = toMinor(body.amount, 'USD');
   if (amountMinor === undefined) throw new FluxpayError('PAY_004', 'The amount has more than 2 decimals');
   const { config } = c.var;
-  const { payment } = await confirmPayment(c.var.database.db, config, config.tenantId, {
+  const { payment } = await confirmPayment(c.var.database.db, config, c.var.tenantId, {
     kind: 'checkout',
     orderId: body.orderId.toLowerCase(),
     paymentKey: body.paymentKey,

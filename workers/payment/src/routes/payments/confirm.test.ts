@@ -7,6 +7,7 @@ import {
   confirmedPayment,
   createOrder,
   createPayment,
+  defaultTenant,
   expectError,
   ISO,
   tossApi,
@@ -50,12 +51,15 @@ describe('POST /api/v1/payments/{paymentId}/confirm — happy', () => {
     const events = await eventsOf(payment.paymentId);
     expect(events.map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
     const confirmed = events[1]!;
-    expect(confirmed).toMatchObject({ topic: 'fluxpay.payment.events', messageKey: `__default__:${payment.paymentId}` });
+    expect(confirmed).toMatchObject({
+      topic: 'fluxpay.payment.events',
+      messageKey: `${(await defaultTenant()).tenantId}:${payment.paymentId}`,
+    });
     expect(confirmed.payload).toMatchObject({
       specversion: '1.0',
       type: 'com.fluxpay.payment.confirmed',
       source: 'fluxpay-engine',
-      tenantid: '__default__',
+      tenantid: (await defaultTenant()).tenantId,
       data: {
         eventId: confirmed.eventId,
         paymentId: payment.paymentId,

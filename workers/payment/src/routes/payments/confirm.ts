@@ -6,7 +6,7 @@ import { confirmPayment } from '../../services/confirmation.js';
 
 export const confirmPaymentRoutes = newRouter().openapi(confirmPaymentRoute, async (c) => {
   const { config } = c.var;
-  const { payment } = await confirmPayment(c.var.database.db, config, config.tenantId, {
+  const { payment } = await confirmPayment(c.var.database.db, config, c.var.tenantId, {
     kind: 'approved',
     paymentId: c.req.valid('param').paymentId,
   });

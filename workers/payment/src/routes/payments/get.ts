@@ -4,6 +4,6 @@ import { successEnvelope } from '../../envelope.js';
 import { getPayment } from '../../services/payments.js';
 
 export const getPaymentRoutes = newRouter().openapi(getPaymentRoute, async (c) => {
-  const payment = await getPayment(c.var.database.reader, c.var.config.tenantId, c.req.valid('param').paymentId);
+  const payment = await getPayment(c.var.database.reader, c.var.tenantId, c.req.valid('param').paymentId);
   return c.json(successEnvelope(payment, c.var.traceId), 200);
 });

@@ -7,6 +7,7 @@ import {
   confirmedPayment,
   createOrder,
   createPayment,
+  defaultTenant,
   expectError,
   ISO,
   newKey,
@@ -60,7 +61,7 @@ describe('POST /api/v1/refunds — full and partial', () => {
     expect(completed).toMatchObject({
       eventType: 'refund.completed',
       topic: 'fluxpay.refund.events',
-      messageKey: `__default__:${refundId}`,
+      messageKey: `${(await defaultTenant()).tenantId}:${refundId}`,
     });
     expect((completed!.payload as any).data).toMatchObject({
       refundId,
@@ -234,7 +235,7 @@ describe('POST /api/v1/refunds — idempotency', () => {
         requestHash,
       }),
     );
-    const refundId = await nameBasedUuid(`fluxpay-refund:__default__:${key}:${requestHash}`);
+    const refundId = await nameBasedUuid(`fluxpay-refund:${(await defaultTenant()).tenantId}:${key}:${requestHash}`);
     await withDb((db) =>
       db.insert(refunds).values({ id: refundId, paymentId: payment.paymentId, amount: '2000.00', currency: 'KRW', status: 'PROCESSING' }),
     );

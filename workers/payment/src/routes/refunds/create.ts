@@ -16,7 +16,7 @@ export const createRefundRoutes = newRouter().openapi({ ...createRefundRoute, mi
   const body = c.req.valid('json');
   const { config, idempotency: claim } = c.var;
   if (!claim) throw new FluxpayError('VAL_002');
-  const { tenantId } = config;
+  const { tenantId } = c.var;
   const answer = await refundPayment(
     c.var.database.db,
     config,
