@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { apiKeyHint, apiKeys, createFluxpayPool, type FluxpayDb, generateApiKey, hashApiKey, tenants } from '@moalog/db';
-import { eq } from 'drizzle-orm';
 import { CONTROL_TOKEN_HEADER } from '@moalog/test-support/control';
+import { eq } from 'drizzle-orm';
 import { app } from '../src/index.js';
 
 export { app, env };

@@ -7,8 +7,8 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, redactUrl } from '../node/connections.js';
 import { LOCAL_API_TENANT } from '../fluxpay/api-keys.js';
+import { DEFAULT_FLUXPAY_POSTGRES_URL, DEFAULT_MOALOG_MYSQL_URL, redactUrl } from '../node/connections.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from '../node/databases.js';
 import { seedLocalApiKey } from '../node/fluxpay-keys.js';
 import { migrateFluxpay, migrateMoalog } from '../node/migrate.js';
