@@ -71,6 +71,7 @@ export const fluxpayEdgeErrors = {
   REQ_002: { status: 414, message: 'The request URI is too long' },
   REQ_003: { status: 431, message: 'The request headers are too large' },
   REQ_004: { status: 405, message: 'Method not allowed' },
+  REQ_005: { status: 400, message: 'The request body could not be read' },
   RATE_001: { status: 429, message: 'Too many requests. Please retry later' },
   SYS_001: { status: 500, message: 'Internal server error' },
   SYS_002: { status: 503, message: 'Service temporarily unavailable' },

@@ -4,6 +4,7 @@ import { type FluxpayEdgeErrorCode, fluxpayEdgeErrors, fluxpayErrorResponse } fr
 /** What the gateway refuses or fails at by itself, before (or instead of) an upstream answer. */
 export type EdgeRefusal =
   | 'body-too-large'
+  | 'body-unreadable'
   | 'uri-too-long'
   | 'headers-too-large'
   | 'method-not-allowed'
@@ -13,6 +14,7 @@ export type EdgeRefusal =
 
 const API_CODES = {
   'body-too-large': 'COMMON413',
+  'body-unreadable': 'COMMON400',
   'uri-too-long': 'COMMON414',
   'headers-too-large': 'COMMON431',
   'method-not-allowed': 'COMMON405',
@@ -23,6 +25,7 @@ const API_CODES = {
 
 const FLUXPAY_CODES = {
   'body-too-large': 'REQ_001',
+  'body-unreadable': 'REQ_005',
   'uri-too-long': 'REQ_002',
   'headers-too-large': 'REQ_003',
   'method-not-allowed': 'REQ_004',

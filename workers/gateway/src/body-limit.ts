@@ -20,7 +20,7 @@ export interface BodyLimitOptions {
   drainMs: number;
 }
 
-export type BodyCheck = { ok: true; request: Request } | { ok: false };
+export type BodyCheck = { ok: true; request: Request } | { ok: false; refusal: 'body-too-large' | 'body-unreadable' };
 
 /** The request as it may go upstream, or `{ok: false}` when its body is over the limit. */
 export async function checkBodySize(request: Request, options: BodyLimitOptions): Promise<BodyCheck> {
@@ -32,21 +32,32 @@ export async function checkBodySize(request: Request, options: BodyLimitOptions)
     if (length <= options.maxBytes) return { ok: true, request };
     if (length - options.maxBytes <= options.drainBytes) await drain(body.getReader(), options);
     else await body.cancel().catch(() => undefined);
-    return { ok: false };
+    return { ok: false, refusal: 'body-too-large' };
   }
 
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > options.maxBytes) {
-      await drain(reader, options);
-      return { ok: false };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > options.maxBytes) {
+        await drain(reader, options);
+        return { ok: false, refusal: 'body-too-large' };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch {
+    // The runtime could not decode the body (a chunk size that is not hex, a cut-off chunk): a client error.
+    return { ok: false, refusal: 'body-unreadable' };
+  }
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    // A Request with these methods cannot carry a body, and a body means nothing to them: it goes no further.
+    const headers = new Headers(request.headers);
+    headers.delete('transfer-encoding');
+    return { ok: true, request: new Request(request.url, { method: request.method, headers }) };
   }
   return { ok: true, request: new Request(request, { body: concat(chunks, size) }) };
 }

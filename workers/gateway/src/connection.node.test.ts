@@ -230,6 +230,39 @@ describe('a refused body leaves the connection usable', () => {
   });
 });
 
+describe('bodies the runtime cannot decode, and bodies on GET', () => {
+  it.each([
+    ['/api/v1/retro-rooms', 'POST', (body: any) => body.code, 'COMMON400'],
+    ['/pay/api/v1/orders', 'POST', (body: any) => body.error.code, 'REQ_005'],
+    ['/api/v1/retro-rooms', 'GET', (body: any) => body.code, 'COMMON400'],
+  ])('a chunk size that is not hex (%s, %s): 400 in the envelope of the API addressed', async (path, method, codeOf, code) => {
+    const connection = new Connection();
+    try {
+      await connection.write([
+        `${method} ${path} HTTP/1.1\r\nHost: moalog.test\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      ]);
+      const answer = await connection.read();
+      expect(answer?.status).toBe(400);
+      expect(answer?.headers['x-request-id']).toBeTruthy();
+      expect(codeOf(JSON.parse(answer?.body ?? '{}'))).toBe(code);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('a GET with a chunked body is served as a GET without one', async () => {
+    const connection = new Connection();
+    try {
+      await connection.write([get('/pay/health', 'Transfer-Encoding: chunked\r\n').replace(/\r\n$/, '\r\n2\r\n{}\r\n0\r\n\r\n')]);
+      const answer = await connection.read();
+      expect(answer?.status).toBe(200);
+      expect(JSON.parse(answer?.body ?? '{}')).toEqual({ status: 'healthy' });
+    } finally {
+      connection.close();
+    }
+  });
+});
+
 describe('oversized request lines and headers: the gateway answers what workerd lets through', () => {
   it('answers a 20 KiB URL with its enveloped 414 and a 40 KiB header block with its enveloped 431', async () => {
     const connection = new Connection();

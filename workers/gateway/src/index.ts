@@ -82,7 +82,7 @@ app.use('*', async (c, next) => {
     drainBytes: BODY_DRAIN_BYTES,
     drainMs: BODY_DRAIN_MS,
   });
-  if (!checked.ok) return refuse(c, 'body-too-large');
+  if (!checked.ok) return refuse(c, checked.refusal);
   c.req.raw = checked.request;
   return next();
 });
