@@ -51,4 +51,10 @@ describe('PUT /api/v1/orders/{orderId}/cancel', () => {
     expectError(await call('PUT', `/api/v1/orders/${crypto.randomUUID()}/cancel`), 400, 'VAL_002');
     expectError(await call('PUT', '/api/v1/orders/1;DROP/cancel', { key: newKey() }), 400, 'VAL_001');
   });
+
+  it('answers 400 VAL_001 for an id holding a NUL or longer than any endpoint, before claiming the key', async () => {
+    for (const id of ['%00', 'a%00b', 'f'.repeat(5_000)]) {
+      expectError(await call('PUT', `/api/v1/orders/${id}/cancel`, { key: newKey() }), 400, 'VAL_001');
+    }
+  });
 });
