@@ -1,0 +1,115 @@
+/**
+ * Sending a fuzz case: through the fetch client (keep-alive, as a browser or SDK would), or byte for
+ * byte over a socket for what the fetch client refuses to send (CR/LF in headers, raw bytes in the
+ * path, unusual methods, bodies on GET).
+ */
+import net from 'node:net';
+import type { FuzzCase } from './cases.js';
+
+export interface Answer {
+  status: number;
+  /** Lower-case header names. */
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+export const ANSWER_TIMEOUT_MS = 30_000;
+
+/**
+ * How many fetch requests found their kept-alive connection closed under them and were sent again.
+ * workerd closes a connection, without saying `Connection: close`, after answering a request whose
+ * body the worker never read (a 401 before the body is looked at, say); the client's next request on
+ * that connection then fails before it is sent. Browsers resend such a request on a new connection,
+ * and so does this client, once; the run prints the count.
+ */
+export const connectionRetries = { count: 0 };
+
+const RESET_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+export async function send(base: URL, fuzzCase: FuzzCase): Promise<Answer> {
+  if (fuzzCase.raw) return sendRaw(base, fuzzCase.raw);
+  try {
+    return await sendFetch(base, fuzzCase);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (!code || !RESET_CODES.has(code)) throw error;
+    connectionRetries.count++;
+    return sendFetch(base, fuzzCase);
+  }
+}
+
+async function sendFetch(base: URL, fuzzCase: FuzzCase): Promise<Answer> {
+  const res = await fetch(new URL(fuzzCase.target as string, base), {
+    method: fuzzCase.method,
+    headers: fuzzCase.headers,
+    body: fuzzCase.body ? new Uint8Array(fuzzCase.body) : undefined,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: new Map(res.headers), body };
+}
+
+/** Writes `request` to a fresh connection and reads the answer until the server closes it. */
+export function sendRaw(base: URL, request: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(base.port), base.hostname);
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      const received = Buffer.concat(chunks);
+      if (received.length > 0) {
+        try {
+          resolve(parseAnswer(received));
+          return;
+        } catch (parseError) {
+          reject(parseError);
+          return;
+        }
+      }
+      reject(error ?? new Error('the connection closed without an answer'));
+    };
+    socket.setTimeout(ANSWER_TIMEOUT_MS, () => finish(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => finish());
+    socket.on('close', () => finish());
+    // A server may answer and close before reading a large body; what it answered counts.
+    socket.on('error', (error) => finish(error));
+    socket.write(request);
+  });
+}
+
+/** Parses an HTTP/1.1 answer (Content-Length, chunked, or until close). */
+export function parseAnswer(bytes: Buffer): Answer {
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  if (headEnd < 0) throw new Error(`an incomplete answer: ${bytes.subarray(0, 200).toString('latin1')}`);
+  const [statusLine = '', ...lines] = bytes.subarray(0, headEnd).toString('latin1').split('\r\n');
+  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+  if (!match) throw new Error(`not an HTTP answer: ${statusLine.slice(0, 200)}`);
+  const headers = new Map<string, string>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  let body = bytes.subarray(headEnd + 4);
+  if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') body = dechunk(body);
+  else if (headers.has('content-length')) body = body.subarray(0, Number(headers.get('content-length')));
+  return { status: Number(match[1]), headers, body };
+}
+
+function dechunk(bytes: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const lineEnd = bytes.indexOf('\r\n', at);
+    if (lineEnd < 0) break;
+    const size = Number.parseInt(bytes.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!Number.isFinite(size) || size === 0) break;
+    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
