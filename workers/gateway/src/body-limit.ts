@@ -2,8 +2,11 @@
  * The gateway's request body limit.
  *
  * A declared `Content-Length` is trusted (the runtime ends the body there): over the limit → 413 at
- * once, otherwise the body streams upstream untouched. A body without one (chunked) is read here up
- * to the limit, so that an oversized one is refused before anything reaches api or payment.
+ * once. Every other body is read here whole (up to the limit, so an oversized chunked one is refused
+ * before anything reaches api or payment) and goes upstream as bytes. Reading it here also keeps the
+ * client's connection usable when the upstream answers without reading the body (a 401 before the
+ * body is looked at): workerd closes a connection whose request body was left unread, without saying
+ * `Connection: close`, and the client's next request on it fails.
  *
  * Refusing a body that is still arriving must not leave it half-read. An HTTP/1.1 connection can
  * carry the next request only after the whole current body has gone by; a worker that answers
@@ -27,9 +30,8 @@ export async function checkBodySize(request: Request, options: BodyLimitOptions)
   const body = request.body;
   if (!body) return { ok: true, request };
   const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d{1,15}$/.test(declared)) {
+  if (declared !== null && /^\d{1,15}$/.test(declared) && Number(declared) > options.maxBytes) {
     const length = Number(declared);
-    if (length <= options.maxBytes) return { ok: true, request };
     if (length - options.maxBytes <= options.drainBytes) await drain(body.getReader(), options);
     else await body.cancel().catch(() => undefined);
     return { ok: false, refusal: 'body-too-large' };
@@ -57,6 +59,7 @@ export async function checkBodySize(request: Request, options: BodyLimitOptions)
     // A Request with these methods cannot carry a body, and a body means nothing to them: it goes no further.
     const headers = new Headers(request.headers);
     headers.delete('transfer-encoding');
+    headers.delete('content-length');
     return { ok: true, request: new Request(request.url, { method: request.method, headers }) };
   }
   return { ok: true, request: new Request(request, { body: concat(chunks, size) }) };

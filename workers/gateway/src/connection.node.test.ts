@@ -250,6 +250,30 @@ describe('bodies the runtime cannot decode, and bodies on GET', () => {
     }
   });
 
+  it.each([
+    ['POST', '/api/v1/retro-rooms'],
+    ['POST', '/pay/api/v1/orders/not-a-route'],
+    ['DELETE', '/api/v1/retro-rooms/1'],
+  ])('a body the upstream answers without reading (%s %s): the next request on the connection is answered', async (method, path) => {
+    const connection = new Connection();
+    try {
+      const body = JSON.stringify({ pad: 'p'.repeat(64 * KiB) });
+      await connection.write([
+        `${method} ${path} HTTP/1.1\r\nHost: moalog.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        body,
+        get('/pay/health'),
+      ]);
+      const first = await connection.read();
+      expect(first?.status).toBeGreaterThanOrEqual(400);
+      expect(first?.status).toBeLessThan(500);
+      const next = await connection.read();
+      expect(next?.status).toBe(200);
+      expect(JSON.parse(next?.body ?? '{}')).toEqual({ status: 'healthy' });
+    } finally {
+      connection.close();
+    }
+  });
+
   it('a GET with a chunked body is served as a GET without one', async () => {
     const connection = new Connection();
     try {
