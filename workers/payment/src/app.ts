@@ -35,11 +35,28 @@ export function validationHook(
   return renderError(c, new FluxpayError('VAL_001', fluxpayErrorCatalog.VAL_001.message, fieldErrors));
 }
 
+/**
+ * SQLSTATEs that only a value from the request can cause: 22001 text longer than its column, 22021 a
+ * byte sequence Postgres text cannot hold (NUL), 22P05 an untranslatable character, 22P02 text that is
+ * not a valid value of its type.
+ */
+const CLIENT_INPUT_SQLSTATES = new Set(['22001', '22021', '22P05', '22P02']);
+
 /** Renders every thrown error as a FluxPay error body; nothing leaks stack traces or driver text. */
 const fluxpayErrorHandler: ErrorHandler<PaymentEnv> = (err, c) => {
   if (err instanceof FluxpayError) return renderError(c, err);
   if (err instanceof LeaseLostError) return renderError(c, new FluxpayError('VAL_005'));
-  if (postgresError(err)?.code === '55P03') {
+  const sqlState = postgresError(err)?.code;
+  if (sqlState !== undefined && CLIENT_INPUT_SQLSTATES.has(sqlState)) {
+    // Postgres refused a value the request carried (a NUL character, an over-long text): the input was bad.
+    return renderError(
+      c,
+      new FluxpayError('VAL_001', fluxpayErrorCatalog.VAL_001.message, [
+        { field: 'request', message: 'contains a value that cannot be stored' },
+      ]),
+    );
+  }
+  if (sqlState === '55P03') {
     // lock_timeout: another request held the payment's rows (e.g. a confirmation waiting for Toss) too long.
     return renderError(c, new FluxpayError('VAL_005', 'Another request is still changing this payment. Please retry later'));
   }

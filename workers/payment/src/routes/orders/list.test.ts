@@ -25,3 +25,20 @@ describe('GET /api/v1/orders?userId=', () => {
     expect(res.body.data).toEqual([]);
   });
 });
+
+describe('values Postgres cannot store', () => {
+  it('answers 400 VAL_001 for a NUL in the userId of a list or of a new order, and creates nothing', async () => {
+    expectError(await call('GET', '/api/v1/orders?userId=a%00b'), 400, 'VAL_001');
+    const userId = `${uniqueUser()}\u0000x`;
+    expectError(
+      await call('POST', '/api/v1/orders', {
+        key: crypto.randomUUID(),
+        body: { userId, currency: 'KRW', lineItems: [{ productId: 'p', productName: 'n', quantity: 1, unitPrice: 100 }] },
+      }),
+      400,
+      'VAL_001',
+    );
+    const listed = await call('GET', `/api/v1/orders?userId=${encodeURIComponent(userId.replace('\u0000', ''))}`);
+    expect(listed.body.data).toEqual([]);
+  });
+});
