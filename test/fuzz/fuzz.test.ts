@@ -16,7 +16,6 @@ import { type Platform, startPlatform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseContext } from './cases.js';
-import { connectionRetries } from './http.js';
 import { fuzzSeed } from './prng.js';
 import { describeCase, formatTally, runFuzz } from './run.js';
 import { type Operation, operationsOf } from './spec.js';
@@ -117,7 +116,7 @@ describe('fuzz of both served OpenAPI documents through the gateway', () => {
       expect(operations.filter((op) => op.api === 'pay').length).toBeGreaterThan(10);
       const report = await runFuzz({ base, context, seed, count: REQUESTS, concurrency: CONCURRENCY, budgetMs: BUDGET_MS, only: ONLY });
       console.log(
-        `fuzz seed ${seed}: ${report.sent} requests over ${report.operationsCovered.size} of ${operations.length} operations in ${(report.elapsedMs / 1000).toFixed(1)} s (${connectionRetries.count} resent on a new connection after the server closed a kept-alive one)\n${formatTally(report)}`,
+        `fuzz seed ${seed}: ${report.sent} requests over ${report.operationsCovered.size} of ${operations.length} operations in ${(report.elapsedMs / 1000).toFixed(1)} s\n${formatTally(report)}`,
       );
       const failures = report.failures.map(
         (f) =>

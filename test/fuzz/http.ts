@@ -15,27 +15,9 @@ export interface Answer {
 
 export const ANSWER_TIMEOUT_MS = 30_000;
 
-/**
- * How many fetch requests found their kept-alive connection closed under them and were sent again.
- * workerd closes a connection, without saying `Connection: close`, after answering a request whose
- * body the worker never read (a 401 before the body is looked at, say); the client's next request on
- * that connection then fails before it is sent. Browsers resend such a request on a new connection,
- * and so does this client, once; the run prints the count.
- */
-export const connectionRetries = { count: 0 };
-
-const RESET_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
-
 export async function send(base: URL, fuzzCase: FuzzCase): Promise<Answer> {
   if (fuzzCase.raw) return sendRaw(base, fuzzCase.raw);
-  try {
-    return await sendFetch(base, fuzzCase);
-  } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code;
-    if (!code || !RESET_CODES.has(code)) throw error;
-    connectionRetries.count++;
-    return sendFetch(base, fuzzCase);
-  }
+  return sendFetch(base, fuzzCase);
 }
 
 async function sendFetch(base: URL, fuzzCase: FuzzCase): Promise<Answer> {
