@@ -1,9 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BoundedMap } from '../bounded-map.js';
 import { CancellableDelays } from '../delays.js';
-import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
+import { type Face, readBody, sendJson } from '../face.js';
 import { basicCredentials, secretsEqual } from '../http-helpers.js';
+import { MAX_DELAY_MS, MAX_SWITCHES, parseSwitch, TossSwitches } from './toss-switches.js';
+import {
+  type Answer,
+  InvalidRequest,
+  kstTimestamp,
+  MAX_BODY_BYTES,
+  newPayment,
+  orderNameOf,
+  positiveInteger,
+  readJson,
+  type TossPayment,
+  tossError,
+  transactionKey,
+} from './toss-wire.js';
+
+export type { TossCancel, TossPayment, TossPaymentStatus } from './toss-wire.js';
 
 /**
  * Toss Payments' core payment API (v1, version 2022-11-16) over memory, for the payment worker
@@ -37,109 +52,10 @@ import { basicCredentials, secretsEqual } from '../http-helpers.js';
 
 export const TOSS_PATH_PREFIX = '/toss';
 
-const API_VERSION = '2022-11-16';
-const MAX_BODY_BYTES = 64 * 1024;
-const MAX_DELAY_MS = 60_000;
 /** Bounds on what the face remembers; the oldest entries go first. */
 const MAX_REMEMBERED = 100_000;
-const MAX_SWITCHES = 1_000;
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_=.-]{6,64}$/;
 const DEFAULT_SECRET_PREFIXES = ['test_sk_', 'test_gsk_'];
-
-export type TossPaymentStatus =
-  | 'READY'
-  | 'IN_PROGRESS'
-  | 'WAITING_FOR_DEPOSIT'
-  | 'DONE'
-  | 'CANCELED'
-  | 'PARTIAL_CANCELED'
-  | 'ABORTED'
-  | 'EXPIRED';
-type Operation = 'confirm' | 'cancel' | 'get';
-
-export interface TossCancel {
-  transactionKey: string;
-  cancelReason: string;
-  taxExemptionAmount: number;
-  canceledAt: string;
-  easyPayDiscountAmount: number;
-  receiptKey: string | null;
-  cancelAmount: number;
-  taxFreeAmount: number;
-  refundableAmount: number;
-  cancelStatus: 'DONE';
-  cancelRequestId: string | null;
-}
-
-export interface TossPayment {
-  mId: string;
-  lastTransactionKey: string;
-  paymentKey: string;
-  orderId: string;
-  orderName: string;
-  taxExemptionAmount: number;
-  status: TossPaymentStatus;
-  requestedAt: string;
-  approvedAt: string | null;
-  useEscrow: boolean;
-  cultureExpense: boolean;
-  card: Record<string, unknown> | null;
-  virtualAccount: null;
-  transfer: null;
-  mobilePhone: null;
-  giftCertificate: null;
-  cashReceipt: null;
-  cashReceipts: null;
-  discount: null;
-  cancels: TossCancel[] | null;
-  secret: string | null;
-  type: 'NORMAL';
-  easyPay: null;
-  country: 'KR';
-  failure: { code: string; message: string } | null;
-  isPartialCancelable: boolean;
-  receipt: { url: string };
-  checkout: { url: string };
-  currency: 'KRW';
-  totalAmount: number;
-  balanceAmount: number;
-  suppliedAmount: number;
-  vat: number;
-  taxFreeAmount: number;
-  method: string | null;
-  version: string;
-  metadata: null;
-  /** Toss sends this on every payment object; the same value as `lastTransactionKey` after a confirm. */
-  transactionKey: string;
-}
-
-interface Filter {
-  paymentKeyPrefix?: string;
-  orderIdPrefix?: string;
-}
-
-interface DeclineSwitch extends Filter {
-  kind: 'decline';
-  operation: 'confirm' | 'cancel';
-  remaining: number | null;
-  code: string;
-  message: string;
-  status: number;
-}
-
-interface LatencySwitch extends Filter {
-  kind: 'latency';
-  operation: Operation | 'all';
-  remaining: number | null;
-  ms: number;
-}
-
-type Switch = DeclineSwitch | LatencySwitch;
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
 
 export interface TossFaceOptions {
   /** Secrets accepted besides Toss's test-key prefixes. Default: TOSS_SECRET_KEY when set. */
@@ -157,131 +73,6 @@ export function isTossFace(face: Face): face is TossFace {
   return face.name === 'toss' && typeof (face as Partial<TossFace>).payment === 'function';
 }
 
-/** Statuses Toss gives its error codes; an unlisted code answers 400. */
-const ERROR_STATUS: Record<string, number> = {
-  UNAUTHORIZED_KEY: 401,
-  REJECT_CARD_PAYMENT: 403,
-  REJECT_CARD_COMPANY: 403,
-  REJECT_ACCOUNT_PAYMENT: 403,
-  FORBIDDEN_REQUEST: 403,
-  FORBIDDEN_CONSECUTIVE_REQUEST: 403,
-  EXCEED_MAX_AUTH_COUNT: 403,
-  EXCEED_MAX_ONE_DAY_AMOUNT: 403,
-  INVALID_PASSWORD: 403,
-  NOT_CANCELABLE_AMOUNT: 403,
-  NOT_CANCELABLE_PAYMENT: 403,
-  NOT_FOUND_PAYMENT: 404,
-  NOT_FOUND_PAYMENT_SESSION: 404,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING: 500,
-  FAILED_INTERNAL_SYSTEM_PROCESSING: 500,
-  UNKNOWN_PAYMENT_ERROR: 500,
-};
-
-const ERROR_MESSAGE: Record<string, string> = {
-  INVALID_REQUEST: '잘못된 요청입니다.',
-  UNAUTHORIZED_KEY: '인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.',
-  REJECT_CARD_PAYMENT: '한도초과 혹은 잔액부족으로 결제에 실패했습니다.',
-  REJECT_CARD_COMPANY: '결제 승인이 거절되었습니다.',
-  ALREADY_PROCESSED_PAYMENT: '이미 처리된 결제 입니다.',
-  DUPLICATED_ORDER_ID: '이미 승인 및 취소가 진행된 중복된 주문번호 입니다.',
-  ALREADY_CANCELED_PAYMENT: '이미 취소된 결제 입니다.',
-  NOT_CANCELABLE_AMOUNT: '취소 할 수 없는 금액 입니다.',
-  NOT_CANCELABLE_PAYMENT: '취소 할 수 없는 결제 입니다.',
-  NOT_FOUND_PAYMENT: '존재하지 않는 결제 정보 입니다.',
-  FAILED_INTERNAL_SYSTEM_PROCESSING: '내부 시스템 처리 작업이 실패했습니다. 잠시 후 다시 시도해주세요.',
-};
-
-function tossError(code: string, message?: string, status?: number): Answer {
-  return { status: status ?? ERROR_STATUS[code] ?? 400, body: { code, message: message ?? ERROR_MESSAGE[code] ?? code } };
-}
-
-class InvalidRequest extends Error {}
-
-/** Toss writes times in Korea's offset without milliseconds: `2024-02-13T12:18:14+09:00`. */
-function kstTimestamp(at: Date = new Date()): string {
-  return `${new Date(at.getTime() + 9 * 3_600_000).toISOString().slice(0, 19)}+09:00`;
-}
-
-function transactionKey(): string {
-  return randomBytes(16).toString('hex').toUpperCase();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseJsonObject(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new InvalidRequest('요청 본문이 올바른 JSON이 아닙니다.');
-  }
-  if (!isRecord(parsed)) throw new InvalidRequest('요청 본문은 JSON 객체여야 합니다.');
-  return parsed;
-}
-
-function positiveInteger(value: unknown, field: string): number {
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0)
-    throw new InvalidRequest(`${field}는 0보다 큰 정수여야 합니다.`);
-  return number;
-}
-
-function matchesFilter(filter: Filter, paymentKey: string, orderId: string | undefined): boolean {
-  if (filter.paymentKeyPrefix !== undefined && !paymentKey.startsWith(filter.paymentKeyPrefix)) return false;
-  if (filter.orderIdPrefix !== undefined && !(orderId ?? '').startsWith(filter.orderIdPrefix)) return false;
-  return true;
-}
-
-function optionalPrefix(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200)
-    throw new InvalidRequest(`${field} must be a non-empty string of at most 200 characters`);
-  return value;
-}
-
-function optionalCount(value: unknown): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidRequest('count must be a positive integer');
-  return value;
-}
-
-function parseSwitch(command: Record<string, unknown>): Switch {
-  const filter: Filter = {};
-  const paymentKeyPrefix = optionalPrefix(command.paymentKeyPrefix, 'paymentKeyPrefix');
-  const orderIdPrefix = optionalPrefix(command.orderIdPrefix, 'orderIdPrefix');
-  if (paymentKeyPrefix !== undefined) filter.paymentKeyPrefix = paymentKeyPrefix;
-  if (orderIdPrefix !== undefined) filter.orderIdPrefix = orderIdPrefix;
-  const remaining = optionalCount(command.count);
-  if (command.action === 'decline') {
-    const operation = command.operation ?? 'confirm';
-    if (operation !== 'confirm' && operation !== 'cancel') throw new InvalidRequest('operation must be "confirm" or "cancel"');
-    const code = command.code ?? 'REJECT_CARD_PAYMENT';
-    if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]{0,99}$/.test(code))
-      throw new InvalidRequest('code must be an upper-case Toss error code');
-    const status = command.status ?? ERROR_STATUS[code] ?? 400;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)
-      throw new InvalidRequest('status must be an HTTP error status (400-599)');
-    const message = command.message ?? ERROR_MESSAGE[code] ?? code;
-    if (typeof message !== 'string' || message.length > 500) throw new InvalidRequest('message must be a string of at most 500 characters');
-    return { kind: 'decline', operation, remaining, code, message, status, ...filter };
-  }
-  if (command.action === 'latency') {
-    const ms = command.ms;
-    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS)
-      throw new InvalidRequest(`ms must be an integer from 0 to ${MAX_DELAY_MS}`);
-    const operation = command.operation ?? 'all';
-    if (operation !== 'confirm' && operation !== 'cancel' && operation !== 'get' && operation !== 'all') {
-      throw new InvalidRequest('operation must be "confirm", "cancel", "get" or "all"');
-    }
-    return { kind: 'latency', operation, remaining, ms, ...filter };
-  }
-  throw new InvalidRequest('action must be "decline", "latency" or "reset"');
-}
-
 export function createTossFace(options: TossFaceOptions = {}): TossFace {
   const secretKeys = options.secretKeys ?? (process.env.TOSS_SECRET_KEY ? [process.env.TOSS_SECRET_KEY] : []);
   const secretPrefixes = options.secretKeyPrefixes ?? DEFAULT_SECRET_PREFIXES;
@@ -289,7 +80,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
   /** orderId → paymentKey of the payment that used it. */
   const orderIds = new BoundedMap<string, string>(MAX_REMEMBERED);
   const idempotentAnswers = new BoundedMap<string, Answer>(MAX_REMEMBERED);
-  let switches: Switch[] = [];
+  const switches = new TossSwitches();
   const delays = new CancellableDelays();
 
   function authorized(req: IncomingMessage): boolean {
@@ -301,90 +92,6 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     const secret = decoded.slice(0, separator);
     if (secretPrefixes.some((prefix) => secret.startsWith(prefix) && secret.length > prefix.length)) return true;
     return secretKeys.some((key) => secretsEqual(secret, key));
-  }
-
-  /** Takes the first matching decline switch for this call, counting it down. */
-  function takeDecline(operation: 'confirm' | 'cancel', paymentKey: string, orderId: string | undefined): DeclineSwitch | undefined {
-    const found = switches.find(
-      (s): s is DeclineSwitch => s.kind === 'decline' && s.operation === operation && matchesFilter(s, paymentKey, orderId),
-    );
-    if (found) consume(found);
-    return found;
-  }
-
-  function takeLatency(operation: Operation, paymentKey: string, orderId: string | undefined): number {
-    const found = switches.find(
-      (s): s is LatencySwitch =>
-        s.kind === 'latency' && (s.operation === 'all' || s.operation === operation) && matchesFilter(s, paymentKey, orderId),
-    );
-    if (!found) return 0;
-    consume(found);
-    return found.ms;
-  }
-
-  function consume(found: Switch): void {
-    if (found.remaining === null) return;
-    found.remaining -= 1;
-    if (found.remaining <= 0) switches = switches.filter((s) => s !== found);
-  }
-
-  function newPayment(paymentKey: string, orderId: string, amount: number, orderName: string): TossPayment {
-    const now = new Date();
-    const key = transactionKey();
-    const supplied = Math.round(amount / 1.1);
-    return {
-      mId: 'tvivarepublica',
-      lastTransactionKey: key,
-      transactionKey: key,
-      paymentKey,
-      orderId,
-      orderName,
-      taxExemptionAmount: 0,
-      status: 'DONE',
-      requestedAt: kstTimestamp(now),
-      approvedAt: kstTimestamp(now),
-      useEscrow: false,
-      cultureExpense: false,
-      card: {
-        issuerCode: '61',
-        acquirerCode: '31',
-        number: '43301234****123*',
-        installmentPlanMonths: 0,
-        isInterestFree: false,
-        interestPayer: null,
-        approveNo: String(Math.floor(Math.random() * 1e8)).padStart(8, '0'),
-        useCardPoint: false,
-        cardType: '신용',
-        ownerType: '개인',
-        acquireStatus: 'READY',
-        amount,
-      },
-      virtualAccount: null,
-      transfer: null,
-      mobilePhone: null,
-      giftCertificate: null,
-      cashReceipt: null,
-      cashReceipts: null,
-      discount: null,
-      cancels: null,
-      secret: null,
-      type: 'NORMAL',
-      easyPay: null,
-      country: 'KR',
-      failure: null,
-      isPartialCancelable: true,
-      receipt: { url: `https://dashboard.tosspayments.com/receipt/redirection?transactionId=${key}` },
-      checkout: { url: `https://api.tosspayments.com/v1/payments/${encodeURIComponent(paymentKey)}/checkout` },
-      currency: 'KRW',
-      totalAmount: amount,
-      balanceAmount: amount,
-      suppliedAmount: supplied,
-      vat: amount - supplied,
-      taxFreeAmount: 0,
-      method: '카드',
-      version: API_VERSION,
-      metadata: null,
-    };
   }
 
   function remember(payment: TossPayment): void {
@@ -400,7 +107,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
       throw new InvalidRequest('orderId는 영문 대소문자, 숫자, -, _, =, . 으로 이루어진 6~64자 문자열이어야 합니다.');
     const amount = positiveInteger(body.amount, 'amount');
 
-    let delayMs = takeLatency('confirm', paymentKey, orderId);
+    let delayMs = switches.takeLatency('confirm', paymentKey, orderId);
     const slow = /^slow-(\d{1,5})-/.exec(paymentKey);
     if (slow) delayMs = Math.max(delayMs, Math.min(Number(slow[1]), MAX_DELAY_MS));
 
@@ -409,7 +116,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     const usedBy = orderIds.get(orderId);
     if (usedBy !== undefined && payments.get(usedBy)?.status !== 'ABORTED') return { answer: tossError('DUPLICATED_ORDER_ID'), delayMs };
 
-    const switched = takeDecline('confirm', paymentKey, orderId);
+    const switched = switches.takeDecline('confirm', paymentKey, orderId);
     const decline = switched
       ? tossError(switched.code, switched.message, switched.status)
       : paymentKey.startsWith('decline-')
@@ -441,11 +148,11 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     const requested =
       body.cancelAmount === undefined || body.cancelAmount === null ? undefined : positiveInteger(body.cancelAmount, 'cancelAmount');
     const payment = payments.get(paymentKey);
-    const delayMs = takeLatency('cancel', paymentKey, payment?.orderId);
+    const delayMs = switches.takeLatency('cancel', paymentKey, payment?.orderId);
     if (!payment) return { answer: tossError('NOT_FOUND_PAYMENT'), delayMs };
     if (payment.status === 'CANCELED') return { answer: tossError('ALREADY_CANCELED_PAYMENT'), delayMs };
     if (payment.status !== 'DONE' && payment.status !== 'PARTIAL_CANCELED') return { answer: tossError('NOT_CANCELABLE_PAYMENT'), delayMs };
-    const switched = takeDecline('cancel', paymentKey, payment.orderId);
+    const switched = switches.takeDecline('cancel', paymentKey, payment.orderId);
     if (switched) return { answer: tossError(switched.code, switched.message, switched.status), delayMs };
     const cancelAmount = requested ?? payment.balanceAmount;
     if (cancelAmount > payment.balanceAmount) return { answer: tossError('NOT_CANCELABLE_AMOUNT'), delayMs };
@@ -473,25 +180,14 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     return { answer: { status: 200, body: payment }, delayMs };
   }
 
-  async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) throw new InvalidRequest('요청 본문이 너무 큽니다.');
-      throw err;
-    }
-    return parseJsonObject(body);
-  }
-
   async function handleControl(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const describe = () => ({ switches, payments: payments.size });
+    const describe = () => ({ switches: switches.list, payments: payments.size });
     if (req.method === 'GET') return sendJson(res, 200, describe());
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' });
     try {
       const command = await readJson(req);
       if (command.action === 'reset') {
-        switches = [];
+        switches.reset();
         if (command.payments === true) {
           payments.clear();
           orderIds.clear();
@@ -499,8 +195,8 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
         }
         return sendJson(res, 200, describe());
       }
-      if (switches.length >= MAX_SWITCHES) return sendJson(res, 400, { error: `at most ${MAX_SWITCHES} switches; reset first` });
-      switches.push(parseSwitch(command));
+      if (switches.list.length >= MAX_SWITCHES) return sendJson(res, 400, { error: `at most ${MAX_SWITCHES} switches; reset first` });
+      switches.add(parseSwitch(command));
       return sendJson(res, 200, describe());
     } catch (err) {
       if (err instanceof InvalidRequest) return sendJson(res, 400, { error: err.message });
@@ -538,7 +234,7 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     if (method === 'GET' && (isGet || isGetByOrder)) {
       const paymentKey = isGetByOrder ? orderIds.get(segments[3] as string) : (segments[2] as string);
       const payment = paymentKey === undefined ? undefined : payments.get(paymentKey);
-      await delays.wait(takeLatency('get', paymentKey ?? '', payment?.orderId ?? (isGetByOrder ? segments[3] : undefined)));
+      await delays.wait(switches.takeLatency('get', paymentKey ?? '', payment?.orderId ?? (isGetByOrder ? segments[3] : undefined)));
       return send(res, payment ? { status: 200, body: payment } : tossError('NOT_FOUND_PAYMENT'));
     }
     if (method !== 'POST' || !(isConfirm || isCancel)) {
@@ -592,12 +288,8 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     },
 
     async close() {
-      switches = [];
+      switches.reset();
       delays.releaseAll();
     },
   };
-}
-
-function orderNameOf(body: Record<string, unknown>): string {
-  return typeof body.orderName === 'string' && body.orderName.length > 0 ? body.orderName.slice(0, 100) : 'Moalog order';
 }
