@@ -62,6 +62,8 @@ export interface Credentials {
   tokens: readonly string[];
   /** The member the withdraw route is called for, so the others stay members. */
   withdrawToken: string;
+  /** A FluxPay secret key of the fuzz's own tenant. */
+  fluxpayKey: string;
 }
 
 export interface CaseContext {
@@ -95,8 +97,10 @@ const SERVED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
 const UNSERVED_METHODS = ['TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'PURGE', 'SEARCH', 'REPORT', 'ACL'];
 
 function authHeaders(op: Operation, ctx: CaseContext, random: Random): Array<[string, string]> {
+  // FluxPay's document declares no security scheme, yet every route but health, docs and the webhook takes a key.
+  if (op.api === 'pay') return random.chance(0.7) ? [['authorization', `Bearer ${ctx.credentials.fluxpayKey}`]] : [];
   const wanted = op.secured ? random.chance(0.6) : random.chance(0.15);
-  if (!wanted || op.api !== 'api') return [];
+  if (!wanted) return [];
   const token = /\/withdraw$/.test(op.path) ? ctx.credentials.withdrawToken : random.pick(ctx.credentials.tokens);
   return random.chance(0.7) ? [['authorization', `Bearer ${token}`]] : [['cookie', `access_token=${token}`]];
 }

@@ -8,10 +8,12 @@
  * its cases. FUZZ_REQUESTS (10,000), FUZZ_CONCURRENCY (16 in flight) and FUZZ_BUDGET_SECONDS (600: no
  * new case starts after it, and the run then fails for having sent too few) bound the run.
  *
+ * FluxPay calls carry a key of a tenant the run makes (most of them; the others test the key check).
  * The rate limiter stays on, keyed as in production (the gateway does not trust X-Forwarded-For here),
  * with a limit high enough for one client's 10,000 requests (RATE_LIMIT_DEFAULT below), so the fuzz
  * reaches the routes instead of collecting 429s; its own key prefix keeps other tests' counters apart.
  */
+import { createApiKey } from '@moalog/db/node';
 import { type Platform, startPlatform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,7 @@ let operations: Operation[];
 let context: CaseContext;
 let bystander: { headers: Record<string, string> };
 let orderId: string;
+let fluxpayKey: string;
 
 interface Envelope {
   isSuccess: boolean;
@@ -81,9 +84,10 @@ beforeAll(async () => {
     body: JSON.stringify({ title: `fuzz-${crypto.randomUUID().slice(0, 8)}` }),
   });
   expect(room.status, JSON.stringify(room.body)).toBe(200);
+  fluxpayKey = (await createApiKey(process.env.TEST_FLUXPAY_DATABASE_URL ?? '', `fuzz-${crypto.randomUUID().slice(0, 8)}`, 'test')).key;
   const order = await json('/pay/api/v1/orders', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-idempotency-key': crypto.randomUUID() },
+    headers: { 'content-type': 'application/json', 'x-idempotency-key': crypto.randomUUID(), authorization: `Bearer ${fluxpayKey}` },
     body: JSON.stringify({
       userId: 'fuzz',
       currency: 'KRW',
@@ -98,7 +102,7 @@ beforeAll(async () => {
   context = {
     operations,
     methodsByPath,
-    credentials: { tokens: [fuzzer as string, second as string], withdrawToken: victim as string },
+    credentials: { tokens: [fuzzer as string, second as string], withdrawToken: victim as string, fluxpayKey },
     ids: ['1', '2', String(room.body.result.retroRoomId), orderId],
     host: base.host,
   };
@@ -137,7 +141,7 @@ describe('fuzz of both served OpenAPI documents through the gateway', () => {
     const me = await json('/api/v1/members/me', { headers: bystander.headers });
     expect(me.status, JSON.stringify(me.body)).toBe(200);
     expect((me.body as Envelope).isSuccess).toBe(true);
-    const order = await json(`/pay/api/v1/orders/${orderId}`);
+    const order = await json(`/pay/api/v1/orders/${orderId}`, { headers: { authorization: `Bearer ${fluxpayKey}` } });
     expect(order.status, JSON.stringify(order.body)).toBe(200);
     expect(order.body).toMatchObject({ success: true, data: { orderId } });
   });
