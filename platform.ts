@@ -77,6 +77,9 @@ const paymentSecrets = ['FLUXPAY_DATABASE_URL', 'TOSS_SECRET_KEY'];
 
 const gatewaySecrets = ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
 
+/** The export worker renders PDFs from what the api sends it: no variables, no secrets of its own. */
+const exportEnvironment = (logSampling: number): EnvironmentSettings => ({ secrets: { required: [] }, logSampling });
+
 export const WORKERS = {
   gateway: {
     configs: ['workers/gateway/wrangler.toml', 'wrangler.toml'],
@@ -134,6 +137,13 @@ export const WORKERS = {
         logSampling: LOGS.production,
       },
     },
+  },
+  export: {
+    configs: ['workers/export/wrangler.toml'],
+    public: false,
+    // CPU-bound rendering with no database to sit next to.
+    smartPlacement: false,
+    environments: { preview: exportEnvironment(LOGS.preview), production: exportEnvironment(LOGS.production) },
   },
 } as const satisfies Record<string, WorkerDefinition>;
 

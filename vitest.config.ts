@@ -16,7 +16,12 @@ const testBindings = localServiceBindings({
 });
 
 /** The workers a worker's service bindings reach, running as real bundles beside the tested one. */
-const boundWorkers: Record<WorkerName, WorkerName[]> = { gateway: ['api', 'payment'], api: ['payment'], payment: [] };
+const boundWorkers: Record<WorkerName, WorkerName[]> = {
+  gateway: ['api', 'payment', 'export'],
+  api: ['payment', 'export'],
+  payment: [],
+  export: [],
+};
 
 function workerProject(name: WorkerName) {
   return {
@@ -74,6 +79,7 @@ export default defineConfig({
       workerProject('gateway'),
       workerProject('api'),
       workerProject('payment'),
+      workerProject('export'),
     ],
   },
 });

@@ -254,7 +254,13 @@ async function benchGateway(): Promise<void> {
   const mf = new Miniflare({
     host: '127.0.0.1',
     cf: false,
-    workers: [gatewayOn, gatewayOff, miniflareWorkerOptions('api', bindings), miniflareWorkerOptions('payment', bindings)],
+    workers: [
+      gatewayOn,
+      gatewayOff,
+      miniflareWorkerOptions('api', bindings),
+      miniflareWorkerOptions('payment', bindings),
+      miniflareWorkerOptions('export', bindings),
+    ],
   });
   try {
     await mf.ready;

@@ -1,7 +1,7 @@
 // Regenerates each worker's typed bindings from its wrangler.toml (`npm run cf-typegen`).
 import { execFileSync } from 'node:child_process';
 
-const workers = { gateway: 'GatewayBindings', api: 'ApiBindings', payment: 'PaymentBindings' };
+const workers = { gateway: 'GatewayBindings', api: 'ApiBindings', payment: 'PaymentBindings', export: 'ExportBindings' };
 for (const [name, iface] of Object.entries(workers)) {
   execFileSync(
     'npx',

@@ -1,5 +1,5 @@
 // `npm run dev`: migrates and seeds the dev databases (idempotent), starts local-cloud, and serves
-// the three workers in one `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops everything.
+// the four workers in one `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
@@ -39,6 +39,8 @@ const wrangler = spawn(
     'workers/api/wrangler.toml',
     '-c',
     'workers/payment/wrangler.toml',
+    '-c',
+    'workers/export/wrangler.toml',
     '--ip',
     '127.0.0.1',
     '--port',

@@ -8,6 +8,7 @@ const projects = [
   'workers/gateway/tsconfig.json',
   'workers/api/tsconfig.json',
   'workers/payment/tsconfig.json',
+  'workers/export/tsconfig.json',
 ];
 let failed = false;
 for (const project of projects) {

@@ -26,7 +26,12 @@ const key = (worker: WorkerName) => `${WORKERS[worker].configs[0]}|${environment
 const allSecrets = Object.fromEntries(
   WORKER_NAMES.map((worker) => [key(worker), [...WORKERS[worker].environments[environment].secrets.required]]),
 );
-const running: Record<string, string> = { [key('payment')]: 'pay-old', [key('api')]: 'api-old', [key('gateway')]: 'gw-old' };
+const running: Record<string, string> = {
+  [key('payment')]: 'pay-old',
+  [key('export')]: 'export-old',
+  [key('api')]: 'api-old',
+  [key('gateway')]: 'gw-old',
+};
 const queues = ['fluxpay-events-preview', 'fluxpay-events-dlq-preview'];
 const world = (extra: Partial<FakeWorld> = {}): FakeWorld => ({
   secrets: allSecrets,
@@ -39,11 +44,13 @@ const changes = () => wrangler.calls().filter((call) => call[0] === 'deploy' || 
 const quiet = () => undefined;
 
 describe('deployAll', () => {
-  it('deploys payment, api, gateway in that order and records what each replaced and the gateway URL', { timeout: 60_000 }, async () => {
+  it('deploys payment, export, api, gateway in that order and records what each replaced and the gateway URL', {
+    timeout: 60_000,
+  }, async () => {
     wrangler.setWorld(world());
     const result = await deployAll({ environment, state, message: 'abc123', log: quiet });
     expect(changes()).toEqual(
-      (['payment', 'api', 'gateway'] as const).map((worker) => [
+      (['payment', 'export', 'api', 'gateway'] as const).map((worker) => [
         'deploy',
         '-c',
         WORKERS[worker].configs[0],
@@ -55,12 +62,13 @@ describe('deployAll', () => {
     );
     expect(result.workers.map(({ worker, script, previousVersionId }) => [worker, script, previousVersionId])).toEqual([
       ['payment', 'moalog-payment-preview', 'pay-old'],
+      ['export', 'moalog-export-preview', 'export-old'],
       ['api', 'moalog-api-preview', 'api-old'],
       ['gateway', 'moalog-gateway-preview', 'gw-old'],
     ]);
     expect(result.gatewayUrl).toBe('https://moalog-gateway-preview.example.workers.dev');
     expect(readState(state)).toEqual(result);
-    expect(wrangler.world().versions?.[key('gateway')]).toBe(result.workers[2]?.versionId);
+    expect(wrangler.world().versions?.[key('gateway')]).toBe(result.workers[3]?.versionId);
   });
 
   it('creates the environment’s missing queues (the events queue’s dead-letter queue here) before deploying', {
@@ -77,11 +85,12 @@ describe('deployAll', () => {
   it('stops at the first failed deploy, and the rollback undoes only what went out', { timeout: 60_000 }, async () => {
     wrangler.setWorld(world({ failDeploy: [key('api')] }));
     await expect(deployAll({ environment, state, log: quiet })).rejects.toThrow(/wrangler deploy of moalog-api-preview failed/);
-    expect(changes().map((call) => call[2])).toEqual([WORKERS.payment.configs[0], WORKERS.api.configs[0]]);
+    expect(changes().map((call) => call[2])).toEqual([WORKERS.payment.configs[0], WORKERS.export.configs[0], WORKERS.api.configs[0]]);
 
     const results = await rollbackAll(readState(state), 'api deploy failed', quiet);
     expect(results.map(({ worker, outcome }) => [worker, outcome])).toEqual([
       ['api', 'not deployed by this run'],
+      ['export', 'rolled back'],
       ['payment', 'rolled back'],
     ]);
     expect(wrangler.world().versions).toEqual(running);
@@ -107,7 +116,7 @@ describe('rollbackAll', () => {
       changes()
         .filter((call) => call[0] === 'rollback')
         .map((call) => call[1]),
-    ).toEqual(['gw-old', 'api-old', 'pay-old']);
+    ).toEqual(['gw-old', 'api-old', 'export-old', 'pay-old']);
     expect(wrangler.world().versions).toEqual(running);
   });
 
@@ -118,6 +127,7 @@ describe('rollbackAll', () => {
     expect(results.map(({ worker, outcome }) => [worker, outcome])).toEqual([
       ['gateway', 'rolled back'],
       ['api', 'first deploy: nothing to roll back to'],
+      ['export', 'rolled back'],
       ['payment', 'failed'],
     ]);
   });

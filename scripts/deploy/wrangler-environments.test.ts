@@ -147,7 +147,7 @@ describe('wrangler configs generated from platform.ts', () => {
   });
 
   it('deploys every worker after the workers it binds to', () => {
-    expect(deployOrder(locals)).toEqual(['payment', 'api', 'gateway']);
+    expect(deployOrder(locals)).toEqual(['payment', 'export', 'api', 'gateway']);
     const cycle = {
       ...locals,
       payment: { ...locals.payment, services: [{ binding: 'GATEWAY', service: locals.gateway.name }] },

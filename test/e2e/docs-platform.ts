@@ -14,7 +14,7 @@ export interface DocsPlatform {
   close(): Promise<void>;
 }
 
-const WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
+const WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment', 'export'];
 
 export async function startDocsPlatform(): Promise<DocsPlatform> {
   const localCloud = process.env.TEST_LOCAL_CLOUD_URL;

@@ -14,7 +14,7 @@ import { Miniflare } from 'miniflare';
  * several can share one local-cloud (so their exports land in the same receiver).
  */
 
-export const WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
+export const WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment', 'export'];
 
 /** What the platform needs of local-cloud, whether it runs in this process or in a child. */
 export interface CloudHandle {

@@ -12,7 +12,7 @@ import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
  */
 
 /** The gateway comes first: Miniflare routes `dispatchFetch` to the first worker. */
-export const PLATFORM_WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment'];
+export const PLATFORM_WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment', 'export'];
 
 export interface Platform {
   /** The gateway's loopback address (Miniflare's entry socket on a free port), for clients that need a real port. */

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type BuildOptions, buildSync } from 'esbuild';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
-export type WorkerName = 'gateway' | 'api' | 'payment';
+export type WorkerName = 'gateway' | 'api' | 'payment' | 'export';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 

@@ -1,8 +1,8 @@
 import type { MoalogDb } from '@moalog/db/clients';
 import { memberResponses, memberRetros, members, type Retrospect, responses, retroRooms } from '@moalog/db/moalog-schema';
+import type { RetrospectReport } from '@moalog/shared/retrospect-report';
 import { asc, eq } from 'drizzle-orm';
 import { kstDate, kstTime } from '../lib/kst.js';
-import type { RetrospectReport } from './retrospect-pdf.js';
 
 /** `YYYY-MM-DD HH:mm` of an instant in Korea's wall clock. */
 function kstMinute(value: Date): string {

@@ -1,10 +1,9 @@
-import nanumGothic from '@expo-google-fonts/nanum-gothic/400Regular/NanumGothic_400Regular.ttf';
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, errorEnvelopeSchema } from '@moalog/shared';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireMember } from '../../auth/require-member.js';
+import { renderThroughExportWorker } from '../../export/export-client.js';
 import { loadRetrospectReport } from '../../export/load-report.js';
-import { renderRetrospectReport } from '../../export/retrospect-pdf.js';
 import { kstDateTime } from '../../lib/kst.js';
 import { idParam } from '../../lib/params.js';
 import { canExportPdf } from '../../services/plans/catalogue.js';
@@ -34,6 +33,12 @@ const route = createRoute({
       content: { 'application/json': { schema: errorEnvelopeSchema } },
     },
     404: { description: 'No such retrospect (RETRO4041)', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    503: {
+      description:
+        'Too many exports at once, or the export service cannot be reached (COMMON503); `Retry-After` says how many seconds to wait',
+      headers: z.object({ 'Retry-After': z.string().openapi({ example: '2' }) }),
+      content: { 'application/json': { schema: errorEnvelopeSchema } },
+    },
   },
 });
 
@@ -49,7 +54,7 @@ export const retrospectsExportRoutes = newRouter().openapi(route, async (c) => {
   if (!canExportPdf(await currentPlan(db, memberId))) throw new AppError('PAY4031', PDF_NEEDS_PLAN);
   const now = new Date();
   const report = await loadRetrospectReport(db, retrospect, now);
-  const pdf = await renderRetrospectReport(report, new Uint8Array(nanumGothic));
+  const pdf = await renderThroughExportWorker(c.env.EXPORT, report);
   return c.body(pdf, 200, {
     'content-type': 'application/pdf; charset=utf-8',
     'content-disposition': `attachment; filename="retrospect_report_${retrospectId}_${fileStamp(now)}.pdf"`,

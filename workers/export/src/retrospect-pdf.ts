@@ -1,18 +1,33 @@
+import type { RetrospectReport } from '@moalog/shared/retrospect-report';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
 
-/** What the export shows of one retrospect. */
-export interface RetrospectReport {
-  retrospectId: number;
-  projectName: string;
-  roomName: string;
-  method: string;
-  /** KST wall-clock date and time of the retrospect, e.g. `2026-03-02 14:00`. */
-  startsAt: string;
-  participants: string[];
-  insight: string | null;
-  questions: Array<{ index: number; content: string; answers: Array<{ author: string; content: string }> }>;
-  generatedAt: string;
+export type { RetrospectReport };
+
+/**
+ * fontkit parses a font file into tables and glyph metrics; pdf-lib asks it to on every embed. The parsed
+ * font is only read afterwards (each document takes its own subset), so it is parsed once per isolate and
+ * file, and every later document reuses it.
+ */
+type ParsedFont = ReturnType<typeof fontkit.create>;
+const parsedFonts = new WeakMap<ArrayBufferLike, ParsedFont>();
+let parseCount = 0;
+
+const fontkitParsingOnce = {
+  create(data: Uint8Array, postscriptName?: string) {
+    let font = parsedFonts.get(data.buffer);
+    if (!font) {
+      font = fontkit.create(data, postscriptName);
+      parseCount++;
+      parsedFonts.set(data.buffer, font);
+    }
+    return font;
+  },
+};
+
+/** How many times this isolate has parsed a font file (once per file, however many reports it renders). */
+export function fontParseCount(): number {
+  return parseCount;
 }
 
 const PAGE = { width: 595.28, height: 841.89 }; // A4 in points
@@ -121,7 +136,7 @@ function printable(supported: ReadonlySet<number>, text: string): string {
 /** Renders the retrospect report as a PDF with NanumGothic embedded (subset to the characters used). */
 export async function renderRetrospectReport(report: RetrospectReport, fontBytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   const doc = await PDFDocument.create();
-  doc.registerFontkit(fontkit);
+  doc.registerFontkit(fontkitParsingOnce);
   doc.setTitle(`회고 리포트 - ${report.projectName}`);
   doc.setCreator('Moalog Edge');
   doc.setProducer('Moalog Edge');
