@@ -33,14 +33,14 @@ interface RestReply {
 export function createRestScriptRunner(options: RestScriptRunnerOptions): ScriptRunner {
   const base = options.url.replace(/\/+$/, '');
   const pipelineUrl = `${base}/pipeline`;
-  const authorization = `Bearer ${options.token}`;
+  const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   let queue: Queued[] = [];
 
   const post = async (url: string, body: unknown): Promise<unknown> => {
     const res = await doFetch(url, {
       method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.requestTimeoutMs),
     });

@@ -88,9 +88,9 @@ app.use('*', async (c, next) => {
 });
 
 app.all('*', async (c) => {
-  const headers = new Headers(c.req.raw.headers);
-  headers.set('x-request-id', c.var.requestId);
-  const request = new Request(c.req.raw, { headers });
+  // One copy: a Request made from another has headers of its own that may be changed.
+  const request = new Request(c.req.raw);
+  request.headers.set('x-request-id', c.var.requestId);
   let upstream: Response;
   try {
     upstream = await (c.var.payment ? c.env.PAYMENT.fetch(stripPaymentPrefix(request)) : c.env.API.fetch(request));
