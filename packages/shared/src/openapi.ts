@@ -1,14 +1,14 @@
 import { swaggerUI } from '@hono/swagger-ui';
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Env } from 'hono';
-import { errorCatalog } from './errors.js';
 import { htmlPageContentSecurityPolicy } from './security-headers.js';
 
 /**
- * The OpenAPI documents of the workers: generated from the routes' own zod definitions (the same
+ * How a worker serves its OpenAPI document: generated from the routes' own zod definitions (the same
  * schemas validate the requests), plus what no single route says — the envelope, the error codes,
- * the security schemes and the idempotency headers. Each worker mounts its document and a Swagger UI
- * page with `mountApiDocs`; they answer without authentication.
+ * the security schemes and reusable header parameters, given as ApiDocsOptions. Each worker keeps its
+ * own options (its text) and mounts its document and a Swagger UI page with `mountApiDocs`; they answer
+ * without authentication.
  */
 
 export const OPENAPI_VERSION = '3.1.0';
@@ -17,80 +17,8 @@ export type SecurityScheme =
   | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
   | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description?: string };
 
-/** The two ways to send a member's access token (the original's AuthUser extractor accepts either). */
-export const securitySchemes = {
-  bearerAuth: {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description:
-      'The access token (JWT, HS256) as `Authorization: Bearer <token>`. When an Authorization header is present it must be of this form; otherwise the `access_token` cookie is used.',
-  },
-  cookieAuth: {
-    type: 'apiKey',
-    in: 'cookie',
-    name: 'access_token',
-    description: 'The HttpOnly `access_token` cookie set by the login endpoints.',
-  },
-} as const satisfies Record<string, SecurityScheme>;
-
 /** An example key, a UUID as FluxPay requires (moalog accepts any opaque string). */
 export const IDEMPOTENCY_KEY_EXAMPLE = '5f0c1b1e-8a47-4a3e-9a53-6c1d2b7e9f10';
-
-const moalogIdempotencyDescription =
-  'Opaque key (1–255 characters), scoped per member and endpoint. The same key with the same body answers the stored status and body again; the same key with another body answers 422 `PAY4221`; the same key while the first request is still running answers 409 `PAY4092`. `Idempotency-Key` and `X-Idempotency-Key` are synonyms.';
-
-/** `Idempotency-Key` as moalog's subscription endpoint accepts it (reusable: `#/components/parameters/IdempotencyKey`). */
-export const idempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(255)
-  .optional()
-  .openapi('IdempotencyKey', {
-    param: { name: 'Idempotency-Key', in: 'header' },
-    description: moalogIdempotencyDescription,
-    example: IDEMPOTENCY_KEY_EXAMPLE,
-  });
-
-/** `X-Idempotency-Key`, the synonym of `Idempotency-Key` (reusable: `#/components/parameters/XIdempotencyKey`). */
-export const xIdempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(255)
-  .optional()
-  .openapi('XIdempotencyKey', {
-    param: { name: 'X-Idempotency-Key', in: 'header' },
-    description: moalogIdempotencyDescription,
-    example: IDEMPOTENCY_KEY_EXAMPLE,
-  });
-
-/** `request.headers` of a moalog route that takes either idempotency header. */
-export const idempotencyHeaders = z.object({
-  'Idempotency-Key': idempotencyKeyHeader,
-  'X-Idempotency-Key': xIdempotencyKeyHeader,
-});
-
-/**
- * FluxPay's `X-Idempotency-Key` (reusable: `#/components/parameters/FluxPayIdempotencyKey`). Documented as a
- * required UUID; the zod schema itself accepts anything so FluxPay's idempotency middleware can answer its
- * own codes (missing → 400 `VAL_002`, not a UUID → 400 `VAL_003`) instead of a generic validation failure.
- */
-export const fluxpayIdempotencyKeyHeader = z
-  .string()
-  .optional()
-  .openapi('FluxPayIdempotencyKey', {
-    param: { name: 'X-Idempotency-Key', in: 'header', required: true },
-    format: 'uuid',
-    description:
-      'Required UUID. The same key with the same body answers the stored status and body again; missing → 400 `VAL_002`; not a UUID → 400 `VAL_003`; the same key with another body → 422 `VAL_004`; the same key while the first request is still running → 409 `VAL_005`.',
-    example: IDEMPOTENCY_KEY_EXAMPLE,
-  });
-
-/** Reusable header parameters of moalog's document (`#/components/parameters/<name>`). */
-export const moalogParameters = { IdempotencyKey: idempotencyKeyHeader, XIdempotencyKey: xIdempotencyKeyHeader };
-
-/** Reusable header parameters of FluxPay's document. */
-export const fluxpayParameters = { FluxPayIdempotencyKey: fluxpayIdempotencyKeyHeader };
 
 export interface ErrorCodeEntry {
   code: string;
@@ -248,66 +176,4 @@ export function mountApiDocs<E extends Env>(app: OpenAPIHono<E, any, any>, optio
       return c.body(body, 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });
     });
   }
-}
-
-const moalogEnvelopeDescription = `moalog-server's API: team retrospectives, AI analysis, subscriptions. Reached through the gateway.
-
-## Envelope
-
-Every JSON answer is wrapped in \`{ "isSuccess": boolean, "code": string, "message": string, "result": … }\`.
-Successes answer \`isSuccess: true\`, usually \`code: "COMMON200"\`, with the data in \`result\` (the API answers 200, never 201).
-Failures answer \`isSuccess: false\`, an error \`code\` from the table below, a Korean \`message\` and \`result: null\`.
-Malformed JSON, a wrong content type and any validation failure answer 400 \`COMMON400\` (or the route's own code, e.g. \`RETRO4001\`).
-
-## Authentication
-
-Member routes take the access token as \`Authorization: Bearer <token>\` (**bearerAuth**) or the \`access_token\` cookie (**cookieAuth**); without a valid one they answer 401 \`AUTH4001\`.
-Tokens come only in cookies, from \`POST /api/v1/auth/social-login\` + \`/signup\`, or the development login \`POST /api/auth/login/email\`.
-
-## Rate limits and request ids
-
-The gateway allows 100 requests per 60 s per client IP (429 \`RATE4291\` with \`Retry-After\`), and echoes or assigns \`x-request-id\` on every answer.
-
-## Idempotency
-
-\`POST /api/v1/subscriptions\` takes \`Idempotency-Key\` or \`X-Idempotency-Key\` (opaque, ≤ 255 characters, per member): a retry with the same key and body gets the stored answer again.`;
-
-/** Document options of the api worker (moalog-server): served at the original's paths. */
-export const moalogApiDocs: ApiDocsOptions = {
-  title: 'Moalog API',
-  version: '1.0.0',
-  description: moalogEnvelopeDescription,
-  servers: [{ url: '/', description: 'the gateway' }],
-  errorCodes: errorCatalog,
-  securitySchemes,
-  parameters: moalogParameters,
-  specPaths: ['/api-docs/openapi.json'],
-  uiPaths: ['/swagger-ui'],
-};
-
-const fluxpayEnvelopeDescription = `FluxPay, the payment engine: orders, payments (confirmed through Toss Payments) and refunds. Reached through the gateway under \`/pay\`.
-
-## Body
-
-Every JSON answer is FluxPay's \`ApiResponse\`: \`{ "success": boolean, "data": … | null, "error": { "code", "message", "fieldErrors": [ { "field", "message" } ] } | null, "metadata": { "timestamp", "traceId" } }\`.
-A request that fails validation (malformed JSON, a missing or wrong field) answers 400 \`VAL_001\` with one \`fieldErrors\` entry per problem.
-
-## Idempotency
-
-Creating orders, payments and refunds requires \`X-Idempotency-Key\` (a UUID): the same key with the same body answers the stored status and body again (\`Idempotent-Replayed: true\`), another body answers 422 \`VAL_004\`, and a retry while the first request is still running answers 409 \`VAL_005\`.`;
-
-/** Document options of the payment worker (FluxPay): its spec at the original's `/api-docs` too, servers under the gateway's `/pay`. */
-export function fluxpayApiDocs(errorCodes: ErrorCodeCatalog): ApiDocsOptions {
-  return {
-    title: 'FluxPay API',
-    version: '1.0.0',
-    description: fluxpayEnvelopeDescription,
-    servers: [{ url: '/pay', description: 'the gateway' }],
-    errorCodes,
-    // FluxPay has no authentication of its own: only the gateway and the api reach it.
-    securitySchemes: {},
-    parameters: fluxpayParameters,
-    specPaths: ['/api-docs/openapi.json', '/api-docs'],
-    uiPaths: ['/swagger-ui.html'],
-  };
 }

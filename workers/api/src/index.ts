@@ -1,6 +1,7 @@
-import { moalogApiDocs, mountApiDocs } from '@moalog/shared';
+import { mountApiDocs } from '@moalog/shared';
 import { swaggerUiAssets } from '@moalog/shared/swagger-ui-assets';
 import { newApp } from './app.js';
+import { moalogApiDocs } from './openapi-docs.js';
 import { aiRoutes } from './routes/ai/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { healthRoutes } from './routes/health.js';

@@ -1,8 +1,9 @@
-import { apiDocsRoutePaths, buildOpenApiDocument, errorCatalog, errorCodeList, moalogApiDocs, securitySchemes } from '@moalog/shared';
+import { apiDocsRoutePaths, buildOpenApiDocument, errorCatalog, errorCodeList } from '@moalog/shared';
 import { answerProblems, documentedOperations, exampleRequest, servedOperations } from '@moalog/test-support/openapi-conformance';
 import { inspectRoutes } from 'hono/dev';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app, bearer, env, insertMember, loginAs } from '../test/helpers.js';
+import { moalogApiDocs, securitySchemes } from './openapi-docs.js';
 
 /**
  * The api's OpenAPI document is generated from the route definitions; these tests keep it equal to what

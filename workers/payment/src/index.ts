@@ -1,9 +1,9 @@
-import { fluxpayApiDocs, mountApiDocs } from '@moalog/shared';
+import { mountApiDocs } from '@moalog/shared';
 import { swaggerUiAssets } from '@moalog/shared/swagger-ui-assets';
 import { newApp } from './app.js';
 import { requireApiKey } from './auth/api-keys.js';
-import { fluxpayErrorCatalog } from './errors.js';
 import { drainOnSchedule, relayAfterWrites } from './events.js';
+import { fluxpayApiDocs } from './openapi-docs.js';
 import { healthRoutes } from './routes/health/index.js';
 import { orderRoutes } from './routes/orders/index.js';
 import { paymentRoutes } from './routes/payments/index.js';
@@ -28,7 +28,7 @@ export const app = root
 
 // After every route: GET /api-docs/openapi.json (and the original's /api-docs) and /swagger-ui.html,
 // no authentication; reached through the gateway as /pay/... .
-mountApiDocs(app, { ...fluxpayApiDocs(fluxpayErrorCatalog), swaggerUiAssets });
+mountApiDocs(app, { ...fluxpayApiDocs, swaggerUiAssets });
 
 /** The Worker: HTTP through the app; the cron trigger drains the outbox of whatever is left. */
 export default {

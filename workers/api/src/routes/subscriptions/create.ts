@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, type ErrorCode, type ErrorEnvelope, idempotencyHeaders, type SuccessEnvelope } from '@moalog/shared';
+import { AppError, type ErrorCode, type ErrorEnvelope, type SuccessEnvelope } from '@moalog/shared';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import { memberSecurity, newRouter } from '../../app.js';
 import { requireExistingMember } from '../../auth/require-member.js';
 import { errorAnswer, jsonBody, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
+import { idempotencyHeaders } from '../../openapi-docs.js';
 import { parsePlanName } from '../../services/plans/catalogue.js';
 import { parseSubscriptionConfig } from '../../services/subscriptions/config.js';
 import { FluxpayClient } from '../../services/subscriptions/fluxpay-client.js';
