@@ -1,7 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { databaseNameOf, ensureMysqlDatabase, ensurePostgresDatabase, migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
+import {
+  databaseNameOf,
+  ensureMysqlDatabase,
+  ensurePostgresDatabase,
+  migrateFluxpay,
+  migrateMoalog,
+  seedLocalApiKey,
+  seedMoalog,
+} from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
