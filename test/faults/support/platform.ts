@@ -6,7 +6,7 @@
  * outage of that server as every worker sees it; the test reads the stored state straight from the
  * servers, past the relays.
  */
-import { migrateFluxpay, migrateMoalog, seedMoalog } from '@moalog/db/node';
+import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { deleteKafkaGroups } from '@moalog/test-support/kafka';
@@ -107,6 +107,7 @@ export async function startFaultPlatform(label: string, options: FaultPlatformOp
     await migrateMoalog(moalog.url);
     await seedMoalog(moalog.url, { population: 0 });
     await migrateFluxpay(fluxpay.url);
+    await seedLocalApiKey(fluxpay.url);
     mysqlPool = mysql.createPool({ uri: moalog.url, connectionLimit: 5, timezone: 'Z', dateStrings: false });
     pgPool = new pg.Pool({ connectionString: fluxpay.url, max: 5 });
     // Member ids key the AI limits in the Redis database every test shares: start far from other tests' ids.

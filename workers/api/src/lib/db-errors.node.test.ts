@@ -18,6 +18,15 @@ describe('isDatabaseUnavailable', () => {
   it.each([
     ['UNAVAILABLE in a query result', failedQuery(new DatabaseError('lost MySQL', 400, { code: 'UNAVAILABLE', message: 'x' }))],
     ['unavailable when the session cannot connect', failedQuery(new DatabaseError('no MySQL', 503, { code: 'unavailable', message: 'x' }))],
+    [
+      "vttablet's Unavailable in an UNKNOWN statement error",
+      failedQuery(
+        new DatabaseError('target: db.-.primary: vttablet: rpc error: code = Unavailable desc = lost MySQL (errno 2013)', 400, {
+          code: 'UNKNOWN',
+          message: 'x',
+        }),
+      ),
+    ],
     ['a 504 from PlanetScale', new DatabaseError('gateway', 504, { code: 'UNKNOWN', message: 'x' })],
     ['no HTTP answer at all', failedQuery(new TypeError('fetch failed'))],
     ['the connection lost', failedQuery(new Error('Network connection lost.'))],

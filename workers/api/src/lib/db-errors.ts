@@ -51,7 +51,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const { name, status, body } = current as { name?: unknown; status?: unknown; body?: { code?: unknown } };
     if (name === 'DatabaseError' || name === 'UnknownError') {
       const code = typeof body?.code === 'string' ? body.code.toUpperCase() : '';
-      return code === 'UNAVAILABLE' || status === 502 || status === 503 || status === 504;
+      // Statement errors come as code UNKNOWN with vttablet's own code in the message ("code = Unavailable").
+      const message = typeof (current as { message?: unknown }).message === 'string' ? (current as Error).message : '';
+      return code === 'UNAVAILABLE' || /\bcode = Unavailable\b/.test(message) || status === 502 || status === 503 || status === 504;
     }
     const cause = (current as { cause?: unknown }).cause;
     // drizzle wraps the driver's error. The driver turns every answer it gets into a DatabaseError, so any
