@@ -56,7 +56,14 @@ const PRODUCTION_ORIGINS = 'https://www.moalog.me,https://moalog.me,https://moao
 const PREVIEW_ORIGINS = `http://localhost:3000,http://localhost:5173,http://localhost:5174,${PRODUCTION_ORIGINS}`;
 
 /** FLUXPAY_API_KEY: the api's FluxPay tenant key (`npm run fluxpay:keys -- create --tenant moalog --live`). */
-const apiSecrets = ['MOALOG_DATABASE_URL', 'JWT_SECRET', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'OPENAI_API_KEY', 'FLUXPAY_API_KEY'];
+const apiSecrets = [
+  'MOALOG_DATABASE_URL',
+  'JWT_SECRET',
+  'UPSTASH_REDIS_REST_URL',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'OPENAI_API_KEY',
+  'FLUXPAY_API_KEY',
+];
 const socialLoginSecrets = ['KAKAO_CLIENT_ID', 'KAKAO_CLIENT_SECRET', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'];
 const apiVars = {
   ...METRICS_OFF,
@@ -72,7 +79,13 @@ const apiVars = {
 const apiCrons = (vars: Readonly<Record<string, string>>) => (vars.EVENT_TRANSPORT === 'kafka' ? ['* * * * *'] : []);
 
 /** API_KEY_CACHE_SECONDS: how long a revoked FluxPay key may still work in a running isolate. */
-const paymentVars = { ...METRICS_OFF, ...KAFKA_OFF, LOCAL_CLOUD_URL: '', TOSS_API_URL: 'https://api.tosspayments.com', API_KEY_CACHE_SECONDS: '30' };
+const paymentVars = {
+  ...METRICS_OFF,
+  ...KAFKA_OFF,
+  LOCAL_CLOUD_URL: '',
+  TOSS_API_URL: 'https://api.tosspayments.com',
+  API_KEY_CACHE_SECONDS: '30',
+};
 const paymentSecrets = ['FLUXPAY_DATABASE_URL', 'TOSS_SECRET_KEY'];
 
 const gatewaySecrets = ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
