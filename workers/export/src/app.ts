@@ -13,14 +13,22 @@ import { renderRetrospectReport } from './retrospect-pdf.js';
  * secret. The font and the PDF libraries live here, so the api's bundle and cold start stay small.
  */
 
-/** Two renders at once and eight waiting per isolate; beyond that the caller is told to come back. */
+/** Per isolate: two renders at once, eight more waiting up to 5 s; beyond that the caller is told to come back. */
 export const EXPORT_CONCURRENCY = 2;
 export const EXPORT_QUEUE_LIMIT = 8;
+const EXPORT_MAX_WAIT_MS = 5_000;
+/** A render holding its slot longer than this was abandoned (its request cancelled): the slot is taken back. */
+const EXPORT_LEASE_MS = 30_000;
 /** Seconds a refused caller should wait: about what the line ahead of it takes to render. */
 export const EXPORT_RETRY_AFTER_SECONDS = 2;
 const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 
-const gate = new ConcurrencyGate(EXPORT_CONCURRENCY, EXPORT_QUEUE_LIMIT);
+const gate = new ConcurrencyGate({
+  concurrency: EXPORT_CONCURRENCY,
+  queueLimit: EXPORT_QUEUE_LIMIT,
+  maxWaitMs: EXPORT_MAX_WAIT_MS,
+  leaseMs: EXPORT_LEASE_MS,
+});
 const font = new Uint8Array(nanumGothic);
 
 export const app = new Hono<{ Bindings: ExportBindings }>();

@@ -7,9 +7,11 @@ function deferred() {
   return { promise, resolve };
 }
 
+const options = { concurrency: 2, queueLimit: 3, maxWaitMs: 5_000, leaseMs: 30_000, pollMs: 1 };
+
 describe('ConcurrencyGate', () => {
-  it('runs at most `concurrency` jobs, queues up to `queueLimit`, refuses the rest at once', async () => {
-    const gate = new ConcurrencyGate(2, 3);
+  it('runs at most `concurrency` jobs, lets up to `queueLimit` wait, refuses the rest at once', async () => {
+    const gate = new ConcurrencyGate(options);
     const release = deferred();
     let peak = 0;
     let active = 0;
@@ -26,7 +28,7 @@ describe('ConcurrencyGate', () => {
         (e: unknown) => e,
       ),
     );
-    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 5));
     expect(gate.stats()).toEqual({ running: 2, queued: 3 });
     release.resolve();
     const settled = await Promise.all(outcomes);
@@ -36,15 +38,43 @@ describe('ConcurrencyGate', () => {
     expect(gate.stats()).toEqual({ running: 0, queued: 0 });
   });
 
+  it('refuses a waiter whose wait runs out', async () => {
+    let now = 0;
+    const gate = new ConcurrencyGate({
+      ...options,
+      concurrency: 1,
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    const release = deferred();
+    const holder = gate.run(() => release.promise);
+    await expect(gate.run(async () => 'late')).rejects.toBeInstanceOf(GateFullError);
+    expect(now).toBeGreaterThanOrEqual(options.maxWaitMs);
+    release.resolve();
+    await holder;
+  });
+
+  it('takes back the slot of a job that outlived its lease (a cancelled request never releases it)', async () => {
+    let now = 0;
+    const gate = new ConcurrencyGate({ ...options, concurrency: 1, queueLimit: 0, now: () => now });
+    void gate.run(() => new Promise(() => undefined)); // never settles, as a cancelled request's job
+    await Promise.resolve();
+    await expect(gate.run(async () => 1)).rejects.toBeInstanceOf(GateFullError);
+    now += options.leaseMs;
+    await expect(gate.run(async () => 2)).resolves.toBe(2);
+  });
+
   it('frees the slot when a job fails, and takes new work afterwards', async () => {
-    const gate = new ConcurrencyGate(1, 0);
+    const gate = new ConcurrencyGate({ ...options, concurrency: 1, queueLimit: 0 });
     await expect(gate.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(gate.stats()).toEqual({ running: 0, queued: 0 });
     await expect(gate.run(async () => 7)).resolves.toBe(7);
   });
 
   it('rejects nonsense limits', () => {
-    expect(() => new ConcurrencyGate(0, 1)).toThrow(RangeError);
-    expect(() => new ConcurrencyGate(1, -1)).toThrow(RangeError);
+    expect(() => new ConcurrencyGate({ ...options, concurrency: 0 })).toThrow(RangeError);
+    expect(() => new ConcurrencyGate({ ...options, queueLimit: -1 })).toThrow(RangeError);
   });
 });
