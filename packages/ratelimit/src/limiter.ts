@@ -99,6 +99,8 @@ interface Waiter {
   reject(error: unknown): void;
   /** Set when the request was refused without its Redis share: it must not take a slot. */
   withdrawn: boolean;
+  /** Makes this request the one that sends its key's next call (see `drain`). */
+  takeTurn(): void;
 }
 
 /** The requests of one key waiting for Redis; exists only while a call for that key is under way. */
@@ -175,7 +177,7 @@ export class RateLimiter {
 
     let waiter: Waiter | undefined;
     const share = new Promise<Share>((resolve, reject) => {
-      waiter = { resolve, reject, withdrawn: false };
+      waiter = { resolve, reject, withdrawn: false, takeTurn: ignore };
     });
     this.enqueue(key, rule, waiter as Waiter);
     const pending = share.then(ignore, ignore);
@@ -253,6 +255,11 @@ export class RateLimiter {
     const queue = this.queues.get(queueKey);
     if (queue) {
       queue.waiting.push(waiter);
+      // Created here, in this request's context, so that the call it may send later is this request's I/O.
+      const turn = new Promise<void>((resolve) => {
+        waiter.takeTurn = resolve;
+      });
+      void turn.then(() => this.drain(queueKey, queue, key, rule));
       return;
     }
     const started: KeyQueue = { waiting: [waiter] };
@@ -260,39 +267,46 @@ export class RateLimiter {
     void this.drain(queueKey, started, key, rule);
   }
 
-  /** Sends the key's waiting requests as one call, again and again while more arrive, then leaves. */
+  /**
+   * Sends the key's waiting requests as one call, then hands the next call to a request of the next
+   * batch. The handover matters on Workers: I/O belongs to the request that started it, and once that
+   * request has ended workerd cancels whatever waits on it, so one request must not send the calls
+   * of requests that outlive it.
+   */
   private async drain(queueKey: string, queue: KeyQueue, key: string, rule: RateLimitRule): Promise<void> {
-    try {
-      for (;;) {
-        const batch: Waiter[] = [];
-        for (const waiter of queue.waiting) {
-          // A withdrawn request was already answered; settle its share so nothing waits on it.
-          if (waiter.withdrawn) waiter.resolve(WITHDRAWN);
-          else batch.push(waiter);
-        }
-        queue.waiting = [];
-        if (batch.length === 0) return;
-        try {
-          const reply = await this.runScript(key, rule, this.now(), batch.length);
-          // Also after a timeout: a late denial still spares the next requests a round trip.
-          if (reply.admitted < batch.length) this.blockedClients?.block(key, this.now() + reply.retryAfterMs);
-          batch.forEach((waiter, i) => {
-            const allowed = i < reply.admitted;
-            waiter.resolve({
-              allowed,
-              // As if the batch had arrived one by one: the i-th admitted saw the later ones' slots still free.
-              remaining: allowed ? reply.remaining + (reply.admitted - 1 - i) : 0,
-              resetMs: reply.resetMs,
-              retryAfterMs: allowed ? 0 : reply.retryAfterMs,
-            });
-          });
-        } catch (error) {
-          for (const waiter of batch) waiter.reject(error);
-        }
-      }
-    } finally {
-      this.queues.delete(queueKey);
+    const batch: Waiter[] = [];
+    for (const waiter of queue.waiting) {
+      // A withdrawn request was already answered; settle its share so nothing waits on it.
+      if (waiter.withdrawn) waiter.resolve(WITHDRAWN);
+      else batch.push(waiter);
     }
+    queue.waiting = [];
+    if (batch.length > 0) {
+      try {
+        const reply = await this.runScript(key, rule, this.now(), batch.length);
+        // Also after a timeout: a late denial still spares the next requests a round trip.
+        if (reply.admitted < batch.length) this.blockedClients?.block(key, this.now() + reply.retryAfterMs);
+        batch.forEach((waiter, i) => {
+          const allowed = i < reply.admitted;
+          waiter.resolve({
+            allowed,
+            // As if the batch had arrived one by one: the i-th admitted saw the later ones' slots still free.
+            remaining: allowed ? reply.remaining + (reply.admitted - 1 - i) : 0,
+            resetMs: reply.resetMs,
+            retryAfterMs: allowed ? 0 : reply.retryAfterMs,
+          });
+        });
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    const next = queue.waiting.find((waiter) => !waiter.withdrawn);
+    if (next) {
+      next.takeTurn();
+      return;
+    }
+    for (const waiter of queue.waiting) waiter.resolve(WITHDRAWN);
+    this.queues.delete(queueKey);
   }
 
   private async runScript(key: string, rule: RateLimitRule, nowMs: number, count: number): Promise<ScriptReply> {
