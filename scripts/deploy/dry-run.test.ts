@@ -27,7 +27,7 @@ describe('wrangler deploy --dry-run', () => {
   let runs: DryRun[] = [];
   afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
 
-  it('bundles every worker in both environments, inside the Workers size limit', { timeout: 180_000 }, async () => {
+  it('bundles every worker in both environments, inside the Workers size limit', { timeout: 600_000 }, async () => {
     runs = await runAll();
     expect(runs.map((run) => `${run.worker}/${run.environment}`)).toEqual(targets.map((t) => `${t.worker}/${t.environment}`));
     for (const run of runs) {
