@@ -13,7 +13,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, platformBindings, type SharedServices, startPlatform, startSharedServices } from './metrics-platform.js';
 
-const OPENAI_KEY = `sk-business-metrics-${crypto.randomUUID()}`;
+const OPENAI_KEY = `sk-local-test.business-metrics-${crypto.randomUUID()}`;
 const MODEL = 'gpt-4o-mini';
 
 let services: SharedServices;

@@ -26,6 +26,11 @@ export const PLANETSCALE_PRODUCTION_LIMITS: Readonly<PlanetScaleLimits> = {
   dmlStatementTimeoutMs: 30_000,
 };
 
+/** The Toss secret key the payment worker uses locally (its wrangler.toml), accepted unless others are configured. */
+export const DEFAULT_TOSS_SECRET_KEY = 'test_sk_local_dev_dummy';
+/** The OpenAI key the api worker uses locally (its wrangler.toml), accepted unless others are configured. */
+export const DEFAULT_OPENAI_API_KEY = 'sk-local-test';
+
 /** Addresses of the real servers behind the faces, and the credentials each face accepts; every one has a local default. */
 export interface LocalCloudConfig {
   /** The address to listen on; anything but a loopback address makes the faces reachable from the network. */
@@ -51,6 +56,13 @@ export interface LocalCloudConfig {
    * `password` is the one password the face accepts from clients (empty or absent: clients send none).
    */
   postgres: { host: string; port: number; password?: string };
+  /** The Toss secret keys the Toss face accepts (absent: DEFAULT_TOSS_SECRET_KEY). */
+  tossSecretKeys?: string[];
+  /**
+   * The API keys the OpenAI face accepts (absent: DEFAULT_OPENAI_API_KEY). `<key>.<scope>` counts as that
+   * key, so tests can keep their own switches and counters without a key of their own.
+   */
+  openAiKeys?: string[];
 }
 
 /** A PlanetScale account for one database, with a fresh random password unless one is given. */
@@ -104,5 +116,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalCloudC
     },
   };
   if (env.LOCAL_CLOUD_CONTROL_TOKEN) config.controlToken = env.LOCAL_CLOUD_CONTROL_TOKEN;
+  const tossSecretKeys = keyList(env.TOSS_SECRET_KEYS ?? env.TOSS_SECRET_KEY);
+  if (tossSecretKeys) config.tossSecretKeys = tossSecretKeys;
+  const openAiKeys = keyList(env.OPENAI_API_KEYS ?? env.OPENAI_API_KEY);
+  if (openAiKeys) config.openAiKeys = openAiKeys;
   return config;
+}
+
+/** A comma-separated list of keys; undefined when none is given. */
+function keyList(raw: string | undefined): string[] | undefined {
+  const keys = (raw ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  return keys.length > 0 ? keys : undefined;
 }

@@ -97,7 +97,7 @@ export async function startFaultPlatform(label: string, options: FaultPlatformOp
   let mysqlRelay: FaultRelay;
   let postgresRelay: FaultRelay;
   let redisRelay: FaultRelay;
-  const openAiKey = `sk-faults-${label}-${unique}`;
+  const openAiKey = `sk-local-test.faults-${label}-${unique}`;
   const limiterKeyPrefix = `faults-${label}-${unique}`;
   try {
     const moalog = await createTempMysqlDatabase(`faults_${label}`);

@@ -155,7 +155,7 @@ const cloudUrl = () => (env as unknown as Record<string, string>).LOCAL_CLOUD_UR
 const controlHeaders = () => ({ [CONTROL_TOKEN_HEADER]: (env as unknown as Record<string, string>).LOCAL_CLOUD_CONTROL_TOKEN as string });
 
 export function newOpenAiKey(label = 'ai'): string {
-  return `sk-${label}-${crypto.randomUUID()}`;
+  return `sk-local-test.${label}-${crypto.randomUUID()}`;
 }
 
 /** The worker's bindings with its own OpenAI key (and any other overrides). */

@@ -27,8 +27,8 @@ export function createFaces(config: LocalCloudConfig): Face[] {
     createPlanetScaleFace(config),
     createNeonFace(config),
     createOAuthFace(),
-    createTossFace(),
-    createOpenAiFace(),
+    createTossFace({ secretKeys: config.tossSecretKeys }),
+    createOpenAiFace({ keys: config.openAiKeys }),
     createKafkaFace(config),
     createOtlpFace(),
   ];

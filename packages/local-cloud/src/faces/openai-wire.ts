@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { secretsEqual } from '../http-helpers.js';
 import { type FlatMessage, type JsonSchema, type ResponseFormat, strictSchemaProblem } from './openai-content.js';
 
 /** OpenAI's wire formats for the face: the error shape, the bearer key, and parsing a chat completions request. */
@@ -34,6 +35,18 @@ export function bearerKey(req: IncomingMessage): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
+}
+
+/**
+ * Whether a key is one of the accepted keys, or `<accepted key>.<scope>` (a scope of it, for tests). A key
+ * containing `invalid` is refused as OpenAI refuses a revoked key, so tests can ask for a 401 by name.
+ */
+export function keyAccepted(key: string, accepted: readonly string[]): boolean {
+  if (key.includes('invalid')) return false;
+  return accepted.some((known) => {
+    if (key.length === known.length) return secretsEqual(key, known);
+    return key.length > known.length + 1 && key[known.length] === '.' && secretsEqual(key.slice(0, known.length), known);
+  });
 }
 
 function flattenContent(content: unknown, index: number): string {

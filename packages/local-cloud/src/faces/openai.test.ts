@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { testServers } from '@moalog/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../config.js';
+import { configFromEnv, DEFAULT_OPENAI_API_KEY } from '../config.js';
 import { CONTROL_TOKEN_HEADER } from '../control-access.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { isOpenAiFace, type OpenAiFace } from './openai.js';
@@ -10,7 +10,7 @@ let cloud: LocalCloud;
 let face: OpenAiFace;
 
 /** Each test uses keys of its own, so switches and counters never cross between tests. */
-const newKey = (label = 'test') => `sk-${label}-${randomUUID()}`;
+const newKey = (label = 'test') => `${DEFAULT_OPENAI_API_KEY}.${label}-${randomUUID()}`;
 
 async function chat(
   key: string | undefined,
@@ -246,6 +246,41 @@ describe('OpenAI face — keys and bad input', () => {
     expect(bad.body.error.message).not.toContain(badKey);
     expect(await stats(badKey)).toMatchObject({ requests: 1, completions: 0, errors: { '401': 1 } });
     expect((await chat('not-a-secret-key', analysisRequest())).status).toBe(401);
+  });
+
+  it('accepts only the keys local-cloud is configured with (OPENAI_API_KEYS), and their scoped forms', async () => {
+    const config = configFromEnv({ OPENAI_API_KEYS: 'sk-first, sk-second' });
+    expect(config.openAiKeys).toEqual(['sk-first', 'sk-second']);
+    const local = await startLocalCloud({ ...config, port: 0, redisUrl: testServers.redisUrl });
+    try {
+      const status = async (key: string) =>
+        (
+          await fetch(`${local.url}/openai/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            body: JSON.stringify(analysisRequest()),
+          })
+        ).status;
+      expect(await status('sk-first')).toBe(200);
+      expect(await status('sk-second.scope-1')).toBe(200);
+      expect(await status(DEFAULT_OPENAI_API_KEY)).toBe(401);
+      expect(await status('sk-third')).toBe(401);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it.each([
+    ['any sk- key that is not configured', () => `sk-${randomUUID()}`],
+    ['a scoped form of a key that is not configured', () => `sk-other.${randomUUID()}`],
+    ['the configured key with more after it but no scope dot', () => `${DEFAULT_OPENAI_API_KEY}x`],
+    ['the configured key with an empty scope', () => `${DEFAULT_OPENAI_API_KEY}.`],
+    ['a prefix of the configured key', () => DEFAULT_OPENAI_API_KEY.slice(0, -1)],
+  ])('answers 401 invalid_api_key for %s, and 200 for the configured key itself', async (_label, makeKey) => {
+    const res = await chat(makeKey(), analysisRequest());
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
+    expect((await chat(DEFAULT_OPENAI_API_KEY, analysisRequest())).status).toBe(200);
   });
 
   it.each([

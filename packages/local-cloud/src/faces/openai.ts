@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_OPENAI_API_KEY } from '../config.js';
 import { BodyTooLargeError, type Face, readBody, sendJson } from '../face.js';
 import { estimateTokens, generateAnswer } from './openai-content.js';
 import { OpenAiCounters, type OpenAiStats } from './openai-stats.js';
@@ -8,6 +9,7 @@ import {
   type ChatRequest,
   errorBody,
   KNOWN_MODELS,
+  keyAccepted,
   MAX_BODY_BYTES,
   maskedKey,
   OpenAiError,
@@ -28,8 +30,9 @@ export type { OpenAiSwitches } from './openai-switches.js';
  *
  * The answer is built from a hash of the messages (see openai-content.ts): the same prompt always gets
  * the same JSON, which fits the caller's json_schema, and moalog's analysis and guide shapes in
- * particular. Keys: any `sk-…` key is accepted, except one containing `invalid` (→ 401
- * `invalid_api_key`, as OpenAI answers a revoked key). Bad input gets OpenAI's error shape
+ * particular. Keys: only the configured keys (local-cloud's OPENAI_API_KEYS / OPENAI_API_KEY, default the
+ * api worker's local key) and their scoped forms `<key>.<scope>` are accepted; anything else, and any key
+ * containing `invalid` (as OpenAI answers a revoked key), gets 401 `invalid_api_key`. Bad input gets OpenAI's error shape
  * `{ error: { message, type, param, code } }` with its statuses.
  *
  * Test switches, `POST /openai/__control` (JSON; GET shows them), scoped to one API key when `key` is
@@ -43,7 +46,7 @@ export type { OpenAiSwitches } from './openai-switches.js';
  * Counters of calls served, `GET /openai/__stats[?key=…]`: requests (every POST to chat/completions),
  * completions (200s), errors by status, calls by kind (analysis | guide | other), tokens.
  * Scoping by key lets tests that share one local-cloud run in parallel: each test gives the worker its
- * own OPENAI_API_KEY and flips switches and reads counters for that key alone.
+ * own scoped key (`<accepted key>.<test's label>`) and flips switches and reads counters for that key alone.
  */
 
 export const OPENAI_PATH_PREFIX = '/openai';
@@ -59,7 +62,13 @@ export function isOpenAiFace(face: Face): face is OpenAiFace {
   return face.name === 'openai' && typeof (face as Partial<OpenAiFace>).stats === 'function';
 }
 
-export function createOpenAiFace(): OpenAiFace {
+export interface OpenAiFaceOptions {
+  /** The API keys accepted (and their `<key>.<scope>` forms). Default: DEFAULT_OPENAI_API_KEY. */
+  keys?: readonly string[];
+}
+
+export function createOpenAiFace(options: OpenAiFaceOptions = {}): OpenAiFace {
+  const keys = options.keys ?? [DEFAULT_OPENAI_API_KEY];
   const switches = new OpenAiSwitchBoard();
   const counters = new OpenAiCounters();
   const pendingDelays = new Set<() => void>();
@@ -106,7 +115,7 @@ export function createOpenAiFace(): OpenAiFace {
         ),
       );
     }
-    if (!key.startsWith('sk-') || key.includes('invalid')) {
+    if (!keyAccepted(key, keys)) {
       return sendError(
         res,
         statsKey,

@@ -3,12 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testServers } from '@moalog/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../config.js';
+import { configFromEnv, DEFAULT_TOSS_SECRET_KEY } from '../config.js';
 import { CONTROL_TOKEN_HEADER } from '../control-access.js';
 import { type LocalCloud, startLocalCloud } from '../server.js';
 import { createTossFace, isTossFace, type TossFace } from './toss.js';
 
-const SECRET = 'test_sk_local_face_test';
+const SECRET = DEFAULT_TOSS_SECRET_KEY;
 let cloud: LocalCloud;
 let face: TossFace;
 
@@ -157,6 +157,9 @@ describe('Toss face — auth', () => {
     ['no Authorization header', {}],
     ['a live-looking secret', { authorization: basic('live_sk_nope') }],
     ['a bare prefix', { authorization: basic('test_sk_') }],
+    ['a test key that is not configured', { authorization: basic('test_sk_someone_else') }],
+    ['a test key of the widget kind that is not configured', { authorization: basic('test_gsk_someone_else') }],
+    ['the configured key with more after it', { authorization: basic(`${SECRET}x`) }],
     ['Bearer instead of Basic', { authorization: `Bearer ${SECRET}` }],
     ['a password after the colon', { authorization: `Basic ${Buffer.from(`${SECRET}:pw`).toString('base64')}` }],
     ['garbage', { authorization: 'Basic !!!' }],
@@ -170,8 +173,8 @@ describe('Toss face — auth', () => {
     expect(await response.json()).toEqual({ code: 'UNAUTHORIZED_KEY', message: expect.any(String) });
   });
 
-  it('accepts a configured secret that does not have the test prefix, and only that one', async () => {
-    const local = createTossFace({ secretKeys: ['my-own-secret'], secretKeyPrefixes: [] });
+  it('accepts the configured secrets only, the local default among them unless configured away', async () => {
+    const local = createTossFace({ secretKeys: ['my-own-secret', 'test_sk_second'] });
     const server = createServer((req, res) => void local.handle(req, res, new URL(req.url ?? '/', 'http://x')));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -183,7 +186,9 @@ describe('Toss face — auth', () => {
           body: JSON.stringify({ paymentKey: uniqueKey(), orderId: uniqueOrder(), amount: 100 }),
         });
       expect((await confirm('my-own-secret')).status).toBe(200);
+      expect((await confirm('test_sk_second')).status).toBe(200);
       expect((await confirm(SECRET)).status).toBe(401);
+      expect((await confirm('test_sk_other')).status).toBe(401);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BoundedMap } from '../bounded-map.js';
+import { DEFAULT_TOSS_SECRET_KEY } from '../config.js';
 import { CancellableDelays } from '../delays.js';
 import { type Face, readBody, sendJson } from '../face.js';
 import { basicCredentials, secretsEqual } from '../http-helpers.js';
@@ -29,8 +30,9 @@ export type { TossCancel, TossPayment, TossPaymentStatus } from './toss-wire.js'
  *   GET  /toss/v1/payments/{paymentKey}                                           → Payment
  *   GET  /toss/v1/payments/orders/{orderId}                                       → Payment
  *
- * Auth is Toss's: `Authorization: Basic base64(<secret key> + ":")`; a secret starting `test_sk_` or
- * `test_gsk_` (Toss's test keys), or one given in options / TOSS_SECRET_KEY, is accepted. Errors have
+ * Auth is Toss's: `Authorization: Basic base64(<secret key> + ":")`; only the configured secret keys
+ * (local-cloud's TOSS_SECRET_KEYS / TOSS_SECRET_KEY, default the payment worker's local key) are
+ * accepted, anything else is 401 UNAUTHORIZED_KEY. Errors have
  * Toss's shape `{ code, message }` with Toss's codes and statuses. POSTs honour Toss's `Idempotency-Key`
  * header: the same key answers the stored status and body again.
  *
@@ -55,13 +57,10 @@ export const TOSS_PATH_PREFIX = '/toss';
 /** Bounds on what the face remembers; the oldest entries go first. */
 const MAX_REMEMBERED = 100_000;
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_=.-]{6,64}$/;
-const DEFAULT_SECRET_PREFIXES = ['test_sk_', 'test_gsk_'];
 
 export interface TossFaceOptions {
-  /** Secrets accepted besides Toss's test-key prefixes. Default: TOSS_SECRET_KEY when set. */
+  /** The secret keys accepted. Default: DEFAULT_TOSS_SECRET_KEY. */
   secretKeys?: readonly string[];
-  /** Accepted secret prefixes. Default `test_sk_`, `test_gsk_`. */
-  secretKeyPrefixes?: readonly string[];
 }
 
 export interface TossFace extends Face {
@@ -74,8 +73,7 @@ export function isTossFace(face: Face): face is TossFace {
 }
 
 export function createTossFace(options: TossFaceOptions = {}): TossFace {
-  const secretKeys = options.secretKeys ?? (process.env.TOSS_SECRET_KEY ? [process.env.TOSS_SECRET_KEY] : []);
-  const secretPrefixes = options.secretKeyPrefixes ?? DEFAULT_SECRET_PREFIXES;
+  const secretKeys = options.secretKeys ?? [DEFAULT_TOSS_SECRET_KEY];
   const payments = new BoundedMap<string, TossPayment>(MAX_REMEMBERED);
   /** orderId → paymentKey of the payment that used it. */
   const orderIds = new BoundedMap<string, string>(MAX_REMEMBERED);
@@ -90,7 +88,6 @@ export function createTossFace(options: TossFaceOptions = {}): TossFace {
     // Toss's scheme: the secret key as the username and an empty password.
     if (separator <= 0 || separator !== decoded.length - 1) return false;
     const secret = decoded.slice(0, separator);
-    if (secretPrefixes.some((prefix) => secret.startsWith(prefix) && secret.length > prefix.length)) return true;
     return secretKeys.some((key) => secretsEqual(secret, key));
   }
 
