@@ -48,6 +48,7 @@ export const errorCatalog = {
   PAY4031: { status: 403, message: '구독이 필요한 기능입니다.' },
   PAY4042: { status: 404, message: '결제를 기다리는 구독을 찾을 수 없습니다.' },
   PAY4093: { status: 409, message: '이 구독은 결제를 승인할 수 있는 상태가 아닙니다.' },
+  PAY4094: { status: 409, message: '이 플랜의 결제 주문이 이미 다른 조건으로 존재합니다. 잠시 후 다시 시도해주세요.' },
   PAY5022: { status: 502, message: '결제 대행사가 응답하지 않아 결제가 실패했습니다.' },
   PAY4041: { status: 404, message: '활성 구독이 없습니다.' },
   PAY4091: { status: 409, message: '이미 동일한 플랜을 구독 중입니다.' },

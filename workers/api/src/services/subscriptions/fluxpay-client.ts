@@ -35,6 +35,8 @@ const orderSchema = z.looseObject({
   status: z.string(),
   totalAmount: z.number(),
   currency: z.string(),
+  lineItems: z.array(z.looseObject({ productId: z.string(), quantity: z.number() })).optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type FluxpayOrder = z.infer<typeof orderSchema>;
 

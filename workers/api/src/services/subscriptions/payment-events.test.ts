@@ -25,12 +25,13 @@ function paymentEvent(
   type: Extract<FluxpayEventType, 'payment.confirmed' | 'payment.failed'>,
   orderId: string,
   userId: string,
+  amount = 9900,
 ): FluxpayCloudEvent {
   const base = {
     paymentId: crypto.randomUUID(),
     orderId,
     userId,
-    amount: 9900,
+    amount,
     currency: 'KRW',
     pgPaymentKey: 'tgen_x',
     paymentMethod: 'CARD',
@@ -51,6 +52,27 @@ function paymentEvent(
           data: { ...base, previousStatus: 'READY', failureCode: 'REJECT_CARD_PAYMENT', failureReason: 'REJECT_CARD_PAYMENT: declined' },
         });
   return record.payload as FluxpayCloudEvent;
+}
+
+function refundedEvent(orderId: string, userId: string): FluxpayCloudEvent {
+  const paymentId = crypto.randomUUID();
+  return fluxpayOutboxEvent({
+    eventType: 'payment.refunded',
+    tenantId: 'moalog',
+    aggregateId: paymentId,
+    data: {
+      paymentId,
+      orderId,
+      userId,
+      amount: 9900,
+      currency: 'KRW',
+      pgPaymentKey: 'tgen_x',
+      paymentMethod: 'CARD',
+      metadata: null,
+      refundedAmount: 9900,
+      source: 'refund',
+    },
+  }).payload as FluxpayCloudEvent;
 }
 
 const db = () => testDb();
@@ -192,5 +214,39 @@ describe('consumeQueueBatch (the queue handler)', () => {
     expect(failing.acked).toBe(false);
     expect(await testDb().select().from(processedEvents).where(eq(processedEvents.eventId, failingEvent.id))).toEqual([]);
     expect((await rowsOf(other.memberId)).map((r) => r.status)).toEqual(['ACTIVE', 'PENDING']);
+  });
+
+  it('payment.refunded ends the ACTIVE plan at once and makes FREE ACTIVE again, once', async () => {
+    const member = await pendingMember();
+    const user = String(member.memberId);
+    await applyPaymentEvent(db(), paymentEvent('payment.confirmed', member.orderId, user), 'payment.confirmed');
+    const refunded = refundedEvent(member.orderId, user);
+    expect(await applyPaymentEvent(db(), refunded, 'payment.refunded')).toBe('applied');
+    const rows = await rowsOf(member.memberId);
+    expect(rows.map((r) => [r.planName, r.status])).toEqual([
+      ['FREE', 'CANCELLED'],
+      ['PRO', 'CANCELLED'],
+      ['FREE', 'ACTIVE'],
+    ]);
+    expect(rows[1]?.cancelledAt).toBeTruthy();
+    expect(await applyPaymentEvent(db(), refunded, 'payment.refunded')).toBe('duplicate');
+    expect(await applyPaymentEvent(db(), refundedEvent(member.orderId, user), 'payment.refunded')).toBe('ignored');
+    expect((await rowsOf(member.memberId)).filter((r) => r.status === 'ACTIVE')).toHaveLength(1);
+  });
+
+  it('payment.refunded of a subscription still PENDING changes nothing', async () => {
+    const member = await pendingMember();
+    expect(await applyPaymentEvent(db(), refundedEvent(member.orderId, String(member.memberId)), 'payment.refunded')).toBe('ignored');
+    expect((await rowsOf(member.memberId)).map((r) => r.status)).toEqual(['ACTIVE', 'PENDING']);
+  });
+
+  it('payment.confirmed for another amount than the plan price activates nothing', async () => {
+    const member = await pendingMember();
+    const cheap = paymentEvent('payment.confirmed', member.orderId, String(member.memberId), 100);
+    expect(await applyPaymentEvent(db(), cheap, 'payment.confirmed')).toBe('ignored');
+    expect((await rowsOf(member.memberId)).map((r) => [r.planName, r.status])).toEqual([
+      ['FREE', 'ACTIVE'],
+      ['PRO', 'PENDING'],
+    ]);
   });
 });

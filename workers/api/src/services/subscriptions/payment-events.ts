@@ -2,7 +2,7 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { memberSubscriptions, processedEvents } from '@moalog/db/moalog-schema';
 import type { FluxpayCloudEvent, FluxpayEventType } from '@moalog/events';
 import { and, eq, ne } from 'drizzle-orm';
-import { oneMonthAfter } from '../plans/catalogue.js';
+import { oneMonthAfter, planOf } from '../plans/catalogue.js';
 import { lockMember } from './subscribe.js';
 
 /**
@@ -12,6 +12,9 @@ import { lockMember } from './subscribe.js';
  *                       long) and the member's other ACTIVE rows are CANCELLED;
  *   payment.failed,
  *   order.cancelled   → that PENDING subscription becomes EXPIRED (the member keeps what it had);
+ *   payment.refunded  → (FluxPay sends it once everything paid went back) the subscription the payment
+ *                       made ACTIVE is CANCELLED at once and FREE becomes ACTIVE again; a partial refund
+ *                       sends no such event and leaves the plan as it is;
  *   anything else     → acknowledged, nothing done.
  *
  * Each event takes effect at most once: its id goes into `processed_event` in the SAME MySQL transaction
@@ -23,7 +26,7 @@ import { lockMember } from './subscribe.js';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
 
-const HANDLED: ReadonlySet<FluxpayEventType> = new Set(['payment.confirmed', 'payment.failed', 'order.cancelled']);
+const HANDLED: ReadonlySet<FluxpayEventType> = new Set(['payment.confirmed', 'payment.failed', 'order.cancelled', 'payment.refunded']);
 /** processed_event.event_id is VARCHAR(64); FluxPay's ids are UUIDs. */
 const MAX_EVENT_ID_LENGTH = 64;
 
@@ -71,6 +74,19 @@ export async function applyPaymentEvent(db: MoalogDb, event: FluxpayCloudEvent, 
 
     if (eventType === 'payment.confirmed') {
       if (row.status !== 'PENDING' && row.status !== 'EXPIRED') return 'ignored' as const;
+      // Only the plan's price in KRW pays for the plan (the order was checked when it was made; this is the money).
+      if (data.amount !== planOf(row.planName).monthlyPrice || data.currency !== 'KRW') {
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'payment event amount differs from the plan price',
+            eventId: event.id,
+            orderId,
+            amount: data.amount,
+          }),
+        );
+        return 'ignored' as const;
+      }
       const paymentId = typeof data.paymentId === 'string' ? data.paymentId : row.fluxpayPaymentId;
       await tx
         .update(memberSubscriptions)
@@ -86,6 +102,22 @@ export async function applyPaymentEvent(db: MoalogDb, event: FluxpayCloudEvent, 
             ne(memberSubscriptions.subscriptionId, row.subscriptionId),
           ),
         );
+      return 'applied' as const;
+    }
+
+    if (eventType === 'payment.refunded') {
+      if (row.status !== 'ACTIVE') return 'ignored' as const;
+      await tx
+        .update(memberSubscriptions)
+        .set({ status: 'CANCELLED', cancelledAt: now, expiresAt: now })
+        .where(eq(memberSubscriptions.subscriptionId, row.subscriptionId));
+      const [stillActive] = await tx
+        .select({ subscriptionId: memberSubscriptions.subscriptionId })
+        .from(memberSubscriptions)
+        .where(and(eq(memberSubscriptions.memberId, row.memberId), eq(memberSubscriptions.status, 'ACTIVE')))
+        .limit(1);
+      if (!stillActive)
+        await tx.insert(memberSubscriptions).values({ memberId: row.memberId, planName: 'FREE', status: 'ACTIVE', startedAt: now });
       return 'applied' as const;
     }
 

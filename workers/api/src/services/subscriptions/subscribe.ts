@@ -3,7 +3,7 @@ import { type MemberSubscription, memberSubscriptions, members, type PlanName } 
 import { AppError, type ErrorCode, type ErrorEnvelope, errorBody, errorCatalog, type SuccessEnvelope, successBody } from '@moalog/shared';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { type PaidPlanName, planOf, productOf } from '../plans/catalogue.js';
-import { type FluxpayClient, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
+import { type FluxpayClient, type FluxpayOrder, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
 import { completeKey, type IdempotencyClaim } from './idempotency.js';
 import { fluxpayKey } from './keys.js';
 import { type CheckoutView, checkoutView, exclusiveKeyOf, type SubscriptionView, subscriptionView } from './subscriptions.js';
@@ -164,14 +164,19 @@ async function createPaid(context: SubscribeContext, plan: PaidPlanName): Promis
       metadata: { source: 'moalog', memberId, planName: plan },
       idempotencyKey: await fluxpayKey('order', memberId, plan, clientKey),
     });
+    refuseForeignOrder(order, memberId, plan, price);
     const payment = await fluxpay.ensurePayment({
       orderId: order.orderId,
       amount: price,
       idempotencyKey: await fluxpayKey('payment', memberId, plan, clientKey),
     });
+    if (payment.orderId !== order.orderId || payment.amount !== price || payment.currency !== 'KRW') {
+      throw orderMismatch('payment', { orderId: payment.orderId, amount: payment.amount, currency: payment.currency });
+    }
     orderId = order.orderId;
     paymentId = payment.paymentId;
   } catch (error) {
+    if (error instanceof AppError) throw error;
     throw fluxpayFailure(error);
   }
 
@@ -190,6 +195,41 @@ async function createPaid(context: SubscribeContext, plan: PaidPlanName): Promis
   });
 }
 
+function orderMismatch(what: string, seen: Record<string, unknown>): AppError {
+  console.error(JSON.stringify({ level: 'error', msg: `FluxPay answered a ${what} this subscription did not ask for`, seen }));
+  return new AppError('PAY4094');
+}
+
+/**
+ * The api adopts only an order it made for this member and plan: FluxPay hands back an existing PENDING
+ * order for the exclusiveKey, so its member, amount, currency, product and status are checked against the
+ * plan catalogue before anything is stored; any difference is refused (409) and nothing changes.
+ */
+function refuseForeignOrder(order: FluxpayOrder, memberId: number, plan: PaidPlanName, price: number): void {
+  const product = productOf(plan);
+  const lines = order.lineItems ?? [];
+  const metadata = (order.metadata ?? {}) as Record<string, unknown>;
+  const ours =
+    order.userId === String(memberId) &&
+    order.status === 'PENDING' &&
+    order.totalAmount === price &&
+    order.currency === 'KRW' &&
+    lines.length === 1 &&
+    lines[0]?.productId === product.productId &&
+    lines[0]?.quantity === 1 &&
+    metadata.memberId === memberId &&
+    metadata.planName === plan;
+  if (!ours) {
+    throw orderMismatch('order', {
+      orderId: order.orderId,
+      userId: order.userId,
+      status: order.status,
+      amount: order.totalAmount,
+      currency: order.currency,
+    });
+  }
+}
+
 /** FluxPay failures while subscribing, as the api answers them. */
 function fluxpayFailure(error: unknown): unknown {
   if (error instanceof FluxpayUnavailable) {
@@ -199,6 +239,8 @@ function fluxpayFailure(error: unknown): unknown {
   if (error instanceof FluxpayRejected) {
     // The same FluxPay key is still being worked on (a retry of this request while the first runs).
     if (error.code === 'VAL_005') return new AppError('PAY4092');
+    // The exclusiveKey is held by a pending order of another user: a conflict, never a server error.
+    if (error.code === 'ORD_002') return new AppError('PAY4094');
     console.error(
       JSON.stringify({
         level: 'error',
