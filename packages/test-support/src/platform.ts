@@ -21,6 +21,11 @@ export interface Platform {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Runs a worker's cron trigger (its `scheduled` handler) once; resolves with Miniflare's outcome. */
   scheduled(worker: WorkerName, cron?: string): Promise<string>;
+  /**
+   * With {@link PlatformOptions.queueOutageSwitch}: `true` makes every send through the payment worker's
+   * queue producer fail, as during a Cloudflare Queues outage; `false` lets sends reach the queue again.
+   */
+  setQueueOutage(outage: boolean): void;
   /** Stops the workers and removes their bundles. */
   dispose(): Promise<void>;
 }
@@ -53,6 +58,56 @@ export function platformBindings(): Record<string, string> {
 export interface PlatformOptions {
   /** Service bindings laid over a worker's own, e.g. the api's PAYMENT pointing at an address nobody serves. */
   serviceBindings?: Partial<Record<WorkerName, Record<string, unknown>>>;
+  /** Puts a switch before the payment worker's queue producer (EVENTS_QUEUE), worked by `setQueueOutage`. */
+  queueOutageSwitch?: boolean;
+}
+
+const QUEUE_FRONT = 'moalog-events-queue-front';
+
+/**
+ * The payment worker's EVENTS_QUEUE when the switch is on: a wrapped binding over the real Miniflare queue
+ * producer that rejects sends while the test's outage lasts (asked through the OUTAGE binding, Node-side).
+ */
+const QUEUE_FRONT_SCRIPT = `
+async function down(env) {
+  const answer = await env.OUTAGE.fetch('http://outage/');
+  return (await answer.text()) === 'down';
+}
+export default function (env) {
+  return {
+    async send(body, options) {
+      if (await down(env)) throw new Error('Queue send failed: the queue is unavailable');
+      return env.QUEUE.send(body, options);
+    },
+    async sendBatch(messages, options) {
+      if (await down(env)) throw new Error('Queue sendBatch failed: the queue is unavailable');
+      return env.QUEUE.sendBatch(messages, options);
+    },
+  };
+}
+`;
+
+type QueueProducerOption = string | { queueName: string; deliveryDelay?: number };
+
+/** The payment worker's options with EVENTS_QUEUE behind the switch, and the front worker that implements it. */
+function withQueueSwitch<T extends { queueProducers?: unknown }>(
+  payment: T,
+  isDown: () => boolean,
+): { payment: T & { wrappedBindings: Record<string, string> }; front: Record<string, unknown> } {
+  const producers = { ...(payment.queueProducers as Record<string, QueueProducerOption> | undefined) };
+  const events = producers.EVENTS_QUEUE;
+  if (events === undefined) throw new Error('the payment worker has no EVENTS_QUEUE producer to put a switch before');
+  delete producers.EVENTS_QUEUE;
+  return {
+    payment: { ...payment, queueProducers: producers, wrappedBindings: { EVENTS_QUEUE: QUEUE_FRONT } },
+    front: {
+      name: QUEUE_FRONT,
+      modules: true,
+      script: QUEUE_FRONT_SCRIPT,
+      queueProducers: { QUEUE: events },
+      serviceBindings: { OUTAGE: async () => new Response(isDown() ? 'down' : 'up') },
+    },
+  };
 }
 
 export async function startPlatform(overrides: Record<string, string> = {}, options: PlatformOptions = {}): Promise<Platform> {
@@ -61,8 +116,9 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
   const outDir = mkdtempSync(join(repoRoot, '.tmp', 'platform-'));
   let mf: Miniflare | undefined;
   let url: URL;
+  let queueDown = false;
   try {
-    const workers = PLATFORM_WORKERS.map((name) => {
+    const workers: Array<Record<string, unknown>> = PLATFORM_WORKERS.map((name) => {
       const { workerOptions } = unstable_getMiniflareWorkerOptions(join(repoRoot, 'workers', name, 'wrangler.toml'));
       const scriptPath = bundleWorker(name, outDir);
       return {
@@ -74,7 +130,13 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
         serviceBindings: { ...workerOptions.serviceBindings, ...options.serviceBindings?.[name] } as typeof workerOptions.serviceBindings,
       };
     });
-    mf = new Miniflare({ workers });
+    if (options.queueOutageSwitch) {
+      const index = PLATFORM_WORKERS.indexOf('payment');
+      const { payment, front } = withQueueSwitch(workers[index] as { queueProducers?: unknown }, () => queueDown);
+      workers[index] = payment;
+      workers.push(front);
+    }
+    mf = new Miniflare({ workers } as never);
     url = await mf.ready;
   } catch (error) {
     await mf?.dispose().catch(() => undefined);
@@ -94,6 +156,10 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
       const fetcher = await running.getWorker(`moalog-${worker}`);
       const result = await fetcher.scheduled({ cron });
       return result.outcome;
+    },
+    setQueueOutage: (outage) => {
+      if (!options.queueOutageSwitch) throw new Error('start the platform with queueOutageSwitch to switch the queue');
+      queueDown = outage;
     },
     dispose: async () => {
       await running.dispose();
