@@ -5,7 +5,7 @@
  * exactly those calls, decisions, outcomes and replays with their attributes.
  */
 
-import { LOCAL_API_KEY } from '@moalog/db';
+import { LOCAL_API_KEY } from '@moalog/db/fluxpay-api-keys';
 import { testServers } from '@moalog/test-support';
 import { controlFetch } from '@moalog/test-support/control';
 import { Redis } from 'ioredis';

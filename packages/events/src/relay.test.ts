@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { fluxpaySchema, outboxEvents } from '@moalog/db';
 import type { FluxpayDb } from '@moalog/db/clients';
+import * as fluxpaySchema from '@moalog/db/fluxpay-schema';
+import { outboxEvents } from '@moalog/db/fluxpay-schema';
 import { migrateFluxpay } from '@moalog/db/node';
 import { configFromEnv, type LocalCloud, startLocalCloud } from '@moalog/local-cloud';
 import { createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';

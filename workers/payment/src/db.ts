@@ -1,4 +1,5 @@
-import { createFluxpayPool, type FluxpayDb, fluxpaySchema } from '@moalog/db';
+import { createFluxpayPool, type FluxpayDb } from '@moalog/db/clients';
+import * as fluxpaySchema from '@moalog/db/fluxpay-schema';
 import { type NeonQueryFunction, neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle as drizzleHttp, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
 import type { PaymentConfig } from './config.js';

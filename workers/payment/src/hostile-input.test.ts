@@ -1,4 +1,4 @@
-import { idempotencyKeys, orders } from '@moalog/db';
+import { idempotencyKeys, orders } from '@moalog/db/fluxpay-schema';
 import { eq, like } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {

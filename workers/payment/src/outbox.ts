@@ -1,4 +1,5 @@
-import { type FluxpayDb, type Order, outboxEvents, type Payment, type Refund } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
+import { type Order, outboxEvents, type Payment, type Refund } from '@moalog/db/fluxpay-schema';
 import { type FluxpayEventInput, type FluxpayEventType, fluxpayOutboxEvent, type OutboxEventRecord } from '@moalog/events';
 import { amountFromDecimal } from './domain/money.js';
 

@@ -1,4 +1,4 @@
-import type { Order, OrderLineItem, Payment, Refund } from '@moalog/db';
+import type { Order, OrderLineItem, Payment, Refund } from '@moalog/db/fluxpay-schema';
 import type { OrderResponse, PaymentResponse, RefundResponse } from './contract/index.js';
 import { amountFromDecimal } from './domain/money.js';
 

@@ -1,6 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { apiKeyHint, apiKeys, createFluxpayPool, type FluxpayDb, generateApiKey, hashApiKey, tenants } from '@moalog/db';
+import { createFluxpayPool, type FluxpayDb } from '@moalog/db/clients';
+import { apiKeyHint, generateApiKey, hashApiKey } from '@moalog/db/fluxpay-api-keys';
+import { apiKeys, tenants } from '@moalog/db/fluxpay-schema';
 import { CONTROL_TOKEN_HEADER } from '@moalog/test-support/control';
 import { eq } from 'drizzle-orm';
 import { app } from '../src/index.js';

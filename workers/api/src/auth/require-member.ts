@@ -1,4 +1,4 @@
-import { members } from '@moalog/db';
+import { members } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';

@@ -1,4 +1,4 @@
-import { members } from '@moalog/db';
+import { members } from '@moalog/db/moalog-schema';
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { ApiEnv } from '../hono-env.js';

@@ -1,4 +1,4 @@
-import type { SocialType } from '@moalog/db';
+import type { SocialType } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
 import type { ApiConfig } from '../config.js';
 

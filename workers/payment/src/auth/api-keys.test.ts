@@ -1,4 +1,5 @@
-import { generateApiKey, idempotencyKeys, orders } from '@moalog/db';
+import { generateApiKey } from '@moalog/db/fluxpay-api-keys';
+import { idempotencyKeys, orders } from '@moalog/db/fluxpay-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-import { hashApiKey, isWellFormedApiKey } from '@moalog/db';
+import { hashApiKey, isWellFormedApiKey } from '@moalog/db/fluxpay-api-keys';
 import type { MiddlewareHandler } from 'hono';
 import type { PaymentEnv } from '../env.js';
 import { FluxpayError } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { OrderStatus, PaymentStatus, RefundStatus } from '@moalog/db';
+import type { OrderStatus, PaymentStatus, RefundStatus } from '@moalog/db/fluxpay-schema';
 import { FluxpayError } from '../errors.js';
 
 /** The original's state machines: from → the states it may move to. */

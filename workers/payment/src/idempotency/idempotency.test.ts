@@ -1,5 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { idempotencyKeys, payments } from '@moalog/db';
+import { idempotencyKeys, payments } from '@moalog/db/fluxpay-schema';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';

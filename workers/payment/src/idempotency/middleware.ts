@@ -1,4 +1,4 @@
-import type { FluxpayDb } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
 import { matchedRouteTemplate, recordIdempotentReplay } from '@moalog/metrics';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import type { Context, MiddlewareHandler } from 'hono';

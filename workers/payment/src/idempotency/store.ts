@@ -1,4 +1,4 @@
-import type { FluxpayDb } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
 import { decideOnHeldKey } from '@moalog/shared/idempotency';
 import { sql } from 'drizzle-orm';
 import type { HttpSql } from '../db.js';

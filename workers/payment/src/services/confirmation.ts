@@ -1,4 +1,5 @@
-import { type FluxpayDb, orders, type Payment } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
+import { orders, type Payment } from '@moalog/db/fluxpay-schema';
 import { recordPayment } from '@moalog/metrics';
 import { eq } from 'drizzle-orm';
 import type { PaymentConfig } from '../config.js';

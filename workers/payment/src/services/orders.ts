@@ -1,4 +1,5 @@
-import { type FluxpayDb, type Order, type OrderLineItem, orderLineItems, orders, payments } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
+import { type Order, type OrderLineItem, orderLineItems, orders, payments } from '@moalog/db/fluxpay-schema';
 import { recordPayment } from '@moalog/metrics';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';

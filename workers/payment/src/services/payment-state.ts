@@ -1,4 +1,4 @@
-import { type Order, orders, type Payment, payments } from '@moalog/db';
+import { type Order, orders, type Payment, payments } from '@moalog/db/fluxpay-schema';
 import type { OutboxEventRecord } from '@moalog/events';
 import { and, eq, sql } from 'drizzle-orm';
 import { amountFromDecimal } from '../domain/money.js';

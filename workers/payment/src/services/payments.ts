@@ -1,4 +1,5 @@
-import { type FluxpayDb, orders, type Payment, payments } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
+import { orders, type Payment, payments } from '@moalog/db/fluxpay-schema';
 import { and, eq } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { PaymentConfig } from '../config.js';

@@ -1,4 +1,5 @@
-import { type FluxpayDb, type Order, orders, type Payment, payments, type Refund, refunds } from '@moalog/db';
+import type { FluxpayDb } from '@moalog/db/clients';
+import { type Order, orders, type Payment, payments, type Refund, refunds } from '@moalog/db/fluxpay-schema';
 import { recordPayment } from '@moalog/metrics';
 import { and, asc, eq, ne } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';

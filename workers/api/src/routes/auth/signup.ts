@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { members, type SocialType, socialTypes } from '@moalog/db';
+import { members, type SocialType, socialTypes } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';

@@ -1,4 +1,5 @@
-import { createMoalogDb, members } from '@moalog/db';
+import { createMoalogDb } from '@moalog/db/clients';
+import { members } from '@moalog/db/moalog-schema';
 import { decode } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
 import {

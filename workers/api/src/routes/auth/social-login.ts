@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { members, socialTypes } from '@moalog/db';
+import { members, socialTypes } from '@moalog/db/moalog-schema';
 import { envelopeSchema, errorEnvelopeSchema, ok, successBody } from '@moalog/shared';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';

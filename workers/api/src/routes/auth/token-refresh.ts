@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { members } from '@moalog/db';
+import { members } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';

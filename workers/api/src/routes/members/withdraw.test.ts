@@ -1,5 +1,5 @@
+import { createMoalogDb } from '@moalog/db/clients';
 import {
-  createMoalogDb,
   memberResponses,
   memberRetroRooms,
   memberRetros,
@@ -8,7 +8,7 @@ import {
   responses,
   retroRooms,
   retrospects,
-} from '@moalog/db';
+} from '@moalog/db/moalog-schema';
 import { eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {

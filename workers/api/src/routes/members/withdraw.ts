@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { assistantUsages, memberRetroRooms, members, retroRooms, subscriptionRequests } from '@moalog/db';
+import { assistantUsages, memberRetroRooms, members, retroRooms, subscriptionRequests } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { and, asc, eq, inArray, isNotNull, ne } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';

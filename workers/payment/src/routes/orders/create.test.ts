@@ -1,4 +1,4 @@
-import { orders, outboxEvents } from '@moalog/db';
+import { orders, outboxEvents } from '@moalog/db/fluxpay-schema';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { call, createOrder, defaultTenant, expectError, ISO, newKey, orderBody, UUID, uniqueUser, withDb } from '../../../test/helpers.js';

@@ -1,4 +1,4 @@
-import { outboxEvents, payments } from '@moalog/db';
+import { outboxEvents, payments } from '@moalog/db/fluxpay-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {

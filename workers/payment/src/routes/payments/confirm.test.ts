@@ -1,4 +1,4 @@
-import { outboxEvents } from '@moalog/db';
+import { outboxEvents } from '@moalog/db/fluxpay-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-import { idempotencyKeys, outboxEvents, payments, refunds } from '@moalog/db';
+import { idempotencyKeys, outboxEvents, payments, refunds } from '@moalog/db/fluxpay-schema';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { payments } from '@moalog/db';
+import { payments } from '@moalog/db/fluxpay-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { call, createOrder, createPayment, expectError, newKey, withDb } from '../../../test/helpers.js';
