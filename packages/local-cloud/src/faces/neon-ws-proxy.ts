@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { PostgresPasswordGate } from './neon-ws-auth.js';
 
 /**
  * Neon's WebSocket proxy (neondatabase/wsproxy) in Node: `GET /v1?address=host:port` upgrades to a
  * WebSocket whose binary messages are the raw bytes of a Postgres TCP connection, both ways.
  * For safety the TCP side always goes to local-cloud's own Postgres; `address` must be present
- * (as with Neon's proxy) but does not choose the target.
+ * (as with Neon's proxy) but does not choose the target. With a password configured, the client must
+ * give it first (see neon-ws-auth.ts), before the tunnel opens a connection to Postgres.
  */
 
 /**
@@ -31,7 +33,11 @@ export class NeonWebSocketProxy {
   private readonly wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false });
   private readonly tunnels = new Set<Tunnel>();
 
-  constructor(private readonly target: PostgresTarget) {}
+  /** `password`: the one password clients must give (empty: none is asked, and Postgres decides). */
+  constructor(
+    private readonly target: PostgresTarget,
+    private readonly password = '',
+  ) {}
 
   /** A plain HTTP request to `/v1` gets what Neon's proxy answers a non-WebSocket client. */
   handlePlainHttp(_req: IncomingMessage, res: ServerResponse): void {
@@ -51,7 +57,8 @@ export class NeonWebSocketProxy {
     }
     // handleUpgrade answers a malformed handshake (no key, wrong version…) with 400 by itself.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const tunnel = new Tunnel(ws, this.target, () => this.tunnels.delete(tunnel));
+      const gate = this.password === '' ? undefined : new PostgresPasswordGate(this.password);
+      const tunnel = new Tunnel(ws, this.target, gate, () => this.tunnels.delete(tunnel));
       this.tunnels.add(tunnel);
     });
   }
@@ -76,7 +83,7 @@ function rejectUpgrade(socket: Duplex, status: number, statusText: string, body:
 
 /** One WebSocket bridged to one TCP connection to Postgres. */
 class Tunnel {
-  private readonly tcp: Socket;
+  private tcp: Socket | undefined;
   private tcpConnected = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -85,48 +92,73 @@ class Tunnel {
 
   constructor(
     private readonly ws: WebSocket,
-    target: PostgresTarget,
+    private readonly target: PostgresTarget,
+    private gate: PostgresPasswordGate | undefined,
     private readonly onFinished: () => void,
   ) {
-    this.tcp = connect({ host: target.host, port: target.port });
-    this.tcp.setNoDelay(true);
+    if (!gate) this.openPostgres();
+    ws.on('message', (data: RawData) => this.receiveFromClient(toBuffer(data)));
+    ws.on('error', () => {
+      // ws closes the socket itself after a protocol error; only Postgres' side is left to end.
+      this.tcp?.destroy();
+    });
+    ws.on('close', () => this.clientClosed());
+  }
 
-    this.tcp.on('connect', () => {
+  private openPostgres(): void {
+    const tcp = connect({ host: this.target.host, port: this.target.port });
+    this.tcp = tcp;
+    tcp.setNoDelay(true);
+    tcp.on('connect', () => {
       this.tcpConnected = true;
       const pending = this.pending;
       this.pending = [];
       this.pendingBytes = 0;
       for (const chunk of pending) this.writeToPostgres(chunk);
     });
-    this.tcp.on('data', (chunk: Buffer) => this.sendToClient(chunk));
-    this.tcp.on('error', (err) => {
+    tcp.on('data', (chunk: Buffer) => this.sendToClient(chunk));
+    tcp.on('error', (err) => {
       const reason = this.tcpConnected ? `Postgres connection failed: ${err.message}` : `could not connect to Postgres: ${err.message}`;
       this.closeClient(1011, reason);
-      this.tcp.destroy();
+      tcp.destroy();
     });
     // Postgres ended the connection (after Terminate, or on a fatal error): let the client close first.
-    this.tcp.on('close', () => {
+    tcp.on('close', () => {
       if (this.finished || this.closeTimer) return;
       this.closeTimer = setTimeout(() => this.closeClient(1000, 'TCP connection is closed'), TCP_CLOSED_GRACE_MS);
     });
+  }
 
-    ws.on('message', (data: RawData) => this.receiveFromClient(toBuffer(data)));
-    ws.on('error', () => {
-      // ws closes the socket itself after a protocol error; only Postgres' side is left to end.
-      this.tcp.destroy();
-    });
-    ws.on('close', () => this.clientClosed());
+  /** The password gate's answer to what the client sent before Postgres was opened. */
+  private passGate(gate: PostgresPasswordGate, chunk: Buffer): void {
+    const step = gate.feed(chunk);
+    if (step.kind === 'reply') {
+      this.sendToClient(step.bytes);
+    } else if (step.kind === 'refuse') {
+      this.gate = undefined;
+      this.sendToClient(step.bytes);
+      this.finish();
+      if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, 'authentication failed');
+    } else if (step.kind === 'pass') {
+      this.gate = undefined;
+      this.openPostgres();
+      this.receiveFromClient(step.forward);
+    }
   }
 
   /** Drops both sides at once (local-cloud is shutting down). */
   destroy(): void {
     this.finish();
     this.ws.terminate();
-    this.tcp.destroy();
+    this.tcp?.destroy();
   }
 
   private receiveFromClient(chunk: Buffer): void {
-    if (this.tcp.destroyed) return;
+    if (this.gate) {
+      this.passGate(this.gate, chunk);
+      return;
+    }
+    if (!this.tcp || this.tcp.destroyed) return;
     if (this.tcpConnected) {
       this.writeToPostgres(chunk);
       return;
@@ -141,19 +173,20 @@ class Tunnel {
   }
 
   private writeToPostgres(chunk: Buffer): void {
-    if (this.tcp.destroyed || !this.tcp.writable) return;
-    if (!this.tcp.write(chunk) && !this.ws.isPaused) {
+    const tcp = this.tcp;
+    if (!tcp || tcp.destroyed || !tcp.writable) return;
+    if (!tcp.write(chunk) && !this.ws.isPaused) {
       this.ws.pause();
-      this.tcp.once('drain', () => this.ws.resume());
+      tcp.once('drain', () => this.ws.resume());
     }
   }
 
   private sendToClient(chunk: Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(chunk, { binary: true }, () => {
-      if (this.tcp.isPaused() && this.ws.bufferedAmount < WS_HIGH_WATER_BYTES) this.tcp.resume();
+      if (this.tcp?.isPaused() && this.ws.bufferedAmount < WS_HIGH_WATER_BYTES) this.tcp.resume();
     });
-    if (this.ws.bufferedAmount >= WS_HIGH_WATER_BYTES) this.tcp.pause();
+    if (this.tcp && this.ws.bufferedAmount >= WS_HIGH_WATER_BYTES) this.tcp.pause();
   }
 
   private closeClient(code: number, reason: string): void {
@@ -166,14 +199,15 @@ class Tunnel {
 
   private clientClosed(): void {
     this.finish();
-    if (this.tcp.destroyed) return;
+    const tcp = this.tcp;
+    if (!tcp || tcp.destroyed) return;
     if (!this.tcpConnected) {
-      this.tcp.destroy();
+      tcp.destroy();
       return;
     }
     // Let Postgres read what is still queued (usually the driver's Terminate), then close.
-    this.tcp.end();
-    setTimeout(() => this.tcp.destroy(), TCP_END_TIMEOUT_MS).unref();
+    tcp.end();
+    setTimeout(() => tcp.destroy(), TCP_END_TIMEOUT_MS).unref();
   }
 
   private finish(): void {

@@ -420,6 +420,43 @@ describe('Neon credentials', () => {
     }
   });
 
+  it('refuses on the WebSocket tunnel a password other than the configured one, with 28P01, before Postgres is reached', async () => {
+    const guarded = await startLocalCloud({
+      ...configFromEnv(),
+      port: 0,
+      postgres: { ...configFromEnv().postgres, password: 'neon-local-secret' },
+    });
+    const shared = neonConfig.wsProxy;
+    neonConfig.wsProxy = localNeonConfig(guarded.url).wsProxy;
+    try {
+      const connectWith = async (password: string) => {
+        const url = new URL(neonLookingUrl);
+        url.password = password;
+        const client = new Client({ connectionString: url.toString() });
+        try {
+          await client.connect();
+          return (await client.query('SELECT current_user AS who, 1 + 1 AS two')).rows[0];
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      };
+      for (const wrong of ['not-the-secret', 'neon-local-secretx', 'neon-local-secre']) {
+        const err = (await connectWith(wrong).catch((e: unknown) => e)) as { code?: string; message?: string };
+        expect(err.code, wrong).toBe('28P01');
+        expect(err.message).toMatch(/^password authentication failed for user "/);
+      }
+      await expect(connectWith('neon-local-secret')).resolves.toMatchObject({ two: 2 });
+      // Many at once, right and wrong interleaved: each gets its own answer.
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => connectWith(i % 2 === 0 ? 'neon-local-secret' : `wrong-${i}`)),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'fulfilled' : 'rejected')));
+    } finally {
+      neonConfig.wsProxy = shared;
+      await guarded.close();
+    }
+  });
+
   it('accepts clients that send no password when none is configured (the local default)', async () => {
     const res = await postSql('{"query":"SELECT 1 AS one","params":[]}');
     expect(res.status).toBe(200);

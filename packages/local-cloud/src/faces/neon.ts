@@ -15,7 +15,7 @@ const SQL_PATH = '/sql';
  */
 export function createNeonFace(config: LocalCloudConfig): Face {
   const target = { host: config.postgres.host, port: config.postgres.port };
-  const webSocketProxy = new NeonWebSocketProxy(target);
+  const webSocketProxy = new NeonWebSocketProxy(target, config.postgres.password ?? '');
   const sqlOverHttp = new NeonSqlOverHttp(target, config.postgres.password ?? '');
   return {
     name: 'neon',
