@@ -2,12 +2,14 @@
  * The events transport down for 60 s, once for each transport and both at the same time (two platforms):
  * local-cloud's Kafka face switched to failing, and Cloudflare Queues as Miniflare runs it with the payment
  * worker's producer binding failing every send (a switch before the real queue). While it lasts, members
- * subscribe and confirm (most pay, some are declined): every answer is what it would be without the
+ * subscribe and confirm (most pay, some are declined) and one paid member is refunded in full: every answer is what it would be without the
  * outage, the payment worker's outbox keeps every event unpublished (the crons run and fail harmlessly) and
  * no subscription changes. Once the transport is back, the crons relay and consume: each confirmation
- * activates PRO and cancels FREE once, each decline expires its PRO once, `processed_event` (the api's
+ * activates PRO and cancels FREE once, each decline expires its PRO once, the refund cancels that PRO and
+ * makes FREE ACTIVE again, `processed_event` (the api's
  * record of applied events) holds every handled event exactly once, and the outbox ends empty.
  */
+import { LOCAL_API_KEY } from '@moalog/db';
 import { setKafkaOutage } from '@moalog/test-support/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inBatches, sleep, subscriptionRows, tossKey, waitFor } from '../e2e/subscriptions-support.js';
@@ -18,7 +20,7 @@ const OUTAGE_MS = 60_000;
 const PAYING = 8;
 const DECLINED = 2;
 /** The events the api applies (the rest it acknowledges and leaves alone). */
-const HANDLED = ['payment.confirmed', 'payment.failed', 'order.cancelled'];
+const HANDLED = ['payment.confirmed', 'payment.failed', 'payment.refunded', 'order.cancelled'];
 
 type Transport = 'kafka' | 'queues';
 const platforms = new Map<Transport, FaultPlatform>();
@@ -56,6 +58,16 @@ async function outbox(env: FaultPlatform): Promise<{ unpublished: number; byType
   );
   const byType = Object.fromEntries(rows.map((r) => [r.event_type, r.n]));
   return { unpublished: rows.reduce((sum, r) => sum + r.n, 0), byType };
+}
+
+async function paymentOf(env: FaultPlatform, memberId: number): Promise<string> {
+  const [rows] = (await env.mysql.query("SELECT fluxpay_order_id FROM member_subscription WHERE member_id = ? AND plan_name = 'PRO'", [
+    memberId,
+  ])) as unknown as [Array<{ fluxpay_order_id: string }>];
+  const { rows: payments } = await env.postgres.query<{ id: string }>('SELECT id FROM payments WHERE order_id::text = $1', [
+    rows[0]?.fluxpay_order_id,
+  ]);
+  return payments[0]!.id;
 }
 
 async function runCrons(env: FaultPlatform): Promise<void> {
@@ -109,6 +121,15 @@ async function outage(transport: Transport): Promise<Outcome> {
     'every declined confirmation answered 402 PAY4021',
   );
 
+  // The first paying member is refunded in full while the transport is still down.
+  const [refundedMember] = members;
+  const refunded = await env.call(null, 'POST', '/pay/api/v1/refunds', {
+    body: { paymentId: await paymentOf(env, refundedMember!.memberId), amount: 9900, currency: 'KRW' },
+    headers: { authorization: `Bearer ${LOCAL_API_KEY}`, 'x-idempotency-key': crypto.randomUUID() },
+    log,
+  });
+  check(refunded.status === 201, `the refund answered ${refunded.status}: ${refunded.text.slice(0, 200)}`);
+
   // The crons run during the outage too: they fail to publish and leave every row where it was.
   await runCrons(env);
   const held = await outbox(env);
@@ -131,7 +152,8 @@ async function outage(transport: Transport): Promise<Outcome> {
     async () => {
       const rows = await subscriptionRows(env.mysql, memberIds);
       const pro = rows.filter((r) => r.plan_name === 'PRO');
-      return pro.length === members.length && pro.every((r) => r.status !== 'PENDING') ? rows : undefined;
+      const refundDone = rows.some((r) => r.member_id === refundedMember!.memberId && r.plan_name === 'PRO' && r.status === 'CANCELLED');
+      return pro.length === members.length && pro.every((r) => r.status !== 'PENDING') && refundDone ? rows : undefined;
     },
     90_000,
     async () => {
@@ -155,14 +177,19 @@ async function outage(transport: Transport): Promise<Outcome> {
   const expired = rows.filter((r) => r.plan_name === 'PRO' && r.status === 'EXPIRED').map((r) => r.member_id);
   const freeCancelled = rows.filter((r) => r.plan_name === 'FREE' && r.status === 'CANCELLED').map((r) => r.member_id);
   check(settled !== undefined, 'every PRO subscription settled after the restore');
-  check(rows.length === 2 * members.length, `one FREE and one PRO row per member (${rows.length} rows)`);
-  check(activated.length === PAYING && activated.every((id) => memberIds.indexOf(id) < PAYING), `the ${PAYING} paying members PRO ACTIVE`);
+  const refundedRows = rows.filter((r) => r.member_id === refundedMember!.memberId).map((r) => `${r.plan_name} ${r.status}`);
+  check(rows.length === 2 * members.length + 1, `one FREE and one PRO row per member, a new FREE for the refunded (${rows.length} rows)`);
+  check(
+    activated.length === PAYING - 1 && activated.every((id) => memberIds.indexOf(id) < PAYING && id !== refundedMember!.memberId),
+    `the ${PAYING - 1} paying members not refunded PRO ACTIVE`,
+  );
+  check(refundedRows.join(', ') === 'FREE CANCELLED, PRO CANCELLED, FREE ACTIVE', `the refunded member: ${refundedRows.join(', ')}`);
   check(
     expired.length === DECLINED && expired.every((id) => memberIds.indexOf(id) >= PAYING),
     `the ${DECLINED} declined members PRO EXPIRED`,
   );
   check(
-    freeCancelled.length === PAYING && freeCancelled.every((id) => activated.includes(id)),
+    freeCancelled.length === PAYING && freeCancelled.every((id) => memberIds.indexOf(id) < PAYING),
     'FREE cancelled for the paying members only',
   );
   check(after.unpublished === 0, `outbox empty after (${after.unpublished} left)`);
@@ -182,7 +209,11 @@ async function outage(transport: Transport): Promise<Outcome> {
   const processedIds = processed.map((p) => p.event_id);
   const confirmedEvents = events.filter((e) => e.event_type === 'payment.confirmed').length;
   const failedEvents = events.filter((e) => e.event_type === 'payment.failed').length;
-  check(confirmedEvents === PAYING && failedEvents === DECLINED, `events: ${confirmedEvents} confirmed, ${failedEvents} failed`);
+  const refundedEvents = events.filter((e) => e.event_type === 'payment.refunded').length;
+  check(
+    confirmedEvents === PAYING && failedEvents === DECLINED && refundedEvents === 1,
+    `events: ${confirmedEvents} confirmed, ${failedEvents} failed, ${refundedEvents} refunded`,
+  );
   check(
     processedIds.length === eventIds.length && new Set(processedIds).size === eventIds.length,
     `processed_event ${processedIds.length} rows for ${eventIds.length} handled events`,
@@ -195,13 +226,13 @@ async function outage(transport: Transport): Promise<Outcome> {
     requests: log.requests,
     statuses: log.statuses,
     timing: `answers ${log.timing()}; applied ${Math.round(recoveryMs / 1000)} s after the restore`,
-    checked: `${members.length} members subscribed + confirmed during (${PAYING} paid, ${DECLINED} declined); outbox held ${held.unpublished - before} events (${Object.entries(
+    checked: `${members.length} members subscribed + confirmed during (${PAYING} paid, ${DECLINED} declined), 1 refunded in full; outbox held ${held.unpublished - before} events (${Object.entries(
       held.byType,
     )
       .map(([type, n]) => `${type} ${n}`)
       .join(
         ', ',
-      )}), no subscription changed; after: ${activated.length} PRO ACTIVE + ${freeCancelled.length} FREE CANCELLED, ${expired.length} PRO EXPIRED, processed_event ${processedIds.length} rows for ${eventIds.length} handled events (each once), outbox ${after.unpublished} unpublished`,
+      )}), no subscription changed; after: ${activated.length} PRO ACTIVE, ${freeCancelled.length} FREE CANCELLED, ${expired.length} PRO EXPIRED, the refunded member ${refundedRows.join(' → ')}, processed_event ${processedIds.length} rows for ${eventIds.length} handled events (each once), outbox ${after.unpublished} unpublished`,
     result: passed ? 'pass' : 'fail',
   });
   return { passed, failures };
