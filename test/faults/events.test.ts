@@ -9,7 +9,7 @@
  * makes FREE ACTIVE again, `processed_event` (the api's
  * record of applied events) holds every handled event exactly once, and the outbox ends empty.
  */
-import { LOCAL_API_KEY } from '@moalog/db';
+import { LOCAL_API_KEY } from '@moalog/db/fluxpay-api-keys';
 import { setKafkaOutage } from '@moalog/test-support/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inBatches, sleep, subscriptionRows, tossKey, waitFor } from '../e2e/subscriptions-support.js';
