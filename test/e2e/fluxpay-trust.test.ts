@@ -6,7 +6,7 @@
  *  - the attacks of an anonymous caller on a member's subscription (reading orders, refunding to keep PRO,
  *    adopting a cheap order, cancelling or squatting the member's pending order) get nowhere.
  */
-import { generateApiKey, hashApiKey, LOCAL_API_KEY } from '@moalog/db';
+import { generateApiKey, hashApiKey, LOCAL_API_KEY } from '@moalog/db/fluxpay-api-keys';
 import { documentedOperations, exampleRequest, type OpenApiLike } from '@moalog/test-support/openapi-conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Member, type SubscriptionPlatform, startSubscriptionPlatform, tossKey, waitFor } from './subscriptions-support.js';

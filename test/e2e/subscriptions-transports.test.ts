@@ -6,7 +6,7 @@
  * alone must deliver. Then a partial refund leaves PRO and the full refund's `payment.refunded` makes FREE
  * ACTIVE again, over the same transport.
  */
-import { LOCAL_API_KEY } from '@moalog/db';
+import { LOCAL_API_KEY } from '@moalog/db/fluxpay-api-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubscriptionPlatform, startSubscriptionPlatform, subscriptionRows, tossKey, waitFor } from './subscriptions-support.js';
 

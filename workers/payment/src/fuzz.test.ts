@@ -1,4 +1,4 @@
-import { generateApiKey } from '@moalog/db';
+import { generateApiKey } from '@moalog/db/fluxpay-api-keys';
 import { buildOpenApiDocument } from '@moalog/shared';
 import { documentedOperations, exampleRequest } from '@moalog/test-support/openapi-conformance';
 import { describe, expect, it } from 'vitest';
