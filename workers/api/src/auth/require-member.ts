@@ -8,7 +8,7 @@ import type { ApiEnv } from '../hono-env.js';
 import { ACCESS_COOKIE } from './cookies.js';
 import { verifyToken } from './tokens.js';
 
-/** The answer (with AUTH4001, or MEMBER4042 on the member's own routes) when the token's member no longer exists. */
+/** The AUTH4001 detail when the token's member no longer exists (the member's own routes answer MEMBER4042 instead). */
 export const MEMBER_GONE = '존재하지 않는 사용자입니다.';
 
 /**

@@ -110,7 +110,7 @@ export const aiAnalysisRoutes = newRouter().openapi(route, async (c) => {
   const monthStart = kstMonthStart();
   const [plan, analyzedThisMonth] = await Promise.all([currentPlan(db, memberId), analyzedInRoomSince(db, found.retroRoomId, monthStart)]);
   const monthlyLimit = monthlyAiLimit(plan, 'analysis');
-  if (monthlyLimit !== null && analyzedThisMonth >= monthlyLimit) throw new AppError('AI4031', '월간 분석 가능 횟수를 초과하였습니다.');
+  if (monthlyLimit !== null && analyzedThisMonth >= monthlyLimit) throw new AppError('AI4031');
 
   const input = await loadAnalysisInput(db, retrospectId);
 

@@ -3,6 +3,7 @@ import { members } from '@moalog/db/moalog-schema';
 import { AppError, envelopeSchema, errorEnvelopeSchema, ok } from '@moalog/shared';
 import { asc, eq } from 'drizzle-orm';
 import { newRouter } from '../../app.js';
+import { MEMBER_GONE } from '../../auth/require-member.js';
 import { startSession } from '../../auth/session.js';
 
 const route = createRoute({
@@ -49,7 +50,7 @@ authLoginEmailRoutes.openapi(route, async (c) => {
     .where(eq(members.email, email))
     .orderBy(asc(members.memberId))
     .limit(1);
-  if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
+  if (!member) throw new AppError('AUTH4001', MEMBER_GONE);
 
   await startSession(c, member.memberId);
   return ok(c, { isNewMember: false }, '로그인에 성공했습니다.');

@@ -43,6 +43,6 @@ export const membersMeRoutes = newRouter().openapi(route, async (c) => {
     .from(members)
     .where(eq(members.memberId, c.var.memberId))
     .limit(1);
-  if (!member) throw new AppError('MEMBER4042', '존재하지 않는 사용자입니다.');
+  if (!member) throw new AppError('MEMBER4042');
   return ok(c, { ...member, createdAt: member.createdAt.toISOString() });
 });

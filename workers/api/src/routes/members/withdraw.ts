@@ -30,7 +30,7 @@ export const membersWithdrawRoutes = newRouter().openapi(route, async (c) => {
   const { db, memberId } = c.var;
   await db.transaction(async (tx) => {
     const [member] = await tx.select({ memberId: members.memberId }).from(members).where(eq(members.memberId, memberId)).for('update');
-    if (!member) throw new AppError('MEMBER4042', '존재하지 않는 사용자입니다.');
+    if (!member) throw new AppError('MEMBER4042');
 
     const owned = await tx
       .select({ retroRoomId: memberRetroRooms.retroRoomId })

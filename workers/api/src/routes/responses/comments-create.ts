@@ -49,7 +49,7 @@ export const responsesCommentsCreateRoutes = newRouter().openapi(route, async (c
   const { responseId } = c.req.valid('param');
   const { content } = c.req.valid('json');
   if (content.trim() === '') throw new AppError('COMMON400', '댓글 내용은 공백만으로 구성될 수 없습니다.');
-  if (charCount(content) > MAX_COMMENT_LENGTH) throw new AppError('RES4001', '댓글은 최대 200자까지만 입력 가능합니다.');
+  if (charCount(content) > MAX_COMMENT_LENGTH) throw new AppError('RES4001');
   await requireResponseMember(db, responseId, memberId);
 
   const createdAt = new Date();

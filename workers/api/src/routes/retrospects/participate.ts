@@ -3,7 +3,7 @@ import { memberResponses, memberRetros, members, responses } from '@moalog/db/mo
 import { AppError, ok } from '@moalog/shared';
 import { eq } from 'drizzle-orm';
 import { memberSecurity, newRouter } from '../../app.js';
-import { requireMember } from '../../auth/require-member.js';
+import { MEMBER_GONE, requireMember } from '../../auth/require-member.js';
 import { isDuplicateKeyError, isMissingParentError } from '../../lib/db-errors.js';
 import { idParam } from '../../lib/params.js';
 import { errorAnswer, successAnswer, unauthorizedAnswer } from '../../lib/retro-openapi.js';
@@ -41,7 +41,7 @@ export const retrospectsParticipateRoutes = newRouter().openapi(route, async (c)
     requireRetrospectMember(db, retrospectId, memberId, { hideFromNonMembers: true }),
     db.select({ nickname: members.nickname, email: members.email }).from(members).where(eq(members.memberId, memberId)).limit(1),
   ]);
-  if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
+  if (!member) throw new AppError('AUTH4001', MEMBER_GONE);
   const now = new Date();
   if (access.retrospect.startTime.getTime() <= now.getTime()) {
     throw new AppError('RETRO4002', '이미 시작되었거나 종료된 회고에는 참석할 수 없습니다.');

@@ -62,7 +62,7 @@ export const retrospectsSearchRoutes = newRouter().openapi(
     const { db, memberId } = c.var;
     const keyword = (c.req.valid('query').keyword ?? '').trim();
     if (keyword === '') throw new AppError('SEARCH4001', KEYWORD_MISSING);
-    if (charCount(keyword) > MAX_KEYWORD_LENGTH) throw new AppError('SEARCH4001', '검색어는 최대 100자까지 입력 가능합니다.');
+    if (charCount(keyword) > MAX_KEYWORD_LENGTH) throw new AppError('SEARCH4001');
 
     const rows = await db
       .select({

@@ -46,7 +46,7 @@ function checkAnswers(answers: Array<{ questionNumber: number; content: string }
   const complete = answers.length === QUESTIONS_PER_RETROSPECT && [1, 2, 3, 4, 5].every((n) => numbers.has(n));
   if (!complete) throw new AppError('RETRO4002', '모든 질문에 대한 답변이 필요합니다.');
   for (const answer of answers) {
-    if (answer.content.trim() === '') throw new AppError('RETRO4007', '답변 내용은 공백만으로 구성될 수 없습니다.');
+    if (answer.content.trim() === '') throw new AppError('RETRO4007');
     if (charCount(answer.content) > MAX_ANSWER_LENGTH) throw new AppError('RETRO4003', ANSWER_TOO_LONG);
   }
 }

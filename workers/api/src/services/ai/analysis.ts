@@ -147,7 +147,7 @@ export async function storeAnalysis(
     if (!current) throw new AppError('RETRO4041', '존재하지 않는 회고 세션입니다.');
     if (Number(current.analyzed) === 1) throw new AppError('RETRO4091', '이미 분석이 완료된 회고입니다.');
     if (target.monthlyLimit !== null && (await analyzedInRoomSince(tx, target.retroRoomId, target.monthStart)) >= target.monthlyLimit) {
-      throw new AppError('AI4031', '월간 분석 가능 횟수를 초과하였습니다.');
+      throw new AppError('AI4031');
     }
     await tx
       .update(retrospects)

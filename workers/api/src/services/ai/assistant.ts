@@ -24,7 +24,7 @@ export async function assertDraftingParticipant(db: MoalogDb, memberId: number, 
     .leftJoin(memberRetros, and(eq(memberRetros.retrospectId, retrospects.retrospectId), eq(memberRetros.memberId, memberId)))
     .where(eq(retrospects.retrospectId, retrospectId))
     .limit(1);
-  if (!found) throw new AppError('RETRO4041', '존재하지 않는 회고입니다.');
+  if (!found) throw new AppError('RETRO4041');
   if (found.status === null) throw new AppError('RETRO4031', '해당 회고에 참여 권한이 없습니다.');
   if (found.status !== 'DRAFT') throw new AppError('RETRO4033', '이미 제출된 회고에서는 어시스턴트를 사용할 수 없습니다.');
 }
@@ -42,7 +42,7 @@ export async function questionOfParticipant(db: MoalogDb, memberId: number, retr
     .orderBy(asc(responses.responseId))
     .limit(QUESTIONS_PER_RETROSPECT);
   const question = rows[questionId - 1]?.question;
-  if (question === undefined) throw new AppError('RETRO4043', '해당 질문을 찾을 수 없습니다.');
+  if (question === undefined) throw new AppError('RETRO4043');
   return question;
 }
 

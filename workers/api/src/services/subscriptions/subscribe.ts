@@ -2,6 +2,7 @@ import type { MoalogDb } from '@moalog/db/clients';
 import { type MemberSubscription, memberSubscriptions, members, type PlanName } from '@moalog/db/moalog-schema';
 import { AppError, type ErrorCode, type ErrorEnvelope, errorBody, errorCatalog, type SuccessEnvelope, successBody } from '@moalog/shared';
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import { MEMBER_GONE } from '../../auth/require-member.js';
 import { type PaidPlanName, planOf, productOf } from '../plans/catalogue.js';
 import { type FluxpayClient, type FluxpayOrder, FluxpayRejected, FluxpayUnavailable } from './fluxpay-client.js';
 import { completeKey, type IdempotencyClaim } from './idempotency.js';
@@ -51,7 +52,7 @@ async function finish(tx: Pick<MoalogDb, 'update'>, context: SubscribeContext, a
  */
 export async function lockMember(tx: Tx, memberId: number): Promise<void> {
   const [member] = await tx.select({ memberId: members.memberId }).from(members).where(eq(members.memberId, memberId)).for('update');
-  if (!member) throw new AppError('AUTH4001', '존재하지 않는 사용자입니다.');
+  if (!member) throw new AppError('AUTH4001', MEMBER_GONE);
 }
 
 async function rowById(tx: Tx, subscriptionId: number): Promise<MemberSubscription> {
