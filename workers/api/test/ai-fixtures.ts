@@ -96,7 +96,8 @@ export async function participate(
 ): Promise<number> {
   const status = options.status ?? 'SUBMITTED';
   const questions = options.questions ?? QUESTIONS;
-  const answers = options.answers ?? questions.map((q, i) => `${memberId}번의 ${i + 1}번 답변: 배포 자동화와 리뷰 속도에 대해 적었어요.`);
+  const answers =
+    options.answers ?? questions.map((_question, i) => `${memberId}번의 ${i + 1}번 답변: 배포 자동화와 리뷰 속도에 대해 적었어요.`);
   const [memberRetro] = await db
     .insert(memberRetros)
     .values({ memberId, retrospectId, status, submittedAt: status === 'DRAFT' ? null : new Date() })

@@ -126,7 +126,7 @@ class ReportWriter {
 function printable(supported: ReadonlySet<number>, text: string): string {
   let out = '';
   for (const ch of text) {
-    const code = ch.codePointAt(0)!;
+    const code = ch.codePointAt(0) ?? 0;
     if (ch === '`') out += '\u2018';
     else out += ch === '\n' || ch === ' ' || supported.has(code) ? ch : '?';
   }

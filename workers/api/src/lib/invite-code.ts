@@ -6,9 +6,9 @@ const CODE_IN_TEXT = /INV-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}/;
 
 /** A fresh invite code `INV-dddd-dddd` from the platform's CSPRNG. */
 export function generateInviteCode(): string {
-  const [a, b] = crypto.getRandomValues(new Uint32Array(2));
+  const [a = 0, b = 0] = crypto.getRandomValues(new Uint32Array(2));
   const part = (n: number) => String(n % 10_000).padStart(4, '0');
-  return `INV-${part(a!)}-${part(b!)}`;
+  return `INV-${part(a)}-${part(b)}`;
 }
 
 /**

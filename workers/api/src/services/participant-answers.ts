@@ -29,7 +29,7 @@ export async function participantAnswerIds(db: MoalogExecutor, retrospectId: num
 export async function writeAnswers(db: MoalogExecutor, contents: Map<number, string>, updatedAt: Date, guard?: SQL): Promise<number> {
   const ids = [...contents.keys()];
   if (ids.length === 0) return 0;
-  const cases = ids.map((id) => sql`WHEN ${id} THEN ${contents.get(id)!}`);
+  const cases = [...contents].map(([id, content]) => sql`WHEN ${id} THEN ${content}`);
   const result = await db
     .update(responses)
     .set({ content: sql`CASE ${responses.responseId} ${sql.join(cases, sql` `)} ELSE ${responses.content} END`, updatedAt })

@@ -75,5 +75,5 @@ export const responsesCommentsListRoutes = newRouter().openapi(route, async (c) 
     userName: nickname || 'Unknown',
     createdAt: kstDateTime(createdAt),
   }));
-  return ok(c, { comments, hasNext, nextCursor: hasNext ? comments[comments.length - 1]!.commentId : null }, '댓글 조회를 성공했습니다.');
+  return ok(c, { comments, hasNext, nextCursor: hasNext ? (comments.at(-1)?.commentId ?? null) : null }, '댓글 조회를 성공했습니다.');
 });

@@ -60,11 +60,11 @@ export const retrospectsResponsesRoutes = newRouter().openapi(
     const { category, cursor, size } = c.req.valid('query');
     const { retrospect } = await requireRetrospectMember(db, retrospectId, memberId, { hideFromNonMembers: true });
 
-    const conditions: SQL[] = [
+    const conditions: Array<SQL | undefined> = [
       eq(responses.retrospectId, retrospectId),
       sql`TRIM(${responses.content}) <> ''`,
       // Answers of withdrawn members (owner link set to NULL) stay; drafts of current members do not.
-      or(isNull(memberResponses.memberId), sql`${memberRetros.status} IN ('SUBMITTED', 'ANALYZED')`)!,
+      or(isNull(memberResponses.memberId), sql`${memberRetros.status} IN ('SUBMITTED', 'ANALYZED')`),
     ];
     if (category !== 'ALL') {
       const question = questionText(retrospect.retrospectMethod, Number(category.slice('QUESTION_'.length)));
@@ -96,7 +96,7 @@ export const retrospectsResponsesRoutes = newRouter().openapi(
     const page = rows.slice(0, size).map(({ nickname, ...row }) => ({ ...row, userName: nickname || 'Unknown' }));
     return ok(
       c,
-      { responses: page, hasNext, nextCursor: hasNext ? page[page.length - 1]!.responseId : null },
+      { responses: page, hasNext, nextCursor: hasNext ? (page.at(-1)?.responseId ?? null) : null },
       '답변 리스트 조회를 성공했습니다.',
     );
   },
