@@ -6,7 +6,7 @@ import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { ApiEnv } from '../hono-env.js';
 import { ACCESS_COOKIE } from './cookies.js';
-import { verifyToken } from './tokens.js';
+import { rejectedTokenMessage, verifyToken } from './tokens.js';
 
 /** The AUTH4001 detail when the token's member no longer exists (the member's own routes answer MEMBER4042 instead). */
 export const MEMBER_GONE = '존재하지 않는 사용자입니다.';
@@ -27,16 +27,7 @@ export async function authenticateAccessToken(c: Context<ApiEnv>): Promise<numbe
   }
   if (!token) throw new AppError('AUTH4001');
   const check = await verifyToken(token, 'access', c.var.config.jwt.secret);
-  if (!check.ok) {
-    throw new AppError(
-      'AUTH4001',
-      check.reason === 'expired'
-        ? '토큰이 만료되었습니다.'
-        : check.reason === 'wrong-type'
-          ? '유효하지 않은 액세스 토큰입니다.'
-          : '유효하지 않은 토큰입니다.',
-    );
-  }
+  if (!check.ok) throw new AppError('AUTH4001', rejectedTokenMessage(check.reason, '유효하지 않은 액세스 토큰입니다.'));
   return Number(check.claims.sub);
 }
 

@@ -77,6 +77,13 @@ export async function issueSignupToken(email: string, provider: string, settings
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'expired' | 'invalid' | 'wrong-type' };
 
+/** The AUTH4001 message for a rejected token; `wrongTypeMessage` names what the route expected instead. */
+export function rejectedTokenMessage(reason: Extract<TokenCheck, { ok: false }>['reason'], wrongTypeMessage: string): string {
+  if (reason === 'expired') return '토큰이 만료되었습니다.';
+  if (reason === 'wrong-type') return wrongTypeMessage;
+  return '유효하지 않은 토큰입니다.';
+}
+
 /**
  * Verifies an HS256 token of the expected type. `alg` other than HS256 (including `none`),
  * a bad signature, a missing `exp` or a non-numeric subject all make the token invalid.

@@ -8,7 +8,7 @@ import { createMiddleware } from 'hono/factory';
 import { newRouter } from '../../app.js';
 import { clearAuthCookie, SIGNUP_COOKIE } from '../../auth/cookies.js';
 import { startSession } from '../../auth/session.js';
-import { verifyToken } from '../../auth/tokens.js';
+import { rejectedTokenMessage, verifyToken } from '../../auth/tokens.js';
 import type { ApiEnv, ApiVariables } from '../../hono-env.js';
 import { NICKNAME_CHARACTER } from '../../lib/nickname-characters.js';
 
@@ -85,16 +85,7 @@ async function signupIdentity(c: Context<ApiEnv>): Promise<SignupIdentity> {
   const token = header ?? getCookie(c, SIGNUP_COOKIE);
   if (!token) throw new AppError('AUTH4001', '인증 정보가 유효하지 않습니다.');
   const check = await verifyToken(token, 'signup', c.var.config.jwt.secret);
-  if (!check.ok) {
-    throw new AppError(
-      'AUTH4001',
-      check.reason === 'expired'
-        ? '토큰이 만료되었습니다.'
-        : check.reason === 'wrong-type'
-          ? '유효하지 않은 토큰 타입입니다.'
-          : '유효하지 않은 토큰입니다.',
-    );
-  }
+  if (!check.ok) throw new AppError('AUTH4001', rejectedTokenMessage(check.reason, '유효하지 않은 토큰 타입입니다.'));
   const provider = socialTypes.find((type) => type === check.claims.provider);
   if (!provider) throw new AppError('AUTH4001', '토큰에 유효한 provider 정보가 없습니다.');
   return { email: check.claims.email as string, provider };
