@@ -68,11 +68,14 @@ describe('startStack', () => {
     expect(await health.json()).toEqual({ status: 'healthy' });
   });
 
-  it('builds the api as wrangler deploys it: the font as a Data module, Swagger UI as Text modules', () => {
+  it('builds the workers as wrangler deploys them: Swagger UI as Text modules of the api, the font as a Data module of the export worker', () => {
     const api = stack.manifest.workers.find((w) => w.name === 'api');
     expect(api?.modules[0]?.type).toBe('ESModule');
-    expect(api?.modules.filter((m) => m.type === 'Data').map((m) => m.path)).toEqual([expect.stringMatching(/\.ttf$/)]);
     expect(api?.modules.filter((m) => m.type === 'Text')).toHaveLength(2);
+    expect(api?.modules.filter((m) => m.type === 'Data')).toEqual([]);
+    const exporter = stack.manifest.workers.find((w) => w.name === 'export');
+    expect(exporter?.modules[0]?.type).toBe('ESModule');
+    expect(exporter?.modules.filter((m) => m.type === 'Data').map((m) => m.path)).toEqual([expect.stringMatching(/\.ttf$/)]);
   });
 
   it('reaches the api and the payment worker through the gateway, on the given databases', async () => {
