@@ -142,11 +142,13 @@ describe('every FluxPay operation refuses callers without a valid key of the own
     const problems: string[] = [];
     let sent = 0;
     for (const operation of operations) {
-      if (PUBLIC_OPERATIONS.has(operation)) continue;
       const [method = '', path = ''] = operation.split(' ');
       const example = exampleRequest(document, method, path, (name, value) =>
         /idempotency-key/i.test(name) ? crypto.randomUUID() : value,
       );
+      // The served document says which operations need the key: all but the public ones.
+      expect(example.secured, operation).toBe(!PUBLIC_OPERATIONS.has(operation));
+      if (PUBLIC_OPERATIONS.has(operation)) continue;
       // Path and query ids name the owner's rows; so do ids in the body.
       let url = example.url;
       for (const [name, id] of Object.entries(ids)) url = url.replace(new RegExp(`(${name}=)[^&]*`), `$1${id}`);

@@ -97,7 +97,7 @@ const SERVED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
 const UNSERVED_METHODS = ['TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'PURGE', 'SEARCH', 'REPORT', 'ACL'];
 
 function authHeaders(op: Operation, ctx: CaseContext, random: Random): Array<[string, string]> {
-  // FluxPay's document declares no security scheme, yet every route but health, docs and the webhook takes a key.
+  // FluxPay's operations take its tenant key (its document's bearer scheme), never a member's token.
   if (op.api === 'pay') return random.chance(0.7) ? [['authorization', `Bearer ${ctx.credentials.fluxpayKey}`]] : [];
   const wanted = op.secured ? random.chance(0.6) : random.chance(0.15);
   if (!wanted) return [];

@@ -6,7 +6,7 @@ import { CatalogueError, type ErrorCatalogue } from '@moalog/shared/error-catalo
  * "refund not found".
  */
 export const fluxpayErrorCatalog = {
-  /** Not in the original (FluxPay had no callers' credentials): no valid `Authorization: Bearer <secret key>`. */
+  /** Not in the original, whose FluxPay took no credentials: no valid `Authorization: Bearer <secret key>`. */
   AUTH_001: { status: 401, message: 'A valid API key is required: Authorization: Bearer <secret key>' },
   ORD_001: { status: 404, message: 'Order not found' },
   ORD_002: { status: 409, message: 'The order status does not allow this operation' },

@@ -27,7 +27,7 @@ export const app = root
   .route('/', tossWebhookRoutes);
 
 // After every route: GET /api-docs/openapi.json (and the original's /api-docs) and /swagger-ui.html,
-// no authentication; reached through the gateway as /pay/... .
+// answering without a key (as do the health checks and Toss's webhook); reached through the gateway as /pay/... .
 mountApiDocs(app, { ...fluxpayApiDocs, swaggerUiAssets });
 
 /** The Worker: HTTP through the app; the cron trigger drains the outbox of whatever is left. */

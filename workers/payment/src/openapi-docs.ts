@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { type ApiDocsOptions, IDEMPOTENCY_KEY_EXAMPLE } from '@moalog/shared';
+import { API_KEY_SCHEME, apiKeySecurityScheme } from './contract/common.js';
 import { fluxpayErrorCatalog } from './errors.js';
 
 /**
@@ -20,6 +21,10 @@ export const fluxpayIdempotencyKeyHeader = z
 
 const description = `FluxPay, the payment engine: orders, payments (confirmed through Toss Payments) and refunds. Reached through the gateway under \`/pay\`.
 
+## Keys
+
+Every operation but the health checks and Toss's webhook requires a tenant's secret key as \`Authorization: Bearer <key>\` (\`fp_live_…\` or \`fp_test_…\`); without a valid one FluxPay answers 401 \`AUTH_001\`. Orders, payments and refunds belong to the key's tenant: another tenant's id answers 404.
+
 ## Body
 
 Every JSON answer is FluxPay's \`ApiResponse\`: \`{ "success": boolean, "data": … | null, "error": { "code", "message", "fieldErrors": [ { "field", "message" } ] } | null, "metadata": { "timestamp", "traceId" } }\`.
@@ -36,8 +41,8 @@ export const fluxpayApiDocs: ApiDocsOptions = {
   description,
   servers: [{ url: '/pay', description: 'the gateway' }],
   errorCodes: fluxpayErrorCatalog,
-  // FluxPay has no authentication of its own: only the gateway and the api reach it.
-  securitySchemes: {},
+  // Every operation but the health checks and Toss's webhook names this scheme (the contract's routes declare it).
+  securitySchemes: { [API_KEY_SCHEME]: apiKeySecurityScheme },
   parameters: { FluxPayIdempotencyKey: fluxpayIdempotencyKeyHeader },
   specPaths: ['/api-docs/openapi.json', '/api-docs'],
   uiPaths: ['/swagger-ui.html'],

@@ -5,6 +5,8 @@ import { answerProblems, documentedOperations, exampleRequest, servedOperations 
 import { inspectRoutes } from 'hono/dev';
 import { describe, expect, it } from 'vitest';
 import { defaultTenant } from '../test/helpers.js';
+import { PUBLIC_API_PATHS } from './auth/api-keys.js';
+import { API_KEY_SCHEME } from './contract/common.js';
 import { fluxpayErrorCatalog } from './errors.js';
 import { app } from './index.js';
 import { fluxpayApiDocs, fluxpayIdempotencyKeyHeader } from './openapi-docs.js';
@@ -82,6 +84,58 @@ describe('FluxPay OpenAPI document', () => {
       const assetRes = await send(`/${asset}`);
       expect(assetRes.status, asset).toBe(200);
       expect((await assetRes.text()).length).toBeGreaterThan(1000);
+    }
+  });
+});
+
+describe('FluxPay OpenAPI security', () => {
+  const anonymous = async (url: string, init: RequestInit = {}) => {
+    const ctx = createExecutionContext();
+    const res = await app.request(url, init, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+  const publicPaths = ['/health', ...PUBLIC_API_PATHS].sort();
+
+  it('serves a document declaring the bearer key scheme, to a caller without a key', async () => {
+    const res = await anonymous('/api-docs/openapi.json');
+    expect(res.status).toBe(200);
+    const served = (await res.json()) as any;
+    expect(Object.keys(served.components.securitySchemes)).toEqual([API_KEY_SCHEME]);
+    expect(served.components.securitySchemes[API_KEY_SCHEME]).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(served.components.securitySchemes[API_KEY_SCHEME].description).toMatch(/fp_live_.*fp_test_/);
+  });
+
+  it('requires the key on every operation but the health checks and the Toss webhook, which declare security: []', () => {
+    const open: string[] = [];
+    for (const operation of operations) {
+      const [method = '', path = ''] = operation.split(' ');
+      const declared = (document.paths?.[path] as any)?.[method.toLowerCase()];
+      if (publicPaths.includes(path)) {
+        expect(declared.security, operation).toEqual([]);
+        open.push(path);
+      } else {
+        expect(declared.security, operation).toEqual([{ [API_KEY_SCHEME]: [] }]);
+        expect(declared.responses['401']?.description, operation).toMatch(/^AUTH_001/);
+      }
+    }
+    expect(open.sort()).toEqual(publicPaths);
+  });
+
+  it.each(operations)('%s: answers as its declared security says to a caller without a key', async (operation) => {
+    const [method = '', path = ''] = operation.split(' ');
+    const example = exampleRequest(document, method, path, freshIdempotencyKey);
+    const res = await anonymous(example.url, {
+      method: example.method,
+      headers: example.headers,
+      ...(example.body === undefined ? {} : { body: example.body }),
+    });
+    const body = (await res.json()) as any;
+    if (example.secured) {
+      expect(res.status, operation).toBe(401);
+      expect(body.error.code).toBe('AUTH_001');
+    } else {
+      expect(res.status, operation).not.toBe(401);
     }
   });
 });

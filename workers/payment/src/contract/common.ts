@@ -82,3 +82,21 @@ export const idempotencyHeaders = z.object({
 });
 
 export const paramOf = (name: string) => uuidString(name).openapi({ param: { name, in: 'path' } });
+
+/** The name of FluxPay's security scheme in its OpenAPI document (`components.securitySchemes`). */
+export const API_KEY_SCHEME = 'bearerAuth';
+
+/** FluxPay's credential: a tenant's secret key sent as a bearer token (the api worker is one tenant). */
+export const apiKeySecurityScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    "A tenant's secret key as `Authorization: Bearer <key>`: `fp_live_…` for live keys, `fp_test_…` for test keys. Keys are made, listed and revoked with `npm run fluxpay:keys`. A missing, malformed, unknown or revoked key answers 401 `AUTH_001`; every order, payment and refund is visible only to the tenant that created it (another tenant's id answers 404).",
+} as const;
+
+/** What every operation but the health checks and Toss's webhook declares. */
+export const apiKeySecurity = [{ [API_KEY_SCHEME]: [] }];
+/** What the operations that answer anonymous callers declare (the health checks and Toss's webhook). */
+export const noSecurity = [];
+
+export const API_KEY_REFUSED = 'AUTH_001 no valid API key (missing, malformed, unknown or revoked)';

@@ -2,7 +2,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { orderStatuses } from '@moalog/db/fluxpay-schema';
 import { MAX_AMOUNT, toMinor } from '../domain/money.js';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { amountSchema, currencySchema, idempotencyHeaders, metadataSchema, paramOf, textField, timestampSchema } from './common.js';
+import {
+  API_KEY_REFUSED,
+  amountSchema,
+  apiKeySecurity,
+  currencySchema,
+  idempotencyHeaders,
+  metadataSchema,
+  paramOf,
+  textField,
+  timestampSchema,
+} from './common.js';
 
 export const ORDER_LIST_LIMIT = 100;
 
@@ -84,6 +94,7 @@ export const orderIdParams = z.object({ orderId: paramOf('orderId') });
 export const createOrderRoute = createRoute({
   method: 'post',
   path: '/api/v1/orders',
+  security: apiKeySecurity,
   tags: ['orders'],
   summary: 'Create an order (idempotent; one PENDING order per exclusiveKey)',
   request: {
@@ -97,6 +108,7 @@ export const createOrderRoute = createRoute({
       content: { 'application/json': { schema: orderEnvelope } },
     },
     ...errorResponses({
+      401: API_KEY_REFUSED,
       400: 'VAL_001 invalid body, VAL_002 / VAL_003 idempotency key missing or not a UUID',
       409: "ORD_002 the exclusiveKey is held by another user's pending order; VAL_005 same key still in flight",
       422: 'VAL_004 the idempotency key was used with another body',
@@ -107,18 +119,20 @@ export const createOrderRoute = createRoute({
 export const getOrderRoute = createRoute({
   method: 'get',
   path: '/api/v1/orders/{orderId}',
+  security: apiKeySecurity,
   tags: ['orders'],
   summary: 'One order with its line items',
   request: { params: orderIdParams },
   responses: {
     200: { description: 'The order', content: { 'application/json': { schema: orderEnvelope } } },
-    ...errorResponses({ 400: 'VAL_001 orderId is not a UUID', 404: 'ORD_001 no such order' }),
+    ...errorResponses({ 401: API_KEY_REFUSED, 400: 'VAL_001 orderId is not a UUID', 404: 'ORD_001 no such order' }),
   },
 });
 
 export const listOrdersRoute = createRoute({
   method: 'get',
   path: '/api/v1/orders',
+  security: apiKeySecurity,
   tags: ['orders'],
   summary: `A user's orders, newest first (at most ${ORDER_LIST_LIMIT})`,
   request: { query: z.object({ userId: textField(100).openapi({ example: '42' }) }) },
@@ -127,19 +141,21 @@ export const listOrdersRoute = createRoute({
       description: 'Orders',
       content: { 'application/json': { schema: envelopeSchema(z.array(orderResponseSchema), 'OrderListEnvelope') } },
     },
-    ...errorResponses({ 400: 'VAL_001 userId missing or too long' }),
+    ...errorResponses({ 401: API_KEY_REFUSED, 400: 'VAL_001 userId missing or too long' }),
   },
 });
 
 export const cancelOrderRoute = createRoute({
   method: 'put',
   path: '/api/v1/orders/{orderId}/cancel',
+  security: apiKeySecurity,
   tags: ['orders'],
   summary: 'Cancel an order (idempotent): PENDING, or PAID once its payment was refunded',
   request: { headers: idempotencyHeaders, params: orderIdParams },
   responses: {
     200: { description: 'The cancelled order', content: { 'application/json': { schema: orderEnvelope } } },
     ...errorResponses({
+      401: API_KEY_REFUSED,
       400: 'VAL_001 / VAL_002 / VAL_003',
       404: 'ORD_001 no such order',
       409: 'ORD_002 the order cannot be cancelled in its status; VAL_005 same key still in flight',

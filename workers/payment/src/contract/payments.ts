@@ -2,7 +2,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { paymentStatuses } from '@moalog/db/fluxpay-schema';
 import { toMinor } from '../domain/money.js';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { amountSchema, currencySchema, idempotencyHeaders, paramOf, textField, timestampSchema, uuidString } from './common.js';
+import {
+  API_KEY_REFUSED,
+  amountSchema,
+  apiKeySecurity,
+  currencySchema,
+  idempotencyHeaders,
+  paramOf,
+  textField,
+  timestampSchema,
+  uuidString,
+} from './common.js';
 
 export const paymentMethods = ['CARD', 'BANK_TRANSFER', 'VIRTUAL_ACCOUNT', 'MOBILE', 'EASY_PAY'] as const;
 
@@ -65,6 +75,7 @@ const paymentIdParams = z.object({ paymentId: paramOf('paymentId') });
 export const createPaymentRoute = createRoute({
   method: 'post',
   path: '/api/v1/payments',
+  security: apiKeySecurity,
   tags: ['payments'],
   summary: 'Create the payment of a PENDING order (idempotent; one payment per order)',
   request: {
@@ -74,6 +85,7 @@ export const createPaymentRoute = createRoute({
   responses: {
     201: { description: 'Created (status READY)', content: { 'application/json': { schema: paymentEnvelope } } },
     ...errorResponses({
+      401: API_KEY_REFUSED,
       400: 'VAL_001 invalid body; VAL_002 / VAL_003 idempotency key missing or not a UUID',
       404: 'ORD_001 no such order',
       409: 'PAY_003 the order already has a payment; ORD_002 the order is not PENDING; VAL_005 same key still in flight',
@@ -85,18 +97,20 @@ export const createPaymentRoute = createRoute({
 export const getPaymentRoute = createRoute({
   method: 'get',
   path: '/api/v1/payments/{paymentId}',
+  security: apiKeySecurity,
   tags: ['payments'],
   summary: 'One payment',
   request: { params: paymentIdParams },
   responses: {
     200: { description: 'The payment', content: { 'application/json': { schema: paymentEnvelope } } },
-    ...errorResponses({ 400: 'VAL_001 paymentId is not a UUID', 404: 'PAY_001 no such payment' }),
+    ...errorResponses({ 401: API_KEY_REFUSED, 400: 'VAL_001 paymentId is not a UUID', 404: 'PAY_001 no such payment' }),
   },
 });
 
 export const listPaymentsRoute = createRoute({
   method: 'get',
   path: '/api/v1/payments',
+  security: apiKeySecurity,
   tags: ['payments'],
   summary: 'The payment of an order, as a list of zero or one (not in the original; for callers that hold only the order)',
   request: { query: z.object({ orderId: uuidString('orderId') }) },
@@ -105,19 +119,21 @@ export const listPaymentsRoute = createRoute({
       description: 'Payments',
       content: { 'application/json': { schema: envelopeSchema(z.array(paymentResponseSchema), 'PaymentListEnvelope') } },
     },
-    ...errorResponses({ 400: 'VAL_001 orderId missing or not a UUID' }),
+    ...errorResponses({ 401: API_KEY_REFUSED, 400: 'VAL_001 orderId missing or not a UUID' }),
   },
 });
 
 export const approvePaymentRoute = createRoute({
   method: 'post',
   path: '/api/v1/payments/{paymentId}/approve',
+  security: apiKeySecurity,
   tags: ['payments'],
   summary: 'Approve a READY payment (READY → PROCESSING → APPROVED; the PG approval is mocked, as in the original)',
   request: { params: paymentIdParams, body: { required: true, content: { 'application/json': { schema: approvePaymentBody } } } },
   responses: {
     200: { description: 'APPROVED', content: { 'application/json': { schema: paymentEnvelope } } },
     ...errorResponses({
+      401: API_KEY_REFUSED,
       400: 'VAL_001 invalid body; PAY_006 the payment is not READY',
       404: 'PAY_001 no such payment',
       409: 'ORD_002 the order is not PENDING',
@@ -128,6 +144,7 @@ export const approvePaymentRoute = createRoute({
 const confirmedPaymentEnvelope = envelopeSchema(paymentResponseSchema, 'ConfirmedPaymentEnvelope');
 
 const confirmErrors = errorResponses({
+  401: API_KEY_REFUSED,
   400: 'VAL_001 invalid input; PAY_006 the payment cannot be confirmed in its status; PAY_002 Toss declined (the payment is now FAILED with the reason)',
   404: 'PAY_001 no such payment',
   409: 'ORD_002 the order is not PENDING; VAL_005 another confirmation of this payment is still running',
@@ -138,6 +155,7 @@ const confirmErrors = errorResponses({
 export const confirmPaymentRoute = createRoute({
   method: 'post',
   path: '/api/v1/payments/{paymentId}/confirm',
+  security: apiKeySecurity,
   tags: ['payments'],
   summary: 'Confirm an APPROVED payment through Toss (APPROVED → CONFIRMED, order PAID; or FAILED)',
   request: { params: paymentIdParams },
@@ -147,6 +165,7 @@ export const confirmPaymentRoute = createRoute({
 export const confirmCheckoutRoute = createRoute({
   method: 'post',
   path: '/api/v1/payments/confirm',
+  security: apiKeySecurity,
   tags: ['payments'],
   summary: "Confirm the payment of an order with Toss's checkout result (what Toss's success redirect carries)",
   description:

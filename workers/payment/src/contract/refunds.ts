@@ -2,7 +2,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { refundStatuses } from '@moalog/db/fluxpay-schema';
 import { toMinor } from '../domain/money.js';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { amountSchema, currencySchema, idempotencyHeaders, paramOf, textField, timestampSchema, uuidString } from './common.js';
+import {
+  API_KEY_REFUSED,
+  amountSchema,
+  apiKeySecurity,
+  currencySchema,
+  idempotencyHeaders,
+  paramOf,
+  textField,
+  timestampSchema,
+  uuidString,
+} from './common.js';
 
 export const createRefundBody = z
   .object({
@@ -40,6 +50,7 @@ const refundEnvelope = envelopeSchema(refundResponseSchema, 'RefundEnvelope');
 export const createRefundRoute = createRoute({
   method: 'post',
   path: '/api/v1/refunds',
+  security: apiKeySecurity,
   tags: ['refunds'],
   summary: 'Refund part or all of a CONFIRMED payment through Toss (idempotent)',
   request: {
@@ -49,6 +60,7 @@ export const createRefundRoute = createRoute({
   responses: {
     201: { description: 'COMPLETED', content: { 'application/json': { schema: refundEnvelope } } },
     ...errorResponses({
+      401: API_KEY_REFUSED,
       400:
         'VAL_001 invalid body or another currency; VAL_002 / VAL_003 key missing or not a UUID; PAY_010 payment not CONFIRMED; ' +
         'PAY_007 more than is left to refund; PAY_008 refund period over; PAY_011 too many refunds; PAY_002 Toss refused (refund FAILED)',
@@ -63,18 +75,20 @@ export const createRefundRoute = createRoute({
 export const getRefundRoute = createRoute({
   method: 'get',
   path: '/api/v1/refunds/{refundId}',
+  security: apiKeySecurity,
   tags: ['refunds'],
   summary: 'One refund',
   request: { params: z.object({ refundId: paramOf('refundId') }) },
   responses: {
     200: { description: 'The refund', content: { 'application/json': { schema: refundEnvelope } } },
-    ...errorResponses({ 400: 'VAL_001 refundId is not a UUID', 404: 'PAY_009 no such refund' }),
+    ...errorResponses({ 401: API_KEY_REFUSED, 400: 'VAL_001 refundId is not a UUID', 404: 'PAY_009 no such refund' }),
   },
 });
 
 export const listRefundsRoute = createRoute({
   method: 'get',
   path: '/api/v1/payments/{paymentId}/refunds',
+  security: apiKeySecurity,
   tags: ['refunds'],
   summary: "A payment's refunds, oldest first",
   request: { params: z.object({ paymentId: paramOf('paymentId') }) },
@@ -83,6 +97,6 @@ export const listRefundsRoute = createRoute({
       description: 'Refunds',
       content: { 'application/json': { schema: envelopeSchema(z.array(refundResponseSchema), 'RefundListEnvelope') } },
     },
-    ...errorResponses({ 400: 'VAL_001 paymentId is not a UUID', 404: 'PAY_001 no such payment' }),
+    ...errorResponses({ 401: API_KEY_REFUSED, 400: 'VAL_001 paymentId is not a UUID', 404: 'PAY_001 no such payment' }),
   },
 });

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { paymentStatuses } from '@moalog/db/fluxpay-schema';
 import { envelopeSchema, errorResponses } from '../envelope.js';
-import { textField } from './common.js';
+import { noSecurity, textField } from './common.js';
 
 /** Toss's webhook body (`PAYMENT_STATUS_CHANGED`); only `data.paymentKey` is read, everything else is ignored. */
 export const tossWebhookBody = z
@@ -28,6 +28,7 @@ export type TossWebhookResult = z.infer<typeof tossWebhookResult>;
 export const tossWebhookRoute = createRoute({
   method: 'post',
   path: '/api/v1/webhooks/toss',
+  security: noSecurity,
   tags: ['webhooks'],
   summary: "Toss's payment status webhook: re-reads the payment from Toss and applies only what Toss says",
   request: { body: { required: true, content: { 'application/json': { schema: tossWebhookBody } } } },
