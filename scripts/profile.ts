@@ -41,6 +41,8 @@ const clients = int(values.clients, 'clients', 1, 1024);
 const warmup = int(values.warmup, 'warmup', 0, 20_000);
 const topN = int(values.top, 'top', 1, 200);
 const intervalUs = int(values['interval-us'], 'interval-us', 10, 10_000);
+/** A sample stands for at most this many sampling intervals (longer gaps are the sampler not being scheduled). */
+const MAX_SAMPLE_INTERVALS = 10;
 
 await checkServices();
 const databases = await createBenchDatabases('profile');
@@ -95,7 +97,7 @@ async function profileRoute(stack: Stack): Promise<void> {
     writeFileSync(file, JSON.stringify(profile));
     const entry = stack.manifest.workers.find((w) => `moalog-${w.name}` === name)?.modules[0];
     const sourceMap = entry ? SourceMap.read(`${entry.path}.map`) : undefined;
-    return { name, file, summary: summarizeProfile(profile, sourceMap) };
+    return { name, file, summary: summarizeProfile(profile, sourceMap, { maxSampleUs: MAX_SAMPLE_INTERVALS * intervalUs }) };
   });
   // Samples measure wall-clock time between samples, which a busy machine stretches; shares stay comparable.
   const allBusyUs = summaries.reduce((sum, s) => sum + s.summary.busyUs, 0);

@@ -38,6 +38,13 @@ describe('summarizeProfile', () => {
     expect(top(summary.selfUs, 1)).toEqual([['helper (hono/dist/compose.js:5)', 500]]);
   });
 
+  it('caps the time one sample stands for (a stalled sampler does not crown one frame)', () => {
+    const summary = summarizeProfile(profile, sourceMap, { maxSampleUs: 150 });
+    expect(summary.selfUs.get('helper (hono/dist/compose.js:5)')).toBe(150 + 150);
+    expect(summary.selfUs.get('handler (workers/api/src/routes/list.ts:1)')).toBe(100);
+    expect(summary.idleUs).toBe(50);
+  });
+
   it('keeps bundle positions when there is no source map', () => {
     const summary = summarizeProfile(profile);
     expect(summary.selfUs.get('helper (index.js:1)')).toBe(500);

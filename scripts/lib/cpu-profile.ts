@@ -42,7 +42,17 @@ export function packageOf(source: string): string {
   return workspace ? `${workspace[1]}/${workspace[2]}` : source;
 }
 
-export function summarizeProfile(profile: CpuProfile, sourceMap?: SourceMap): ProfileSummary {
+export interface SummarizeOptions {
+  /**
+   * The most time one sample may stand for. A sample's time is the gap to the next one, and on a busy machine
+   * the sampling thread is sometimes not scheduled for seconds: without a cap, that one sample's frame would
+   * take most of the profile.
+   */
+  maxSampleUs?: number;
+}
+
+export function summarizeProfile(profile: CpuProfile, sourceMap?: SourceMap, options: SummarizeOptions = {}): ProfileSummary {
+  const maxSampleUs = options.maxSampleUs ?? Number.POSITIVE_INFINITY;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -74,7 +84,7 @@ export function summarizeProfile(profile: CpuProfile, sourceMap?: SourceMap): Pr
   const deltas = profile.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
     // A sample's time is the gap to the next sample (the last one gets none).
-    const us = deltas[i + 1] ?? 0;
+    const us = Math.min(deltas[i + 1] ?? 0, maxSampleUs);
     const leaf = samples[i] ?? 0;
     const { key, pkg } = describe(leaf);
     if (key === IDLE) {

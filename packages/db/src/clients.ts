@@ -4,11 +4,11 @@
  */
 
 import { neonConfig, Pool } from '@neondatabase/serverless';
-import { Client } from '@planetscale/database';
 import { drizzle as drizzleNeon } from 'drizzle-orm/neon-serverless';
 import { drizzle as drizzlePlanetScale } from 'drizzle-orm/planetscale-serverless';
 import * as fluxpaySchema from './fluxpay/schema.js';
 import * as moalogSchema from './moalog/schema.js';
+import { LeanPlanetScaleClient } from './planetscale-client.js';
 
 export interface MoalogDbConfig {
   /**
@@ -19,7 +19,7 @@ export interface MoalogDbConfig {
 }
 
 export function createMoalogDb(config: MoalogDbConfig) {
-  const client = new Client({ url: config.url });
+  const client = new LeanPlanetScaleClient({ url: config.url });
   return drizzlePlanetScale({ client, schema: moalogSchema });
 }
 
