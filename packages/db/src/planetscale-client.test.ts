@@ -1,6 +1,6 @@
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, type TempDatabase, testServers } from '@moalog/test-support';
-import { Client, DatabaseError } from '@planetscale/database';
+import { Client, DatabaseError, type ExecutedQuery } from '@planetscale/database';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeanPlanetScaleClient } from './planetscale-client.js';
@@ -38,7 +38,7 @@ describe('LeanPlanetScaleClient answers as the library', () => {
     await database?.drop();
   });
 
-  const comparable = ({ time: _time, ...rest }: { time: number } & Record<string, unknown>) => rest;
+  const comparable = ({ time: _time, ...rest }: ExecutedQuery) => rest;
 
   it.each(['object', 'array'] as const)('reads every column type the same way (as %s)', async (as) => {
     const query = 'SELECT * FROM sample WHERE id >= ? ORDER BY id';
