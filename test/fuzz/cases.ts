@@ -50,9 +50,10 @@ export interface FuzzCase {
   /** Sent byte for byte over a socket (the fetch client refuses or rewrites it). */
   raw?: Buffer;
   /**
-   * Framing, target or size that the HTTP server (workerd) judges before any worker runs: not valid
-   * HTTP/1.1, a request target other than a path, or a request head over workerd's 128 KiB. It may
-   * answer such a request itself, without the gateway's request id.
+   * Framing, target or size that the HTTP server judges before any worker runs: not valid HTTP/1.1
+   * (raw bytes outside ASCII or a NUL in the request line among them), a request target other than a
+   * path, or a request head over 128 KiB. It may refuse such a request itself, without the gateway's
+   * request id, but only with a 4xx in the envelope (see check.ts).
    */
   httpServerMayAnswer?: boolean;
 }
@@ -263,9 +264,9 @@ const mutations: Record<FuzzClass, Mutation> = {
       return undefined;
     }
     if (choice === 2 && replaceSomeParam(parts, random, () => random.pick(HOSTILE_PERCENT))) return undefined;
-    // Raw bytes of an encoded surrogate (or a NUL, which is not valid in a request line) in the path.
+    // Raw bytes of an encoded surrogate or a NUL in the path: neither is valid in a request line.
     const bytes = random.pick([Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0])]);
-    return { raw: rawPathWithBytes(parts, bytes), httpServerMayAnswer: bytes[0] === 0 };
+    return { raw: rawPathWithBytes(parts, bytes), httpServerMayAnswer: true };
   },
 
   'odd-unicode': (_op, parts, _ctx, random) => {
@@ -279,7 +280,7 @@ const mutations: Record<FuzzClass, Mutation> = {
       parts.json = undefined;
       return undefined;
     }
-    return { raw: rawPathWithBytes(parts, random.pick(INVALID_UTF8)) };
+    return { raw: rawPathWithBytes(parts, random.pick(INVALID_UTF8)), httpServerMayAnswer: true };
   },
 
   'hostile-ids': (op, parts, _ctx, random) => {

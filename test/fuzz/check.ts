@@ -3,9 +3,10 @@
  * was sent — moalog's `{isSuccess, code, message, result}` outside /pay, FluxPay's
  * `{success, data, error, metadata}` under it. The only answers allowed without an envelope are
  * success answers the spec declares in another media type (the PDF export) or without the envelope
- * (health), answers without a body (HEAD, preflights), and the HTTP server's own answer to a request
- * it judges before any worker runs (see `httpServerMayAnswer`; the answer has no request id, and the
- * run's table counts these apart as `<status> http-server`).
+ * (health) and answers without a body (HEAD, preflights). The HTTP server in front of the workers may
+ * refuse a request it judges malformed before any worker runs (see `httpServerMayAnswer`), but only
+ * with a 4xx in the same envelope; its answers have no request id, and the run's table counts them
+ * apart as `<status> http-server`.
  */
 import type { FuzzCase } from './cases.js';
 import type { Answer } from './http.js';
@@ -57,8 +58,13 @@ export function judge(fuzzCase: FuzzCase, op: Operation, answer: Answer): Verdic
   const { status } = answer;
   const fromGateway = answer.headers.has('x-request-id');
   if (!fromGateway) {
-    if (fuzzCase.httpServerMayAnswer) return { ok: true, by: 'http-server' };
-    return { ok: false, problem: `${status} without the gateway's request id (not answered by the platform)` };
+    if (!fuzzCase.httpServerMayAnswer)
+      return { ok: false, problem: `${status} without the gateway's request id (not answered by the platform)` };
+    if (status < 400 || status >= 500)
+      return { ok: false, problem: `the HTTP server answered ${status}: ${answer.body.subarray(0, 200).toString('utf8')}` };
+    const problem = envelopeProblem(fuzzCase.api, status, mediaType(answer) === 'application/json' ? parseJson(answer.body) : undefined);
+    if (problem) return { ok: false, problem: `the HTTP server's ${status}: ${problem}: ${answer.body.subarray(0, 200).toString('utf8')}` };
+    return { ok: true, by: 'http-server' };
   }
   if (status >= 500) return { ok: false, problem: `server error ${status}: ${answer.body.subarray(0, 300).toString('utf8')}` };
   if (status < 200 || (status >= 300 && status < 400)) return { ok: false, problem: `unexpected status ${status}` };

@@ -15,6 +15,7 @@ import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { type BuildManifest, buildWorkers, readBuild } from './build.js';
+import { type HttpFront, startHttpFront } from './front.js';
 import { listeningPid } from './processes.js';
 import { REPO_ROOT } from './workers.js';
 
@@ -93,7 +94,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let ownBundles: string | undefined;
   let cloud: LocalCloud | undefined;
   let mf: Miniflare | undefined;
+  let front: HttpFront | undefined;
   const cleanUp = async () => {
+    await front?.close().catch(() => undefined);
     await mf?.dispose().catch(() => undefined);
     await cloud?.close().catch(() => undefined);
     if (ownBundles) rmSync(ownBundles, { recursive: true, force: true });
@@ -137,9 +140,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         bindings: { ...workerOptions.bindings, ...addresses, ...options.bindings },
         // Outbound fetches leave workerd directly, not through Miniflare's header-stripping worker.
         stripCfConnectingIp: false,
-        // The public worker gets its own workerd socket: requests reach it as on Cloudflare, without passing
-        // through Miniflare's entry worker.
-        ...(index === 0 ? { unsafeDirectSockets: [{ host, port }] } : {}),
+        // The public worker gets its own workerd socket (behind the HTTP front): requests reach it as on
+        // Cloudflare, without passing through Miniflare's entry worker.
+        ...(index === 0 ? { unsafeDirectSockets: [{ host, port: 0 }] } : {}),
       };
     });
     const publicWorker = workers[0]?.name;
@@ -157,7 +160,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       workers,
     });
     await mf.ready;
-    const url = await mf.unsafeGetDirectURL(publicWorker);
+    const direct = await mf.unsafeGetDirectURL(publicWorker);
+    // The public port refuses malformed HTTP in an envelope, as Cloudflare's edge does before a Worker runs.
+    front = await startHttpFront({ host, port, upstream: direct });
+    const url = new URL(front.url);
     const inspectorUrl = options.inspectorPort === undefined ? undefined : (await mf.getInspectorURL()).toString();
     const running = mf;
     const stack: Stack = {
@@ -165,7 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       localCloudUrl: cloud.url,
       localCloudControlToken: cloud.controlToken,
       // The workerd serving the gateway's socket: several stacks may run in one process.
-      pids: { node: process.pid, workerd: [listeningPid(Number(url.port))].filter((pid): pid is number => pid !== undefined) },
+      pids: { node: process.pid, workerd: [listeningPid(Number(direct.port))].filter((pid): pid is number => pid !== undefined) },
       manifest,
       stop: async () => {
         if (running !== mf) return;

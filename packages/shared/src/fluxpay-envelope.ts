@@ -62,7 +62,8 @@ export function fluxpayErrorResponse(answer: FluxpayErrorAnswer): Response {
 }
 
 /**
- * The answers the gateway gives on FluxPay's behalf, before a request reaches the payment worker:
+ * The answers the gateway (or, locally, the HTTP front before it) gives on FluxPay's behalf, before a request
+ * reaches the payment worker:
  * refusals in a code family of their own (`REQ_`, `RATE_`, never in the payment worker's catalog),
  * and SYS_001 / SYS_002 with the payment worker's own meaning (its failure, its being unreachable).
  */
@@ -72,6 +73,7 @@ export const fluxpayEdgeErrors = {
   REQ_003: { status: 431, message: 'The request headers are too large' },
   REQ_004: { status: 405, message: 'Method not allowed' },
   REQ_005: { status: 400, message: 'The request body could not be read' },
+  REQ_006: { status: 400, message: 'The request is malformed' },
   RATE_001: { status: 429, message: 'Too many requests. Please retry later' },
   SYS_001: { status: 500, message: 'Internal server error' },
   SYS_002: { status: 503, message: 'Service temporarily unavailable' },

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
+import { type HttpFront, startHttpFront } from '@moalog/runtime';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
@@ -15,7 +16,10 @@ import { bundleWorker, repoRoot, type WorkerName } from './workers.js';
 export const PLATFORM_WORKERS: readonly WorkerName[] = ['gateway', 'api', 'payment', 'export'];
 
 export interface Platform {
-  /** The gateway's loopback address (Miniflare's entry socket on a free port), for clients that need a real port. */
+  /**
+   * The gateway's loopback address for clients that need a real port: the runtime's HTTP front (which refuses
+   * malformed HTTP in an envelope, as `npm run start` does) before Miniflare's entry socket, on free ports.
+   */
   url: string;
   /** A request to the gateway; `path` is absolute (`/api/v1/...`), `init` as for `fetch`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -115,7 +119,7 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const outDir = mkdtempSync(join(repoRoot, '.tmp', 'platform-'));
   let mf: Miniflare | undefined;
-  let url: URL;
+  let front: HttpFront | undefined;
   let queueDown = false;
   try {
     const workers: Array<Record<string, unknown>> = PLATFORM_WORKERS.map((name) => {
@@ -137,15 +141,17 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
       workers.push(front);
     }
     mf = new Miniflare({ workers } as never);
-    url = await mf.ready;
+    const entry = await mf.ready;
+    front = await startHttpFront({ host: entry.hostname, port: 0, upstream: entry });
   } catch (error) {
     await mf?.dispose().catch(() => undefined);
     rmSync(outDir, { recursive: true, force: true });
     throw error;
   }
   const running = mf;
+  const serving = front;
   return {
-    url: url.origin,
+    url: serving.url,
     fetch: async (path, init) => {
       if (!path.startsWith('/')) throw new TypeError(`platform paths are absolute, got "${path}"`);
       // Miniflare's fetch types are undici's; the values are standard Requests and Responses.
@@ -162,6 +168,7 @@ export async function startPlatform(overrides: Record<string, string> = {}, opti
       queueDown = outage;
     },
     dispose: async () => {
+      await serving.close();
       await running.dispose();
       rmSync(outDir, { recursive: true, force: true });
     },
