@@ -5,7 +5,7 @@
  * its API's envelope, and the platform healthy afterwards.
  *
  * The seed is printed first; FUZZ_SEED=<seed> replays a run and FUZZ_CASE=<index> sends just one of
- * its cases. FUZZ_REQUESTS (10,000), FUZZ_CONCURRENCY (16 in flight) and FUZZ_BUDGET_SECONDS (1,800: no
+ * its cases. FUZZ_REQUESTS (10,000), FUZZ_CONCURRENCY (16 in flight) and FUZZ_BUDGET_SECONDS (900: no
  * new case starts after it, and the run then fails for having sent too few) bound the run.
  *
  * FluxPay calls carry a key of a tenant the run makes (most of them; the others test the key check).
@@ -24,7 +24,7 @@ import { type Operation, operationsOf } from './spec.js';
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 16);
-const BUDGET_MS = Number(process.env.FUZZ_BUDGET_SECONDS ?? 1800) * 1000;
+const BUDGET_MS = Number(process.env.FUZZ_BUDGET_SECONDS ?? 900) * 1000;
 const ONLY = process.env.FUZZ_CASE === undefined ? undefined : Number(process.env.FUZZ_CASE);
 const seed = fuzzSeed();
 

@@ -32,8 +32,13 @@ async function sendFetch(base: URL, fuzzCase: FuzzCase): Promise<Answer> {
   return { status: res.status, headers: new Map(res.headers), body };
 }
 
-/** Writes `request` to a fresh connection and reads the answer until the server closes it. */
+/**
+ * Writes `request` to a fresh connection and reads the answer until it is complete by its own framing
+ * (or the server closes the connection): a server may keep a connection open for seconds after
+ * answering a request that asked to close it, and waiting for that made each raw case take that long.
+ */
 export function sendRaw(base: URL, request: Buffer): Promise<Answer> {
+  const bodiless = request.subarray(0, 5).toString('latin1') === 'HEAD ';
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(base.port), base.hostname);
     const chunks: Buffer[] = [];
@@ -55,13 +60,29 @@ export function sendRaw(base: URL, request: Buffer): Promise<Answer> {
       reject(error ?? new Error('the connection closed without an answer'));
     };
     socket.setTimeout(ANSWER_TIMEOUT_MS, () => finish(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (answerComplete(Buffer.concat(chunks), bodiless)) finish();
+    });
     socket.on('end', () => finish());
     socket.on('close', () => finish());
     // A server may answer and close before reading a large body; what it answered counts.
     socket.on('error', (error) => finish(error));
     socket.write(request);
   });
+}
+
+/** Whether `bytes` hold a whole answer: its head, and its body as Content-Length or chunked framing bounds it. */
+export function answerComplete(bytes: Buffer, bodiless: boolean): boolean {
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  if (headEnd < 0) return false;
+  const head = bytes.subarray(0, headEnd).toString('latin1');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
+  if (bodiless || status === 204 || status === 304 || (status >= 100 && status < 200)) return status >= 200;
+  const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head)?.[1];
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) return bytes.subarray(bytes.length - 5).toString('latin1') === '0\r\n\r\n';
+  if (length !== undefined) return bytes.length - (headEnd + 4) >= Number(length);
+  return false;
 }
 
 /** Parses an HTTP/1.1 answer (Content-Length, chunked, or until close). */
