@@ -75,6 +75,14 @@ export async function issueSignupToken(email: string, provider: string, settings
   return sign({ ...claims }, await hmacKey(settings.secret), 'HS256');
 }
 
+/**
+ * Access tokens whose signature this isolate has checked, per secret: a client sends the same access token
+ * with every request until it expires, and the HMAC and the token's decoding cost more than the rest of a
+ * cached read. A hit still checks `exp`. Refresh and signup tokens are verified every time.
+ */
+const VERIFIED_ACCESS_TOKENS = 1_000;
+const verifiedAccessTokens = new BoundedCache<string, BoundedCache<string, Readonly<Record<string, unknown>>>>(4);
+
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'expired' | 'invalid' | 'wrong-type' };
 
 /** The AUTH4001 message for a rejected token; `wrongTypeMessage` names what the route expected instead. */
@@ -91,10 +99,20 @@ export function rejectedTokenMessage(reason: Extract<TokenCheck, { ok: false }>[
  */
 export async function verifyToken(token: string, expected: TokenType, secret: string): Promise<TokenCheck> {
   let payload: Record<string, unknown>;
-  try {
-    payload = (await verify(token, await hmacKey(secret), 'HS256')) as Record<string, unknown>;
-  } catch (err) {
-    return { ok: false, reason: (err as Error)?.name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
+  const verified = expected === 'access' ? verifiedAccessTokens.get(secret)?.get(token) : undefined;
+  if (verified) {
+    // Its signature and time claims passed when it was first verified; only `exp` can lapse since.
+    if (typeof verified.exp === 'number' && verified.exp <= nowSeconds()) return { ok: false, reason: 'expired' };
+    payload = verified;
+  } else {
+    try {
+      payload = (await verify(token, await hmacKey(secret), 'HS256')) as Record<string, unknown>;
+    } catch (err) {
+      return { ok: false, reason: (err as Error)?.name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
+    }
+    if (expected === 'access') {
+      verifiedAccessTokens.getOrCreate(secret, () => new BoundedCache(VERIFIED_ACCESS_TOKENS)).set(token, Object.freeze(payload));
+    }
   }
   const { sub, exp, iat, token_type: type } = payload;
   if (expected === 'signup') {
