@@ -7,8 +7,11 @@
 // --no-prepare (use the databases as they are), --quiet (drop the workers' console output), --ready-json (print
 // one JSON line {url, localCloudUrl, pids} when serving and stop when stdin closes: for a parent process).
 // Environment as `npm run dev`: MOALOG_MYSQL_URL, FLUXPAY_POSTGRES_URL, REDIS_URL, SEED_POPULATION, PORT, LOCAL_CLOUD_PORT.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startStack } from '@moalog/runtime';
+import { buildWorkers, REPO_ROOT, startStack } from '@moalog/runtime';
 import { checkServices } from './services.js';
 
 const { values } = parseArgs({
@@ -19,8 +22,30 @@ const { values } = parseArgs({
     'no-prepare': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'ready-json': { type: 'boolean', default: false },
+    /** Internal: build the bundles into this directory and exit (the child process below). */
+    'build-to': { type: 'string' },
   },
 });
+
+if (values['build-to']) {
+  await buildWorkers({ outDir: values['build-to'] });
+  process.exit(0);
+}
+
+/**
+ * The bundles are built by a child process, so that this one, which serves them, never loads wrangler
+ * (about 100 MB it would keep for as long as the stack runs).
+ */
+function buildInChild(): string {
+  mkdirSync(join(REPO_ROOT, '.tmp'), { recursive: true });
+  const outDir = mkdtempSync(join(REPO_ROOT, '.tmp', 'start-'));
+  const built = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--build-to', outDir], { stdio: 'inherit' });
+  if (built.status !== 0) {
+    rmSync(outDir, { recursive: true, force: true });
+    throw new Error(`building the workers failed (exit ${built.status ?? built.signal})`);
+  }
+  return outDir;
+}
 
 function portOf(raw: string | undefined, fallback: number, what: string): number {
   if (raw === undefined || raw === '') return fallback;
@@ -31,25 +56,33 @@ function portOf(raw: string | undefined, fallback: number, what: string): number
 
 await checkServices();
 const started = Date.now();
-const stack = await startStack({
-  port: portOf(values.port ?? process.env.PORT, 8787, '--port'),
-  localCloudPort: portOf(values['local-cloud-port'] ?? process.env.LOCAL_CLOUD_PORT, 8790, '--local-cloud-port'),
-  databases: {
-    moalogMysqlUrl: process.env.MOALOG_MYSQL_URL,
-    fluxpayPostgresUrl: process.env.FLUXPAY_POSTGRES_URL,
-    redisUrl: process.env.REDIS_URL,
-  },
-  prepare: values['no-prepare'] ? 'none' : 'migrate-and-seed',
-  seedPopulation: Number(process.env.SEED_POPULATION ?? 1000),
-  ...(values.bundles ? { bundlesDir: values.bundles } : {}),
-  quiet: values.quiet,
-});
+const ownBundles = values.bundles ? undefined : buildInChild();
+let stack: Awaited<ReturnType<typeof startStack>>;
+try {
+  stack = await startStack({
+    port: portOf(values.port ?? process.env.PORT, 8787, '--port'),
+    localCloudPort: portOf(values['local-cloud-port'] ?? process.env.LOCAL_CLOUD_PORT, 8790, '--local-cloud-port'),
+    databases: {
+      moalogMysqlUrl: process.env.MOALOG_MYSQL_URL,
+      fluxpayPostgresUrl: process.env.FLUXPAY_POSTGRES_URL,
+      redisUrl: process.env.REDIS_URL,
+    },
+    prepare: values['no-prepare'] ? 'none' : 'migrate-and-seed',
+    seedPopulation: Number(process.env.SEED_POPULATION ?? 1000),
+    bundlesDir: values.bundles ?? ownBundles,
+    quiet: values.quiet,
+  });
+} catch (error) {
+  if (ownBundles) rmSync(ownBundles, { recursive: true, force: true });
+  throw error;
+}
 
 let stopping = false;
 async function stop(): Promise<never> {
   if (!stopping) {
     stopping = true;
     await stack.stop();
+    if (ownBundles) rmSync(ownBundles, { recursive: true, force: true });
   }
   process.exit(0);
 }

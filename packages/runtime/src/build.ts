@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import type { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { localConfigOf, REPO_ROOT, type WorkerName, workersIn } from './workers.js';
 
 /** A module of a built worker, as Miniflare loads it. */
@@ -16,7 +16,15 @@ export interface BuiltWorker {
   configPath: string;
   /** The entry module first. */
   modules: BuiltModule[];
+  /**
+   * Miniflare's options for the worker as wrangler reads them from `configPath` (compatibility, vars, bindings),
+   * taken at build time so that a stack started from the bundles need not load wrangler (about 100 MB).
+   * Absent in manifests written before it was recorded.
+   */
+  workerOptions?: MiniflareWorkerOptions;
 }
+
+export type MiniflareWorkerOptions = ReturnType<typeof unstable_getMiniflareWorkerOptions>['workerOptions'];
 
 /** What `buildWorkers` wrote: read back by `readBuild` so a stack can start from bundles built earlier. */
 export interface BuildManifest {
@@ -48,12 +56,15 @@ export async function buildWorkers(options: BuildOptions): Promise<BuildManifest
   const names = options.workers ?? workersIn(root);
   rmSync(options.outDir, { recursive: true, force: true });
   mkdirSync(options.outDir, { recursive: true });
+  // Loaded only to build: a process serving bundles built earlier never loads wrangler.
+  const { unstable_getMiniflareWorkerOptions: workerOptionsOf } = await import('wrangler');
   const workers = await Promise.all(
     names.map(async (name) => {
       const configPath = join(root, localConfigOf(name));
       const dir = join(options.outDir, name);
       await wranglerBuild(root, configPath, dir);
-      return { name, configPath, modules: modulesOf(configPath, dir) };
+      const { workerOptions } = workerOptionsOf(configPath);
+      return { name, configPath, modules: modulesOf(configPath, workerOptions.modulesRules ?? [], dir), workerOptions };
     }),
   );
   const manifest: BuildManifest = { root, builtAt: new Date().toISOString(), workers };
@@ -95,8 +106,7 @@ function wranglerBuild(root: string, configPath: string, outDir: string): Promis
  * The entry (`index.js`) first, then every additional module wrangler wrote (`<hash>-<file>`), typed by
  * the config's module rules matched against the file's original name.
  */
-function modulesOf(configPath: string, dir: string): BuiltModule[] {
-  const rules = unstable_getMiniflareWorkerOptions(configPath).workerOptions.modulesRules ?? [];
+function modulesOf(configPath: string, rules: NonNullable<MiniflareWorkerOptions['modulesRules']>, dir: string): BuiltModule[] {
   const modules: BuiltModule[] = [{ type: 'ESModule', path: join(dir, 'index.js') }];
   for (const file of readdirSync(dir).sort()) {
     if (file === 'index.js' || file.endsWith('.map') || NOT_MODULES.has(file)) continue;

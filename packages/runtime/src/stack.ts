@@ -13,7 +13,6 @@ import {
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { localServiceBindings } from '@moalog/local-cloud/worker-bindings';
 import { Log, LogLevel, Miniflare } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { type BuildManifest, buildWorkers, readBuild } from './build.js';
 import { type HttpFront, startHttpFront } from './front.js';
 import { listeningPid } from './processes.js';
@@ -112,6 +111,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       manifest = await buildWorkers({ outDir: ownBundles });
     }
 
+    // Bundles built before their manifests recorded the worker options: read them from the configs (loads wrangler).
+    const workerOptionsOf = manifest.workers.every((worker) => worker.workerOptions)
+      ? undefined
+      : (await import('wrangler')).unstable_getMiniflareWorkerOptions;
+
     const cloudConfig = configFromEnv();
     const moalogDatabase = databaseNameOf(moalogUrl);
     cloud = await startLocalCloud({
@@ -127,8 +131,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const addresses = serviceAddresses(cloud.url, cloud.planetScaleUrl(moalogDatabase), fluxpayUrl);
     const port = options.port ?? 8787;
-    const workers = manifest.workers.map(({ name, configPath, modules }, index) => {
-      const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+    const workers = manifest.workers.map(({ name, configPath, modules, workerOptions: recorded }, index) => {
+      const workerOptions = recorded ?? workerOptionsOf?.(configPath).workerOptions;
+      if (!workerOptions) throw new Error(`the build of ${name} has no worker options`);
       const entry = modules[0];
       if (!entry) throw new Error(`the build of ${name} has no modules`);
       return {
