@@ -9,7 +9,10 @@
  * Logs: the platform runs with secrets of this run's own making (JWT secret, Toss and OpenAI keys,
  * FluxPay and Upstash credentials — wrong on purpose, so the failure paths that log run too), serves
  * logins, token refreshes, forged tokens, subscriptions and FluxPay calls, and everything the workers
- * print is scanned for those secrets and for the members' tokens.
+ * print is scanned for those secrets, the members' tokens and e-mail addresses. One request makes the
+ * database refuse a statement carrying an e-mail address (a trigger of this test's making), so the api's
+ * unhandled-error line is printed and scanned too: it may name the error and the statement's shape,
+ * never the statement's values.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,8 +20,9 @@ import { join } from 'node:path';
 import { createApiKey } from '@moalog/db/node';
 import { type Platform, startPlatform } from '@moalog/test-support/platform';
 import { repoRoot } from '@moalog/test-support/workers';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, call, forgeJwt, type Member, newMember } from './support.js';
+import { bearer, call, forgeJwt, type Member, newMember, nowSeconds } from './support.js';
 
 const KEY_LIKE: Array<[string, RegExp]> = [
   ['private key', /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/],
@@ -141,6 +145,36 @@ describe('worker logs', () => {
     member = await newMember(platform, 'logs');
   }, 180_000);
 
+  /**
+   * A signup the database refuses: a trigger made for this test fails every insert of a member with the
+   * e-mail domain below, so the insert, with the address among its values, fails as an unhandled error.
+   */
+  async function signupRefusedByTheDatabase() {
+    const trigger = `refuse_signup_${unique.slice(0, 12)}`;
+    const email = `refused${unique.slice(0, 12)}@refused-by-test.moalog.me`;
+    const connection = await mysql.createConnection(process.env.TEST_MOALOG_MYSQL_URL ?? '');
+    try {
+      await connection.query(
+        `CREATE TRIGGER ${trigger} BEFORE INSERT ON member FOR EACH ROW
+         IF NEW.email LIKE '%@refused-by-test.moalog.me' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the secrets test'; END IF`,
+      );
+      const iat = nowSeconds();
+      const token = forgeJwt(
+        { alg: 'HS256', typ: 'JWT' },
+        { sub: '', iat, exp: iat + 600, token_type: 'signup', email, provider: 'KAKAO' },
+        secrets.JWT_SECRET,
+      );
+      const answer = await call(platform, 'POST', '/api/v1/auth/signup', {
+        headers: bearer(token),
+        body: { nickname: `r${unique.slice(0, 8)}` },
+      });
+      return { email, token, answer };
+    } finally {
+      await connection.query(`DROP TRIGGER IF EXISTS ${trigger}`);
+      await connection.end();
+    }
+  }
+
   afterAll(async () => {
     process.stdout.write = writes.out;
     process.stderr.write = writes.err;
@@ -179,17 +213,29 @@ describe('worker logs', () => {
     }
     await call(platform, 'GET', '/pay/api/v1/orders?userId=logs', { headers: { authorization: `Bearer ${fluxpayKey}x` } });
     await call(platform, 'POST', '/pay/api/v1/webhooks/toss', { body: { data: { paymentKey: `tgen_${unique}` } } });
-    // Give workerd a moment to flush what the requests printed.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const refused = await signupRefusedByTheDatabase();
+    expect(refused.answer.status, JSON.stringify(refused.answer.body)).toBe(500);
+    expect(refused.answer.body).toMatchObject({ isSuccess: false, code: 'COMMON500', result: null });
+    // Give workerd a moment to flush what the requests printed (polled: the unhandled-error line is awaited).
+    for (let waited = 0; waited < 10_000 && !captured.join('').includes('"unhandled error"'); waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
 
     const logs = captured.join('');
     // The workers' own structured lines were captured (the failing calls above log errors and warnings).
     expect(logs).toMatch(/"level":"(?:error|warn)"/);
+    const unhandled = captured.find((line) => line.includes('"unhandled error"'));
+    expect(unhandled, 'the refused signup prints one unhandled-error line').toBeDefined();
+    expect(unhandled).toMatch(/"statement":"insert into `member`/);
     const leaked = [
       ...Object.entries(secrets),
       ['the member access token', member.access],
       ['the member refresh token', member.refresh],
+      ['the member e-mail address', member.email],
       ['the FluxPay key', fluxpayKey],
+      ['the refused e-mail address', refused.email],
+      ['the refused e-mail address, as its local part', refused.email.split('@')[0] as string],
+      ['the signup token', refused.token],
     ].filter(([, value]) => logs.includes(value as string));
     expect(leaked.map(([name]) => name)).toEqual([]);
   });

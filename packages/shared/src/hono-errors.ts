@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { errorResponse } from './envelope.js';
+import { summarizeError } from './error-log.js';
 import { AppError } from './errors.js';
 
 /** Every thrown error becomes an enveloped answer; nothing leaks framework text or stack traces. */
@@ -15,8 +16,16 @@ export const envelopeErrorHandler: ErrorHandler = (err, c) => {
       return errorResponse(new AppError('COMMON400', /json/i.test(detail) ? `JSON 파싱 실패: ${detail}` : `잘못된 요청입니다: ${detail}`));
     }
   }
+  // The route's template, not the path (which may carry ids or codes), and the error without its message.
   console.error(
-    JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: String(err), stack: (err as Error)?.stack }),
+    JSON.stringify({
+      level: 'error',
+      msg: 'unhandled error',
+      method: c.req.method,
+      route: c.req.routePath,
+      requestId: c.req.header('x-request-id'),
+      ...summarizeError(err),
+    }),
   );
   return errorResponse(new AppError('COMMON500'));
 };
