@@ -77,13 +77,14 @@ try {
   throw error;
 }
 
-let stopping = false;
+let stopping: Promise<void> | undefined;
+/** Stops once: stdin's end and close (or a signal) may both ask, and none may exit before the first is done. */
 async function stop(): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  stopping ??= (async () => {
     await stack.stop();
     if (ownBundles) rmSync(ownBundles, { recursive: true, force: true });
-  }
+  })();
+  await stopping;
   process.exit(0);
 }
 process.on('SIGINT', () => void stop());
