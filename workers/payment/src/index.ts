@@ -4,6 +4,7 @@ import { newApp } from './app.js';
 import { requireApiKey } from './auth/api-keys.js';
 import { drainOnSchedule, relayAfterWrites } from './events.js';
 import { fluxpayApiDocs } from './openapi-docs.js';
+import { reconcileOnSchedule } from './reconcile-on-schedule.js';
 import { healthRoutes } from './routes/health/index.js';
 import { orderRoutes } from './routes/orders/index.js';
 import { paymentRoutes } from './routes/payments/index.js';
@@ -30,10 +31,14 @@ export const app = root
 // answering without a key (as do the health checks and Toss's webhook); reached through the gateway as /pay/... .
 mountApiDocs(app, { ...fluxpayApiDocs, swaggerUiAssets });
 
-/** The Worker: HTTP through the app; the cron trigger drains the outbox of whatever is left. */
+/**
+ * The Worker: HTTP through the app; the cron trigger settles payments left in doubt with Toss, then drains
+ * the outbox of whatever is left (their events included).
+ */
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env) {
+    await reconcileOnSchedule(env);
     await drainOnSchedule(env);
   },
 } satisfies ExportedHandler<PaymentBindings>;

@@ -11,20 +11,22 @@ import { isUuid } from '../ids.js';
 import {
   failureReason,
   INDETERMINATE_REASON_PREFIXES,
+  isIndeterminate,
   TossClient,
   type TossFailure,
   type TossOutcome,
   type TossPayment,
 } from '../toss/client.js';
-import { limitLockWait, lockOrderAndPayment, markConfirmed, markFailed, markRefunded } from './payment-state.js';
+import { limitLockWait, lockOrderAndPayment, markConfirmed, markFailed, markInDoubt, markRefunded } from './payment-state.js';
+import { isInDoubt, recheckAtToss, recheckClient, tossAnswered } from './toss-recheck.js';
 
 export function tossClient(config: PaymentConfig): TossClient {
   return new TossClient({ apiUrl: config.toss.apiUrl, secretKey: config.toss.secretKey, timeoutMs: config.toss.timeoutMs });
 }
 
-/** A confirming request holds the payment's row through Toss's answer; others wait at most this long. */
+/** A confirming request holds the payment's row through Toss's answer and a re-read; others wait at most this long. */
 export function lockWaitMs(config: PaymentConfig): number {
-  return config.toss.timeoutMs * 2 + 5_000;
+  return config.toss.timeoutMs * 3 + 5_000;
 }
 
 export type ConfirmRequest =
@@ -41,9 +43,16 @@ export interface ConfirmResult {
 
 /**
  * Confirms a payment through Toss. The order and payment rows stay locked until Toss has answered and
- * the outcome is stored, so two confirmations of one payment never both reach Toss. A decline or a
- * time-out is stored (payment FAILED with its reason, order FAILED, payment.failed) and then answered
- * as PAY_002 (declined, 400) or PAY_005 (gateway unreachable / timed out / failing, 502).
+ * the outcome is stored, so two confirmations of one payment never both reach Toss. A decline is stored
+ * (payment FAILED with its reason, order FAILED, payment.failed) and answered PAY_002 (400).
+ *
+ * When Toss gives no usable answer (a time-out, an unreachable host, a 5xx, garbage) it may have charged
+ * the card all the same, so FluxPay never guesses: it reads the payment back at Toss (recheckAtToss) and
+ * - DONE for this order and amount → CONFIRMED as usual (answered 200);
+ * - refused, or unknown to a Toss that did answer → FAILED as a decline would be (PAY_005, 502);
+ * - Toss cannot be asked, or may still be working → in doubt: the payment keeps its status with the
+ *   paymentKey and the reason (PAY_005, 502). Repeating the confirmation asks Toss again under the same
+ *   Idempotency-Key (Toss charges an order once), and the cron's reconciliation settles it otherwise.
  */
 export async function confirmPayment(
   db: FluxpayDb,
@@ -73,6 +82,8 @@ export async function confirmPayment(
       if (payment.status === 'CONFIRMED' && payment.pgPaymentKey === request.paymentKey) return { kind: 'already' as const, payment };
       if (!CONFIRMABLE_STATUSES.includes(payment.status))
         throw new FluxpayError('PAY_006', `A payment in status ${payment.status} cannot be confirmed`);
+      if (isInDoubt(payment) && payment.pgPaymentKey !== request.paymentKey)
+        throw new FluxpayError('PAY_006', "The payment awaits Toss's outcome for another paymentKey");
       paymentKey = request.paymentKey;
     } else {
       if (payment.status !== 'APPROVED')
@@ -90,6 +101,18 @@ export async function confirmPayment(
       if (read.ok && read.payment.status === 'DONE' && read.payment.orderId === order.id && read.payment.totalAmount === amount)
         answer = read;
     }
+    if (!answer.ok && isIndeterminate(answer)) {
+      const recheck = await recheckAtToss(
+        recheckClient(config),
+        { paymentKey, orderId: order.id, amount: payment.amount },
+        tossAnswered(answer),
+      );
+      if (recheck.kind === 'charged') answer = { ok: true, payment: recheck.payment };
+      else if (recheck.kind === 'unknown') {
+        const reason = `${failureReason(answer)} (outcome unknown: ${recheck.reason})`;
+        return { kind: 'in-doubt' as const, payment: await markInDoubt(tx, payment, { reason, paymentKey }), failure: answer };
+      }
+    }
     if (answer.ok) return { kind: 'confirmed' as const, payment: await markConfirmed(tx, tenantId, order, payment, answer.payment) };
     if (answer.kind === 'declined' && answer.httpStatus === 404) {
       // Toss knows no checkout for this paymentKey: nothing was charged or declined, and a caller who
@@ -101,6 +124,12 @@ export async function confirmPayment(
   });
 
   // Counted once committed: a rolled-back transaction changed nothing.
+  if (outcome.kind === 'in-doubt') {
+    throw new FluxpayError(
+      'PAY_005',
+      `Payment ${outcome.payment.id}: ${failureReason(outcome.failure)}; Toss's outcome is not known yet (repeat the confirmation, or FluxPay settles it with Toss shortly)`,
+    );
+  }
   if (outcome.kind === 'failed') {
     recordPayment('failed');
     throw paymentFailedError(outcome.payment, outcome.failure);

@@ -151,3 +151,17 @@ export async function markRefunded(tx: Tx, tenantId: string, order: Order, payme
   ]);
   return refunded;
 }
+
+/**
+ * A confirmation Toss did not answer and could not be asked about: the payment keeps its status (still
+ * confirmable, its order PENDING) with the paymentKey sent and the reason, so a retry of the confirmation
+ * or the reconciliation settles it with Toss. No event: nothing happened yet as far as FluxPay knows.
+ */
+export async function markInDoubt(tx: Tx, payment: Payment, failure: { reason: string; paymentKey: string }): Promise<Payment> {
+  const [updated] = await tx
+    .update(payments)
+    .set({ pgPaymentKey: failure.paymentKey, failureReason: failure.reason })
+    .where(eq(payments.id, payment.id))
+    .returning();
+  return updated as Payment;
+}

@@ -123,18 +123,42 @@ describe('POST /api/v1/payments/{paymentId}/confirm — Toss failures', () => {
     );
   });
 
-  it('records a time-out: 502 PAY_005, payment FAILED with a PG_TIMEOUT reason, answered within the budget', async () => {
+  it('a time-out after which Toss holds the payment DONE: read back at Toss and CONFIRMED once, answered within the budget', async () => {
     const paymentKey = `late-${crypto.randomUUID()}`;
     await tossControl({ action: 'latency', ms: 2_000, count: 1, operation: 'confirm', paymentKeyPrefix: paymentKey });
     const { payment } = await approved(1000, paymentKey);
     const started = Date.now();
     const res = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, { bindings: { TOSS_TIMEOUT_MS: '300' } });
     expect(Date.now() - started).toBeLessThan(1_800);
-    expectError(res, 502, 'PAY_005');
-    expect((await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data).toMatchObject({
-      status: 'FAILED',
-      failureReason: 'PG_TIMEOUT: Toss did not answer within 300 ms',
-    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toMatchObject({ status: 'CONFIRMED', pgPaymentKey: paymentKey, failureReason: null });
+    expect((await tossApi('GET', `/v1/payments/${paymentKey}`)).body.status).toBe('DONE');
+    expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
+    // The same confirmation again changes nothing and says the same.
+    expectError(await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`), 400, 'PAY_006');
+    expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
+  });
+
+  it('a time-out and Toss not answering the read-back either: 502 PAY_005, the payment left APPROVED in doubt; the retry confirms it once', async () => {
+    const paymentKey = `dark-${crypto.randomUUID()}`;
+    await tossControl({ action: 'latency', ms: 2_000, count: 2, operation: 'all', paymentKeyPrefix: paymentKey });
+    const { payment } = await approved(1000, paymentKey);
+    expectError(
+      await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, { bindings: { TOSS_TIMEOUT_MS: '300' } }),
+      502,
+      'PAY_005',
+    );
+    const inDoubt = (await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data;
+    expect(inDoubt).toMatchObject({ status: 'APPROVED', pgPaymentKey: paymentKey });
+    expect(inDoubt.failureReason).toMatch(/^PG_TIMEOUT: Toss did not answer within 300 ms \(outcome unknown: PG_TIMEOUT/);
+    expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved']);
+
+    // Toss charged it meanwhile; the retry is sent under the same Idempotency-Key and records it.
+    expect((await tossApi('GET', `/v1/payments/${paymentKey}`)).body.status).toBe('DONE');
+    const retried = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`);
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body.data).toMatchObject({ status: 'CONFIRMED', pgPaymentKey: paymentKey, failureReason: null });
+    expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
   });
 
   it('records an unreachable Toss as PG_UNREACHABLE and a Toss 500 as PG_ERROR, both 502 PAY_005', async () => {
