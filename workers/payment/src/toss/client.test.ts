@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { env, tossControl } from '../../test/helpers.js';
+import { hasControlCharacter, isStorableText } from '../contract/common.js';
 import { failureReason, isIndeterminate, paymentMethodOf, TossClient } from './client.js';
 
 const client = (options: Partial<{ apiUrl: string; secretKey: string; timeoutMs: number; fetch: typeof fetch }> = {}) =>
@@ -138,6 +139,21 @@ describe('TossClient wire details', () => {
       kind: 'declined',
       code: 'TOSS_STATUS_WAITING_FOR_DEPOSIT',
     });
+  });
+
+  it('keeps what a garbage answer says storable: no NUL, control characters or broken surrogates in the message', async () => {
+    const garbage = await client({ fetch: cannedFetch(200, '<html>502 Bad Gateway</html>\u0000\u0007{"status":\ud800') }).getPayment(key());
+    expect(garbage).toMatchObject({ ok: false, kind: 'unavailable', code: 'PG_ERROR', httpStatus: 200 });
+    const declined = await client({ fetch: cannedFetch(400, JSON.stringify({ code: 'X', message: 'bad\u0000card\udc00' })) }).confirm({
+      paymentKey: key(),
+      orderId: orderId(),
+      amount: 1000,
+    });
+    for (const outcome of [garbage, declined]) {
+      if (outcome.ok) throw new Error('expected a failure');
+      expect(hasControlCharacter(outcome.message) || !isStorableText(outcome.message), outcome.message).toBe(false);
+    }
+    expect(declined).toMatchObject({ kind: 'declined', message: 'bad card\ufffd' });
   });
 
   it('uses the HTTP status as the code when a 4xx has no Toss body', async () => {

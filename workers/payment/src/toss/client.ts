@@ -90,8 +90,27 @@ function isPayment(value: unknown): value is TossPayment {
   );
 }
 
+/**
+ * `text` cut to `max` characters and made storable: what Toss (or whatever answered in its place) sends
+ * ends up in a failure reason, and Postgres refuses NUL characters and unpaired surrogates. Control
+ * characters become spaces, broken surrogates U+FFFD.
+ */
 function truncate(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  let out = '';
+  for (let i = 0; i < cut.length; i++) {
+    const code = cut.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) out += ' ';
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      const next = cut.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += cut.slice(i, i + 2);
+        i++;
+      } else out += '\ufffd';
+    } else if (code >= 0xdc00 && code <= 0xdfff) out += '\ufffd';
+    else out += cut[i];
+  }
+  return out;
 }
 
 export class TossClient {
