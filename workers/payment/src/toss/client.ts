@@ -41,12 +41,14 @@ export function failureReason(failure: TossFailure): string {
   return `${failure.code}: ${failure.message}`;
 }
 
-/** Failures after which Toss may nevertheless have processed the call (the answer was lost). */
+/**
+ * Failures after which Toss may nevertheless have processed the call: no answer, a 5xx, or a success
+ * status whose body is not Toss's (the answer was lost or mangled on the way). A 4xx (our key refused,
+ * throttled) means the call was turned away.
+ */
 export function isIndeterminate(failure: TossFailure): boolean {
-  return (
-    failure.kind === 'unavailable' &&
-    (failure.code === 'PG_TIMEOUT' || failure.code === 'PG_UNREACHABLE' || (failure.httpStatus ?? 0) >= 500)
-  );
+  if (failure.kind !== 'unavailable') return false;
+  return failure.httpStatus === null || failure.httpStatus < 400 || failure.httpStatus >= 500;
 }
 
 /** Prefixes of failure reasons written for indeterminate failures (see isIndeterminate). */
