@@ -10,6 +10,7 @@ import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moa
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { deleteKafkaGroups, setKafkaOutage } from '@moalog/test-support/kafka';
+import { inBatches, type Member, newMembers } from '@moalog/test-support/members';
 import { type Platform, type PlatformOptions, startPlatform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -27,11 +28,9 @@ export interface Answer {
   headers: Headers;
 }
 
-export interface Member {
-  memberId: number;
-  email: string;
-  headers: Record<string, string>;
-}
+export type { Member };
+// Bounded concurrency lives with the member helper; tests import it from here too.
+export { inBatches };
 
 export interface SubscriptionPlatform {
   platform: Platform;
@@ -62,20 +61,6 @@ export interface SubscriptionPlatformOptions {
   /** Bindings for every worker on top of the services' (e.g. TOSS_TIMEOUT_MS). */
   bindings?: Record<string, string>;
   platform?: PlatformOptions;
-}
-
-/** Runs `work` over `items` with at most `limit` at a time; answers in input order. */
-export async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T, index);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -185,37 +170,6 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
     return { status: res.status, body, headers: res.headers };
   };
 
-  const newMembers = async (count: number): Promise<Member[]> => {
-    const ids = await inBatches(
-      Array.from({ length: count }, (_, i) => i),
-      10,
-      async () => {
-        const nickname = `sub${crypto.randomUUID().replace(/-/g, '').slice(0, 14)}`;
-        const email = `${nickname}@e2e.moalog.me`;
-        const [inserted] = await pool.execute<mysql.ResultSetHeader>('INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)', [
-          email,
-          nickname,
-          'KAKAO',
-        ]);
-        await pool.execute("INSERT INTO member_subscription (member_id, plan_name, status) VALUES (?, 'FREE', 'ACTIVE')", [
-          inserted.insertId,
-        ]);
-        return { memberId: inserted.insertId, email };
-      },
-    );
-    return inBatches(ids, 10, async (member) => {
-      const res = await started.fetch('/api/auth/login/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: member.email }),
-      });
-      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('access_token='));
-      if (res.status !== 200 || !cookie) throw new Error(`login of ${member.email} answered ${res.status}`);
-      const token = cookie.slice('access_token='.length, cookie.indexOf(';'));
-      return { ...member, headers: { authorization: `Bearer ${token}` } };
-    });
-  };
-
   const cloudUrl = cloud.url;
   return {
     platform: started,
@@ -224,7 +178,7 @@ export async function startSubscriptionPlatform(label: string, options: Subscrip
     postgres: pgPool,
     kafkaGroup,
     call,
-    newMembers,
+    newMembers: (count) => newMembers(count, { mysql: pool, platform: started, label: 'sub' }),
     async kafkaPositions() {
       const partitions = PAYMENT_TOPICS.map((topic) => ({ topic, partition: 0 }));
       const kafka = async (path: string) => {

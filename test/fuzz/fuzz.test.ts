@@ -14,6 +14,7 @@
  * reaches the routes instead of collecting 429s; its own key prefix keeps other tests' counters apart.
  */
 import { createApiKey } from '@moalog/db/node';
+import { newMembers } from '@moalog/test-support/members';
 import { type Platform, startPlatform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,24 +47,6 @@ async function json(path: string, init: RequestInit = {}): Promise<{ status: num
   return { status: res.status, body: await res.json() };
 }
 
-async function newMember(label: string): Promise<string> {
-  const email = `${label}${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}@fuzz.moalog.me`;
-  const connection = await mysql.createConnection(process.env.TEST_MOALOG_MYSQL_URL ?? '');
-  try {
-    await connection.execute('INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)', [email, email.slice(0, 20), 'KAKAO']);
-  } finally {
-    await connection.end();
-  }
-  const res = await fetch(new URL('/api/auth/login/email', base), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email }),
-  });
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('access_token='));
-  if (res.status !== 200 || !cookie) throw new Error(`login of ${email} answered ${res.status}`);
-  return cookie.slice('access_token='.length, cookie.indexOf(';'));
-}
-
 beforeAll(async () => {
   console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
   platform = await startPlatform({
@@ -75,7 +58,9 @@ beforeAll(async () => {
   const [apiDoc, payDoc] = await Promise.all([json('/api-docs/openapi.json'), json('/pay/api-docs/openapi.json')]);
   operations = [...operationsOf(apiDoc.body, 'api'), ...operationsOf(payDoc.body, 'pay')];
 
-  const [fuzzer, second, victim, healthy] = await Promise.all(['fuzza', 'fuzzb', 'fuzzw', 'fuzzh'].map(newMember));
+  const pool = mysql.createPool(process.env.TEST_MOALOG_MYSQL_URL ?? '');
+  const members = await newMembers(4, { mysql: pool, platform, label: 'fuzz' }).finally(() => pool.end());
+  const [fuzzer, second, victim, healthy] = members.map((member) => (member.headers.authorization ?? '').slice('Bearer '.length));
   bystander = { headers: { authorization: `Bearer ${healthy}` } };
   const auth = { authorization: `Bearer ${fuzzer}`, 'content-type': 'application/json' };
   const room = await json('/api/v1/retro-rooms', {

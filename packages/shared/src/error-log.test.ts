@@ -13,23 +13,13 @@ class DrizzleQueryError extends Error {
   }
 }
 
-class DatabaseError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly body: { code: string; message: string },
-  ) {
-    super(message);
-    this.name = 'DatabaseError';
-  }
-}
-
 describe('summarizeError: what a log line says about an error', () => {
   it('names the classes, codes and statement shape, and none of the values the messages quote', () => {
     const email = 'someone.private@example.com';
     const invite = 'INV-7f3a9c';
     const driverMessage = `target: moalog.-.primary: vttablet: rpc error: code = AlreadyExists desc = Duplicate entry '${email}' for key 'member_email' (errno 1062) (sqlstate 23000): Sql: "insert into member values (:v1, :v2)", BindVars: {v1: "${email}", v2: "${invite}"}`;
-    const cause = new DatabaseError(driverMessage, 400, { code: 'ALREADY_EXISTS', message: driverMessage });
+    // PlanetScale's driver error: the answer's code in `body`, the statement and its values in the message.
+    const cause = Object.assign(new Error(driverMessage), { status: 400, body: { code: 'ALREADY_EXISTS', message: driverMessage } });
     const error = new DrizzleQueryError("insert into `member` (`email`, `invite`) values (?, ?) -- 'inline' 42", [email, invite], cause);
 
     const summary = summarizeError(error);
@@ -40,7 +30,7 @@ describe('summarizeError: what a log line says about an error', () => {
     expect(summary).toMatchObject({
       errorClass: 'DrizzleQueryError',
       statement: 'insert into `member` (`email`, `invite`) values (?, ?) -- ? ?',
-      cause: { errorClass: 'DatabaseError', code: 'ALREADY_EXISTS', errno: 1062, sqlState: '23000' },
+      cause: { errorClass: 'Error', code: 'ALREADY_EXISTS', errno: 1062, sqlState: '23000' },
     });
     expect(summary.at?.[0]).toMatch(/^at /);
   });

@@ -10,10 +10,10 @@ import { migrateFluxpay, migrateMoalog, seedLocalApiKey, seedMoalog } from '@moa
 import { configFromEnv, type LocalCloud, planetScaleAccount, startLocalCloud } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase, testServers } from '@moalog/test-support';
 import { deleteKafkaGroups } from '@moalog/test-support/kafka';
+import { type Member, newMembers } from '@moalog/test-support/members';
 import { type Platform, type PlatformOptions, startPlatform } from '@moalog/test-support/platform';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { inBatches } from '../../e2e/subscriptions-support.js';
 import { type FaultRelay, startFaultRelay } from './relay.js';
 import type { AnswerLog } from './report.js';
 
@@ -33,11 +33,7 @@ export interface Answer {
   elapsedMs: number;
 }
 
-export interface Member {
-  memberId: number;
-  email: string;
-  headers: Record<string, string>;
-}
+export type { Member };
 
 export interface CallOptions {
   body?: unknown;
@@ -190,34 +186,6 @@ export async function startFaultPlatform(label: string, options: FaultPlatformOp
     return { status: res.status, body, text, headers: res.headers, elapsedMs };
   };
 
-  const newMembers: FaultPlatform['newMembers'] = async (count, headers = {}) => {
-    const ids = await inBatches(
-      Array.from({ length: count }, (_, i) => i),
-      10,
-      async () => {
-        const nickname = `flt${crypto.randomUUID().replace(/-/g, '').slice(0, 14)}`;
-        const email = `${nickname}@faults.moalog.me`;
-        const [inserted] = await pool.execute<mysql.ResultSetHeader>('INSERT INTO member (email, nickname, social_type) VALUES (?, ?, ?)', [
-          email,
-          nickname,
-          'KAKAO',
-        ]);
-        await pool.execute("INSERT INTO member_subscription (member_id, plan_name, status) VALUES (?, 'FREE', 'ACTIVE')", [
-          inserted.insertId,
-        ]);
-        return { memberId: inserted.insertId, email };
-      },
-    );
-    return inBatches(ids, 10, async (member) => {
-      const answer = await call(null, 'POST', '/api/auth/login/email', { body: { email: member.email }, headers });
-      const cookie = answer.headers.getSetCookie().find((c) => c.startsWith('access_token='));
-      if (answer.status !== 200 || !cookie)
-        throw new Error(`login of ${member.email} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
-      const token = cookie.slice('access_token='.length, cookie.indexOf(';'));
-      return { ...member, headers: { authorization: `Bearer ${token}` } };
-    });
-  };
-
   return {
     platform: started,
     cloud,
@@ -227,7 +195,7 @@ export async function startFaultPlatform(label: string, options: FaultPlatformOp
     limiterKeyPrefix,
     openAiKey,
     call,
-    newMembers,
+    newMembers: (count, headers) => newMembers(count, { mysql: pool, platform: started, label: 'flt', ...(headers ? { headers } : {}) }),
     close,
   };
 }
