@@ -149,7 +149,7 @@ const confirmErrors = errorResponses({
   404: 'PAY_001 no such payment',
   409: 'ORD_002 the order is not PENDING; VAL_005 another confirmation of this payment is still running',
   422: 'PAY_004 the amount differs from the payment (nothing changed)',
-  502: 'PAY_005 Toss unreachable, timed out or failing (the payment is now FAILED with the reason)',
+  502: "PAY_005 Toss unreachable, timed out or failing: the payment is read back at Toss; it is now FAILED with the reason, or, when Toss could not tell, left in its status with the reason until a repeated confirmation or FluxPay's reconciliation settles it",
 });
 
 export const confirmPaymentRoute = createRoute({

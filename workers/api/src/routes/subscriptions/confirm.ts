@@ -68,7 +68,9 @@ const route = createRoute({
     404: errorAnswer("No subscription of the caller's names this order (PAY4042)"),
     409: errorAnswer('The subscription or payment is not awaiting confirmation, or a confirmation is still running (PAY4093)'),
     500: errorAnswer('FluxPay refused the confirmation unexpectedly (PAY5001)'),
-    502: errorAnswer('FluxPay unreachable (PAY5021); Toss unreachable or timed out (PAY5022, the payment is FAILED)'),
+    502: errorAnswer(
+      'FluxPay unreachable (PAY5021); Toss unreachable or timed out (PAY5022: the payment is FAILED, or in doubt until the confirmation is repeated or FluxPay settles it with Toss)',
+    ),
   },
 });
 

@@ -22,8 +22,8 @@ export interface ConfirmResult {
 
 /**
  * The api's answer to a FluxPay refusal of a confirmation. FluxPay has already stored what happened (a
- * declined or timed-out payment is FAILED with its reason, and payment.failed is in its outbox); the
- * subscription is left to the event.
+ * declined payment is FAILED with its reason, and payment.failed is in its outbox; one Toss did not answer
+ * is FAILED too, or in doubt until FluxPay settles it with Toss); the subscription is left to the event.
  */
 function confirmFailure(error: unknown): unknown {
   if (error instanceof FluxpayUnavailable) {
