@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { outboxEvents } from '@moalog/db/fluxpay-schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -158,6 +159,22 @@ describe('POST /api/v1/payments/{paymentId}/confirm — Toss failures', () => {
     const retried = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`);
     expect(retried.status, retried.text).toBe(200);
     expect(retried.body.data).toMatchObject({ status: 'CONFIRMED', pgPaymentKey: paymentKey, failureReason: null });
+    expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
+  });
+
+  it('a garbage answer (a success status without a payment, to the confirmation and the read-back): 502 PAY_005, never 500; the retry confirms once', async () => {
+    const { payment, paymentKey } = await approved(1000, `junk-${crypto.randomUUID()}`);
+    // local-cloud's /health answers 200 with JSON that is not a Toss payment, whatever follows the query mark.
+    const garbage = { TOSS_API_URL: `${env.LOCAL_CLOUD_URL}/health?toss=` };
+    const res = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`, { bindings: garbage });
+    expectError(res, 502, 'PAY_005');
+    const inDoubt = (await call('GET', `/api/v1/payments/${payment.paymentId}`)).body.data;
+    expect(inDoubt).toMatchObject({ status: 'APPROVED', pgPaymentKey: paymentKey });
+    expect(inDoubt.failureReason).toMatch(/^PG_ERROR: Toss answered without a payment object/);
+
+    const retried = await call('POST', `/api/v1/payments/${payment.paymentId}/confirm`);
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body.data).toMatchObject({ status: 'CONFIRMED', pgPaymentKey: paymentKey });
     expect((await eventsOf(payment.paymentId)).map((e) => e.eventType)).toEqual(['payment.approved', 'payment.confirmed']);
   });
 
