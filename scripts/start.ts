@@ -5,7 +5,8 @@
 //
 // Flags: --port N, --local-cloud-port N (0 = a free port), --bundles DIR (start from bundles built earlier),
 // --no-prepare (use the databases as they are), --quiet (drop the workers' console output), --ready-json (print
-// one JSON line {url, localCloudUrl, pids} when serving and stop when stdin closes: for a parent process).
+// one JSON line {url, localCloudUrl, pids} when serving and stop when stdin closes: for a parent process),
+// --no-front (workerd's socket on the port itself, without the HTTP front: for measuring the front's cost).
 // Environment as `npm run dev`: MOALOG_MYSQL_URL, FLUXPAY_POSTGRES_URL, REDIS_URL, SEED_POPULATION, PORT, LOCAL_CLOUD_PORT.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'no-prepare': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'ready-json': { type: 'boolean', default: false },
+    'no-front': { type: 'boolean', default: false },
     /** Internal: build the bundles into this directory and exit (the child process below). */
     'build-to': { type: 'string' },
   },
@@ -71,6 +73,7 @@ try {
     seedPopulation: Number(process.env.SEED_POPULATION ?? 1000),
     bundlesDir: values.bundles ?? ownBundles,
     quiet: values.quiet,
+    front: !values['no-front'],
   });
 } catch (error) {
   if (ownBundles) rmSync(ownBundles, { recursive: true, force: true });

@@ -69,7 +69,7 @@ export function frontRefusal(refusal: Refusal, path: string): { status: number; 
   return { status, body: JSON.stringify(errorBody(code, message)) };
 }
 
-function refusalHead(status: number, body: string, close: boolean): OutgoingHttpHeaders {
+function refusalHead(body: string, close: boolean): OutgoingHttpHeaders {
   return {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -131,11 +131,16 @@ function pathOfRawHead(raw: Buffer | undefined): string {
 }
 
 export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFront> {
-  const agent = new http.Agent({ keepAlive: false });
+  // Requests without a body share kept-alive connections to workerd (a fresh connection per request costs
+  // workerd and the front more CPU than the request itself). Requests with a body get a connection of their
+  // own: workerd drops a connection whose body a worker answered without reading, and a request sent on it
+  // next would be lost.
+  const keptAlive = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const oneShot = new http.Agent({ keepAlive: false });
 
   const refuse = (res: ServerResponse, refusal: Refusal, path: string) => {
     const { status, body } = frontRefusal(refusal, path);
-    res.writeHead(status, refusalHead(status, body, false));
+    res.writeHead(status, refusalHead(body, false));
     res.end(body);
   };
 
@@ -151,36 +156,44 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     // workerd cannot give a GET or HEAD a body (the gateway drops it), and answering one before it is read
     // would reset the connection under the answer: the front reads it and sends the request without it.
     const bodyless = req.method === 'GET' || req.method === 'HEAD';
-    const upstream = http.request({
-      agent,
-      host: options.upstream.hostname,
-      port: Number(options.upstream.port),
-      method: req.method,
-      path: target.path,
-      headers: forwardHeaders(req, target.host, bodyless),
-      setHost: false,
-    });
-    upstream.on('response', (answer) => {
-      const headers: OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+    const forward = (attempt: number) => {
+      const upstream = http.request({
+        agent: bodyless ? keptAlive : oneShot,
+        host: options.upstream.hostname,
+        port: Number(options.upstream.port),
+        method: req.method,
+        path: target.path,
+        headers: forwardHeaders(req, target.host, bodyless),
+        setHost: false,
+      });
+      let answered = false;
+      upstream.on('response', (answer) => {
+        answered = true;
+        const headers: OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+      });
+      upstream.on('error', () => {
+        // A kept-alive connection workerd closed as it was reused: nothing reached a worker, so once more anew.
+        if (!answered && bodyless && upstream.reusedSocket && attempt === 0 && !res.destroyed) forward(1);
+        else if (res.headersSent) res.destroy();
+        else refuse(res, 'unavailable', target.path);
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      if (bodyless) upstream.end();
+      else {
+        req.on('error', () => upstream.destroy());
+        req.pipe(upstream);
       }
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
-      answer.pipe(res);
-      answer.on('error', () => res.destroy());
-    });
-    upstream.on('error', () => {
-      if (res.headersSent) res.destroy();
-      else refuse(res, 'unavailable', target.path);
-    });
-    req.on('error', () => upstream.destroy());
-    res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    if (bodyless) {
-      req.resume();
-      upstream.end();
-    } else req.pipe(upstream);
+    };
+    if (bodyless) req.resume();
+    forward(0);
   });
 
   // Requests Node's parser refuses (bad framing, invalid header bytes, unknown methods, oversized heads).
@@ -192,13 +205,13 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     const refusal: Refusal =
       error.code === 'HPE_HEADER_OVERFLOW' ? 'head-too-large' : error.code === 'HPE_INVALID_METHOD' ? 'method' : 'malformed';
     const { status, body } = frontRefusal(refusal, pathOfRawHead(error.rawPacket));
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(status, body, true))}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(body, true))}\r\n\r\n${body}`);
   });
 
   // CONNECT asks for a tunnel, which no route serves.
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
     const { status, body } = frontRefusal('method', '/');
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(status, body, true))}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(body, true))}\r\n\r\n${body}`);
     req.resume();
   });
 
@@ -211,7 +224,8 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
   return {
     url: `http://${host}:${port}`,
     close: async () => {
-      agent.destroy();
+      keptAlive.destroy();
+      oneShot.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -51,6 +51,11 @@ export interface StackOptions {
   inspectorPort?: number;
   /** Where the workers' console output goes (default: this process's stdout/stderr). */
   quiet?: boolean;
+  /**
+   * `false`: serve the gateway's workerd socket on the port itself, without the HTTP front (which refuses
+   * malformed HTTP as Cloudflare's edge does); for measuring what the front costs.
+   */
+  front?: boolean;
 }
 
 export interface Stack {
@@ -147,7 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         stripCfConnectingIp: false,
         // The public worker gets its own workerd socket (behind the HTTP front): requests reach it as on
         // Cloudflare, without passing through Miniflare's entry worker.
-        ...(index === 0 ? { unsafeDirectSockets: [{ host, port: 0 }] } : {}),
+        ...(index === 0 ? { unsafeDirectSockets: [{ host, port: options.front === false ? port : 0 }] } : {}),
       };
     });
     const publicWorker = workers[0]?.name;
@@ -167,8 +172,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await mf.ready;
     const direct = await mf.unsafeGetDirectURL(publicWorker);
     // The public port refuses malformed HTTP in an envelope, as Cloudflare's edge does before a Worker runs.
-    front = await startHttpFront({ host, port, upstream: direct });
-    const url = new URL(front.url);
+    if (options.front !== false) front = await startHttpFront({ host, port, upstream: direct });
+    const url = front ? new URL(front.url) : direct;
     const inspectorUrl = options.inspectorPort === undefined ? undefined : (await mf.getInspectorURL()).toString();
     const running = mf;
     const stack: Stack = {
