@@ -10,9 +10,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildWorkers } from '@moalog/runtime';
 import { createBenchDatabases } from '../scripts/lib/bench-databases.js';
+import { parseCliArgs } from '../scripts/lib/cli-args.js';
 import type { WatchedProcess } from '../scripts/lib/proc-stats.js';
 import { spawnStack } from '../scripts/lib/stack-process.js';
 import { emitResult, parseEnvPairs, THRESHOLDS_FAILED_EXIT_CODE } from './harness/cli.js';
@@ -61,16 +61,19 @@ async function waitForHealth(baseUrl: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      profile: { type: 'string', default: 'full' },
-      'base-url': { type: 'string' },
-      'own-stack': { type: 'boolean', default: false },
-      'max-duration': { type: 'string' },
-      env: { type: 'string', short: 'e', multiple: true, default: [] },
+  const { values, positionals } = parseCliArgs(
+    {
+      allowPositionals: true,
+      options: {
+        profile: { type: 'string', default: 'full' },
+        'base-url': { type: 'string' },
+        'own-stack': { type: 'boolean', default: false },
+        'max-duration': { type: 'string' },
+        env: { type: 'string', short: 'e', multiple: true, default: [] },
+      },
     },
-  });
+    import.meta.url,
+  );
   const scenario = positionals[0];
   if (!scenario || positionals.length > 1) usage();
   mkdirSync(RESULTS_DIR, { recursive: true });

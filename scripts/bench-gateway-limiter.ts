@@ -13,7 +13,6 @@
 // It starts its own local-cloud on a free port over Redis database 9 (the tests' shared database),
 // uses a unique key prefix and deletes its keys at the end.
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { configFromEnv, isUpstashRedisFace, type LocalCloud, startLocalCloud, type UpstashRedisFace } from '@moalog/local-cloud';
 import { RateLimiter, type RateLimitOutcome, slidingWindow } from '@moalog/ratelimit';
 import { testServers } from '@moalog/test-support';
@@ -23,9 +22,10 @@ import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { Miniflare } from 'miniflare';
 import { miniflareWorkerOptions } from '../packages/test-support/src/workers.js';
+import { parseCliArgs } from './lib/cli-args.js';
 import { percentile } from './lib/latency-stats.js';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '500' } } });
+const { values } = parseCliArgs({ options: { requests: { type: 'string', default: '500' } } }, import.meta.url);
 const REQUESTS = Math.min(Math.max(Number(values.requests) || 500, 50), 5_000);
 const DEADLINE = Date.now() + 5 * 60_000;
 const BUDGET_MS = 50;

@@ -10,7 +10,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { planetScaleAccount, planetScaleUrl } from '@moalog/local-cloud';
 import { createTempMysqlDatabase, createTempPostgresDatabase, type TempDatabase } from '@moalog/test-support';
 import { neon, neonConfig, Pool } from '@neondatabase/serverless';
@@ -18,15 +17,19 @@ import { connect } from '@planetscale/database';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import ws from 'ws';
+import { parseCliArgs } from './lib/cli-args.js';
 import { cpuMs } from './lib/proc-stats.js';
 
-const { values } = parseArgs({
-  options: {
-    queries: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '8' },
-    'cpu-prof': { type: 'boolean', default: false },
+const { values } = parseCliArgs(
+  {
+    options: {
+      queries: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '8' },
+      'cpu-prof': { type: 'boolean', default: false },
+    },
   },
-});
+  import.meta.url,
+);
 const QUERIES = positive(values.queries, '--queries');
 const CONCURRENCY = positive(values.concurrency, '--concurrency');
 const WARM_UP = Math.min(200, QUERIES);

@@ -10,26 +10,29 @@
 //   --target url   a running npm run start / npm run dev on loopback
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildWorkers, REPO_ROOT } from '@moalog/runtime';
 import { type BenchDatabases, createBenchDatabases } from './lib/bench-databases.js';
 import { benchRoutes, prepareRoutes, type RouteName } from './lib/bench-routes.js';
+import { parseCliArgs } from './lib/cli-args.js';
 import { assertLoopback, closedLoop } from './lib/closed-loop.js';
 import { rssMiB, runningStackProcesses, type WatchedProcess } from './lib/proc-stats.js';
 import { type StackProcess, spawnStack } from './lib/stack-process.js';
 import { fixed, formatTable } from './lib/table.js';
 import { checkServices } from './services.js';
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '50000' },
-    warm: { type: 'string', default: '5000' },
-    'idle-s': { type: 'string', default: '60' },
-    clients: { type: 'string', default: '32' },
-    routes: { type: 'string', default: 'rooms,detail,health' },
-    target: { type: 'string' },
+const { values } = parseCliArgs(
+  {
+    options: {
+      requests: { type: 'string', default: '50000' },
+      warm: { type: 'string', default: '5000' },
+      'idle-s': { type: 'string', default: '60' },
+      clients: { type: 'string', default: '32' },
+      routes: { type: 'string', default: 'rooms,detail,health' },
+      target: { type: 'string' },
+    },
   },
-});
+  import.meta.url,
+);
 
 const bounded = (raw: string, name: string, min: number, max: number) => {
   const n = Number(raw);

@@ -16,10 +16,10 @@
 //   --compare ref, --target url
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildWorkers, REPO_ROOT } from '@moalog/runtime';
 import { type BenchDatabases, createBenchDatabases } from './lib/bench-databases.js';
 import { type BenchRoute, benchRoutes, prepareRoutes, ROUTE_NAMES, type RouteContext, type RouteName } from './lib/bench-routes.js';
+import { parseCliArgs } from './lib/cli-args.js';
 import { assertLoopback, closedLoop } from './lib/closed-loop.js';
 import { extractRef } from './lib/git-tree.js';
 import { percentileOfSorted, sortedAscending } from './lib/latency-stats.js';
@@ -28,17 +28,20 @@ import { type StackProcess, spawnStack } from './lib/stack-process.js';
 import { fixed, formatTable, ratio } from './lib/table.js';
 import { checkServices } from './services.js';
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '3000' },
-    clients: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '200' },
-    rounds: { type: 'string' },
-    routes: { type: 'string' },
-    compare: { type: 'string' },
-    target: { type: 'string' },
+const { values } = parseCliArgs(
+  {
+    options: {
+      requests: { type: 'string', default: '3000' },
+      clients: { type: 'string', default: '32' },
+      warmup: { type: 'string', default: '200' },
+      rounds: { type: 'string' },
+      routes: { type: 'string' },
+      compare: { type: 'string' },
+      target: { type: 'string' },
+    },
   },
-});
+  import.meta.url,
+);
 
 const bounded = (raw: string, name: string, min: number, max: number) => {
   const n = Number(raw);

@@ -9,21 +9,24 @@
 //   --pause-ms 0                 pause between runs
 //   --expect 100                 exit 1 unless every run let exactly this many through
 //   --timeout-ms 30000           per request
-import { parseArgs } from 'node:util';
 import { BurstUsageError, formatRun, parseBurstOptions, runBursts } from './lib/burst.js';
+import { parseCliArgs } from './lib/cli-args.js';
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    concurrency: { type: 'string' },
-    runs: { type: 'string' },
-    path: { type: 'string' },
-    ip: { type: 'string' },
-    'pause-ms': { type: 'string' },
-    'timeout-ms': { type: 'string' },
-    expect: { type: 'string' },
+const { values } = parseCliArgs(
+  {
+    options: {
+      url: { type: 'string' },
+      concurrency: { type: 'string' },
+      runs: { type: 'string' },
+      path: { type: 'string' },
+      ip: { type: 'string' },
+      'pause-ms': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      expect: { type: 'string' },
+    },
   },
-});
+  import.meta.url,
+);
 
 let options: ReturnType<typeof parseBurstOptions>;
 try {

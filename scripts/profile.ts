@@ -7,10 +7,10 @@
 //   --warmup N (default 500)   --top N (default 20)   --interval-us N (sampling interval, default 100)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT, type Stack, startStack } from '@moalog/runtime';
 import { createBenchDatabases } from './lib/bench-databases.js';
 import { benchRoutes, prepareRoutes, ROUTE_NAMES, type RouteName } from './lib/bench-routes.js';
+import { parseCliArgs } from './lib/cli-args.js';
 import { closedLoop } from './lib/closed-loop.js';
 import { type CpuProfile, summarizeProfile, top } from './lib/cpu-profile.js';
 import { connectDevtools, type DevtoolsSession } from './lib/devtools.js';
@@ -19,16 +19,19 @@ import { SourceMap } from './lib/source-map.js';
 import { fixed, formatTable } from './lib/table.js';
 import { checkServices } from './services.js';
 
-const { values } = parseArgs({
-  options: {
-    route: { type: 'string', default: 'rooms' },
-    requests: { type: 'string', default: '3000' },
-    clients: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '500' },
-    top: { type: 'string', default: '20' },
-    'interval-us': { type: 'string', default: '100' },
+const { values } = parseCliArgs(
+  {
+    options: {
+      route: { type: 'string', default: 'rooms' },
+      requests: { type: 'string', default: '3000' },
+      clients: { type: 'string', default: '32' },
+      warmup: { type: 'string', default: '500' },
+      top: { type: 'string', default: '20' },
+      'interval-us': { type: 'string', default: '100' },
+    },
   },
-});
+  import.meta.url,
+);
 const routeName = values.route as RouteName;
 if (!ROUTE_NAMES.includes(routeName)) throw new Error(`--route must be one of ${ROUTE_NAMES.join(', ')}`);
 const int = (raw: string, name: string, min: number, max: number) => {

@@ -11,23 +11,26 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildWorkers, REPO_ROOT, startStack } from '@moalog/runtime';
+import { parseCliArgs } from './lib/cli-args.js';
 import { checkServices } from './services.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    'local-cloud-port': { type: 'string' },
-    bundles: { type: 'string' },
-    'no-prepare': { type: 'boolean', default: false },
-    quiet: { type: 'boolean', default: false },
-    'ready-json': { type: 'boolean', default: false },
-    'no-front': { type: 'boolean', default: false },
-    /** Internal: build the bundles into this directory and exit (the child process below). */
-    'build-to': { type: 'string' },
+const { values } = parseCliArgs(
+  {
+    options: {
+      port: { type: 'string' },
+      'local-cloud-port': { type: 'string' },
+      bundles: { type: 'string' },
+      'no-prepare': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      'ready-json': { type: 'boolean', default: false },
+      'no-front': { type: 'boolean', default: false },
+      /** Internal: build the bundles into this directory and exit (the child process below). */
+      'build-to': { type: 'string' },
+    },
   },
-});
+  import.meta.url,
+);
 
 if (values['build-to']) {
   await buildWorkers({ outDir: values['build-to'] });
