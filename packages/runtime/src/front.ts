@@ -123,11 +123,21 @@ function forwardHeaders(req: IncomingMessage, host: string, bodyless: boolean): 
   return headers;
 }
 
-/** The path of a request line Node refused to parse, for the envelope's choice; `/` when unreadable. */
+/** A request target's path (an absolute form's authority dropped), for the envelope's choice. */
+function pathOfTarget(target: string): string {
+  return target.replace(/^https?:\/\/[^/]*/i, '');
+}
+
+/** The path of a request line Node refused to parse; `/` when unreadable. */
 function pathOfRawHead(raw: Buffer | undefined): string {
   const line = raw?.subarray(0, Math.min(raw.length, 2048)).toString('latin1').split('\r\n')[0] ?? '';
-  const target = line.split(' ')[1] ?? '/';
-  return target.replace(/^https?:\/\/[^/]*/i, '');
+  return pathOfTarget(line.split(' ')[1] ?? '/');
+}
+
+/** Answers a refusal on a socket Node's HTTP server no longer handles, and closes it. */
+function endWithRefusal(socket: Socket, refusal: Refusal, path: string): void {
+  const { status, body } = frontRefusal(refusal, path);
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(body, true))}\r\n\r\n${body}`);
 }
 
 export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFront> {
@@ -150,7 +160,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     if (!target || tooLarge) {
       // The body is not read: the connection ends after the answer.
       res.shouldKeepAlive = false;
-      refuse(res, tooLarge ? 'head-too-large' : 'malformed', pathOfRawHead(Buffer.from(`${req.method} ${req.url ?? ''}`, 'latin1')));
+      refuse(res, tooLarge ? 'head-too-large' : 'malformed', pathOfTarget(req.url ?? '/'));
       return;
     }
     // workerd cannot give a GET or HEAD a body (the gateway drops it), and answering one before it is read
@@ -204,14 +214,12 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     }
     const refusal: Refusal =
       error.code === 'HPE_HEADER_OVERFLOW' ? 'head-too-large' : error.code === 'HPE_INVALID_METHOD' ? 'method' : 'malformed';
-    const { status, body } = frontRefusal(refusal, pathOfRawHead(error.rawPacket));
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(body, true))}\r\n\r\n${body}`);
+    endWithRefusal(socket, refusal, pathOfRawHead(error.rawPacket));
   });
 
   // CONNECT asks for a tunnel, which no route serves.
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
-    const { status, body } = frontRefusal('method', '/');
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headLines(refusalHead(body, true))}\r\n\r\n${body}`);
+    endWithRefusal(socket, 'method', '/');
     req.resume();
   });
 
