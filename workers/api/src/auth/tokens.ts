@@ -93,6 +93,14 @@ export function rejectedTokenMessage(reason: Extract<TokenCheck, { ok: false }>[
 }
 
 /**
+ * An HS256 signature is 32 bytes: 43 base64url characters whose last one carries 4 bits and 2 unused ones.
+ * Decoders ignore the unused bits, so four spellings of one signature would verify; only the one with them
+ * at zero is accepted, so one signature has one token (the verified-token cache and stored refresh
+ * tokens are keyed by the string).
+ */
+const CANONICAL_HS256_TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{42}[AEIMQUYcgkosw048]$/;
+
+/**
  * Verifies an HS256 token of the expected type. `alg` other than HS256 (including `none`),
  * a bad signature, a missing `exp` or a non-numeric subject all make the token invalid.
  * Signup tokens have no subject; they must carry a non-empty `email` and a `provider` instead.
@@ -105,6 +113,7 @@ export async function verifyToken(token: string, expected: TokenType, secret: st
     if (typeof verified.exp === 'number' && verified.exp <= nowSeconds()) return { ok: false, reason: 'expired' };
     payload = verified;
   } else {
+    if (!CANONICAL_HS256_TOKEN.test(token)) return { ok: false, reason: 'invalid' };
     try {
       payload = (await verify(token, await hmacKey(secret), 'HS256')) as Record<string, unknown>;
     } catch (err) {
