@@ -1,3 +1,4 @@
+import { summarizeError } from '@moalog/shared/error-log';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { metricsFromEnv } from './config.js';
@@ -127,7 +128,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
           if (ctx) metrics.flushIfDue(ctx);
         }
       } catch (error) {
-        console.error(JSON.stringify({ level: 'error', msg: 'http metrics failed', error: String(error) }));
+        console.error(JSON.stringify({ level: 'error', msg: 'http metrics failed', error: summarizeError(error) }));
       }
     }
   };

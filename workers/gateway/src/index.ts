@@ -1,5 +1,6 @@
 import { httpMetrics, matchedRouteTemplate, ROUTE_HEADER, type RouteResolver, recordRateLimitDecision } from '@moalog/metrics';
 import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '@moalog/shared';
+import { summarizeError } from '@moalog/shared/error-log';
 import { Hono } from 'hono';
 import { type EdgeRefusal, edgeAnswer } from './answers.js';
 import { checkBodySize } from './body-limit.js';
@@ -18,7 +19,7 @@ export const app = new Hono<GatewayEnv>();
 
 /** Whatever throws in here becomes the gateway's own enveloped 500 (FluxPay's under /pay). */
 app.onError((error, c) => {
-  console.error(JSON.stringify({ level: 'error', msg: 'gateway error', requestId: c.var.requestId, error: String(error) }));
+  console.error(JSON.stringify({ level: 'error', msg: 'gateway error', requestId: c.var.requestId, error: summarizeError(error) }));
   return refuse(c, 'internal');
 });
 
@@ -101,7 +102,7 @@ app.all('*', async (c) => {
         msg: 'upstream unreachable',
         payment: c.var.payment,
         requestId: c.var.requestId,
-        error: String(error),
+        error: summarizeError(error),
       }),
     );
     return refuse(c, 'upstream-unavailable');

@@ -291,10 +291,22 @@ describe('gateway rate limit when Redis cannot decide', () => {
 
     const misconfigured = testEnv({ RATE_LIMIT_DEFAULT: 'a hundred a minute' });
     const noRedis = testEnv({ UPSTASH_REDIS_REST_URL: '' });
-    for (const broken of [misconfigured, misconfigured, noRedis, noRedis]) {
-      const res = await send(LIMITED_PATH, { ip: uniqueIp(), env: broken });
-      expect(res.status).toBe(401);
-      expect(res.headers.get('RateLimit-Limit')).toBeNull();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const broken of [misconfigured, misconfigured, noRedis, noRedis]) {
+        const res = await send(LIMITED_PATH, { ip: uniqueIp(), env: broken });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('RateLimit-Limit')).toBeNull();
+      }
+      // One line per misconfigured environment, naming the error's class but not its message (which quotes
+      // the configuration's values, secrets among them).
+      const lines = logged.mock.calls.map(([line]) => JSON.parse(String(line)) as { msg: string; error: { errorClass: string } });
+      const failedOpen = lines.filter((line) => line.msg === 'rate limiter failed open');
+      expect(failedOpen).toHaveLength(2);
+      for (const line of failedOpen) expect(line.error.errorClass).toMatch(/Error$/);
+      expect(JSON.stringify(failedOpen)).not.toContain('a hundred a minute');
+    } finally {
+      logged.mockRestore();
     }
   });
 });

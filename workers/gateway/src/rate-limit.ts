@@ -7,6 +7,7 @@ import {
   type RateLimitOutcome,
   type SlidingWindowRule,
 } from '@moalog/ratelimit';
+import { summarizeError } from '@moalog/shared/error-log';
 import type { Context, MiddlewareHandler } from 'hono';
 import { edgeAnswer } from './answers.js';
 import { clientKey } from './client-ip.js';
@@ -91,7 +92,7 @@ export function rateLimit(options: GatewayRateLimitOptions = {}): MiddlewareHand
     } catch (error) {
       if (!reportedConfigErrors.has(c.env)) {
         reportedConfigErrors.add(c.env);
-        console.error(JSON.stringify({ level: 'error', msg: 'rate limiter failed open', error: String(error) }));
+        console.error(JSON.stringify({ level: 'error', msg: 'rate limiter failed open', error: summarizeError(error) }));
       }
       emit({ decision: 'fail-open-error', rule: rule?.name ?? 'config', durationMs: 0, error });
       rule = null;

@@ -1,5 +1,6 @@
 import { drainOutbox, type RelayResult, relayOutbox } from '@moalog/events/relay';
 import { createEventTransport, type EventTransport, type EventTransportEnv, type QueueProducer } from '@moalog/events/transports';
+import { summarizeError } from '@moalog/shared/error-log';
 import type { MiddlewareHandler } from 'hono';
 import { parsePaymentConfig } from './config.js';
 import { RequestDatabase } from './db.js';
@@ -40,7 +41,7 @@ async function relayNow(env: RelayEnv): Promise<RelayResult | undefined> {
     logOutcome('request', result);
     return result;
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'outbox relay failed', trigger: 'request', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'outbox relay failed', trigger: 'request', error: summarizeError(error) }));
     return undefined;
   }
 }
@@ -52,7 +53,7 @@ export async function drainOnSchedule(env: RelayEnv): Promise<RelayResult | unde
     logOutcome('cron', result);
     return result;
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'outbox relay failed', trigger: 'cron', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'outbox relay failed', trigger: 'cron', error: summarizeError(error) }));
     return undefined;
   }
 }

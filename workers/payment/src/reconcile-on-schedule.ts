@@ -1,3 +1,4 @@
+import { summarizeError } from '@moalog/shared/error-log';
 import { parsePaymentConfig } from './config.js';
 import { RequestDatabase } from './db.js';
 import type { PaymentEnv } from './env.js';
@@ -12,7 +13,7 @@ export async function reconcileOnSchedule(env: PaymentEnv['Bindings']): Promise<
     const result = await reconcileInDoubtPayments(database.db, config);
     if (result.checked > 0 || result.left > 0) console.log(JSON.stringify({ level: 'info', msg: 'payment reconciliation', ...result }));
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'payment reconciliation failed', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'payment reconciliation failed', error: summarizeError(error) }));
   } finally {
     await database?.close();
   }

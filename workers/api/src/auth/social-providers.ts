@@ -1,5 +1,6 @@
 import type { SocialType } from '@moalog/db/moalog-schema';
 import { AppError } from '@moalog/shared';
+import { summarizeError } from '@moalog/shared/error-log';
 import type { ApiConfig } from '../config.js';
 
 /** The original's OAuth request timeout. */
@@ -69,7 +70,7 @@ async function providerJson(provider: SocialType, step: string, url: string, ini
   try {
     res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(OAUTH_TIMEOUT_MS) });
   } catch (err) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'social provider unreachable', provider, step, error: String(err) }));
+    console.warn(JSON.stringify({ level: 'warn', msg: 'social provider unreachable', provider, step, error: summarizeError(err) }));
     throw new AppError('AUTH4002', '소셜 로그인 서버에 연결할 수 없습니다.');
   }
   let body: Record<string, unknown> | undefined;

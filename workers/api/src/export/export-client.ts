@@ -1,4 +1,5 @@
 import { AppError } from '@moalog/shared';
+import { summarizeError } from '@moalog/shared/error-log';
 import { RETROSPECT_REPORT_PATH, type RetrospectReport } from '@moalog/shared/retrospect-report';
 
 /** How long a refused caller is told to wait when the export worker gives no Retry-After of its own. */
@@ -25,7 +26,7 @@ export async function renderThroughExportWorker(exporter: Fetcher, report: Retro
       body: JSON.stringify(report),
     });
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'export worker unreachable', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'export worker unreachable', error: summarizeError(error) }));
     throw new AppError('COMMON503', EXPORT_UNAVAILABLE, { 'retry-after': String(DEFAULT_RETRY_AFTER_SECONDS) });
   }
   if (res.status === 200 && res.headers.get('content-type')?.startsWith('application/pdf') && res.body) return res.body;

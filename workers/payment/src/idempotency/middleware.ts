@@ -1,5 +1,6 @@
 import type { FluxpayDb } from '@moalog/db/clients';
 import { matchedRouteTemplate, recordIdempotentReplay } from '@moalog/metrics';
+import { summarizeError } from '@moalog/shared/error-log';
 import { sha256Hex } from '@moalog/shared/idempotency';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
@@ -116,5 +117,5 @@ export async function storeAnswer(c: Context<PaymentEnv>, tx: Pick<FluxpayDb, 'e
 }
 
 function logStoreFailure(action: string, err: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg: `idempotency ${action} failed`, error: String(err) }));
+  console.error(JSON.stringify({ level: 'error', msg: `idempotency ${action} failed`, error: summarizeError(err) }));
 }

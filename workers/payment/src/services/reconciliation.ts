@@ -1,6 +1,7 @@
 import type { FluxpayDb } from '@moalog/db/clients';
 import { payments } from '@moalog/db/fluxpay-schema';
 import { recordPayment } from '@moalog/metrics';
+import { summarizeError } from '@moalog/shared/error-log';
 import { and, asc, eq, inArray, isNotNull, like, lt, or } from 'drizzle-orm';
 import type { PaymentConfig } from '../config.js';
 import { CONFIRMABLE_STATUSES } from '../domain/states.js';
@@ -87,7 +88,9 @@ export async function reconcileInDoubtPayments(
     } catch (error) {
       // Held by a running confirmation (lock time-out) or the database failing: the next run tries again.
       result.left += 1;
-      console.warn(JSON.stringify({ level: 'warn', msg: 'payment reconciliation failed', paymentId: candidate.id, error: String(error) }));
+      console.warn(
+        JSON.stringify({ level: 'warn', msg: 'payment reconciliation failed', paymentId: candidate.id, error: summarizeError(error) }),
+      );
     }
   }
   return result;

@@ -7,6 +7,7 @@ import {
   type QueueBatchLike,
   type QueueBatchResult,
 } from '@moalog/events/consume';
+import { summarizeError } from '@moalog/shared/error-log';
 import { Kafka } from '@upstash/kafka';
 import { Redis } from '@upstash/redis/cloudflare';
 import { parseApiConfig } from '../../config.js';
@@ -65,7 +66,7 @@ function paymentEventHandler(db: MoalogDb): EventHandler {
 export async function consumeQueueBatch(batch: QueueBatchLike, env: EventEnv): Promise<QueueBatchResult> {
   const result = await handleQueueBatch(batch, paymentEventHandler(databaseOf(env)));
   for (const error of result.errors) {
-    console.error(JSON.stringify({ level: 'error', msg: 'payment event failed; the queue retries it', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'payment event failed; the queue retries it', error: summarizeError(error) }));
   }
   return result;
 }
@@ -108,7 +109,7 @@ export async function pollPaymentEvents(env: EventEnv, options: PollOptions): Pr
     config = parseSubscriptionConfig(env);
   } catch (error) {
     summary.errors.push(String(error));
-    console.error(JSON.stringify({ level: 'error', msg: 'payment event poll: bad configuration', error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'payment event poll: bad configuration', error: summarizeError(error) }));
     return summary;
   }
   const kafkaConfig = config.events.kafka;
@@ -186,7 +187,7 @@ async function acquireLease(env: EventEnv, group: string, waitMs: number): Promi
       signal: () => AbortSignal.timeout(2_000),
     });
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'payment event poll without a lease: no Redis', error: String(error) }));
+    console.warn(JSON.stringify({ level: 'warn', msg: 'payment event poll without a lease: no Redis', error: summarizeError(error) }));
     return { release: async () => undefined };
   }
   const key = `events:kafka-poll:${group}`;
@@ -198,7 +199,9 @@ async function acquireLease(env: EventEnv, group: string, waitMs: number): Promi
     try {
       taken = await redis.set(key, token, { nx: true, px: LEASE_MS });
     } catch (error) {
-      console.warn(JSON.stringify({ level: 'warn', msg: 'payment event poll without a lease: Redis failed', error: String(error) }));
+      console.warn(
+        JSON.stringify({ level: 'warn', msg: 'payment event poll without a lease: Redis failed', error: summarizeError(error) }),
+      );
       return { release: async () => undefined };
     }
     if (taken === 'OK') {
