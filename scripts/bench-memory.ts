@@ -1,5 +1,5 @@
 // `npm run bench:memory -- [options]`: whether the stack's memory stays flat. Starts this tree production-shaped
-// (scripts/start.ts in a child process, free ports, the benchmark's own databases), or measures a running stack
+// (scripts/start.mjs in a child process, free ports, the benchmark's own databases), or measures a running stack
 // (--target), and prints the resident memory of each of its processes after start, after the first --warm
 // requests, after --requests in all, and after --idle-s seconds without traffic, each beside its size after the
 // warm-up requests (the goal: every process within 10 % of it).

@@ -1,7 +1,7 @@
 // `npm run bench -- [options]`: CPU per request of every process of the stack, requests per second at a fixed
 // number of closed-loop clients and p50/p95/p99, for each benchmark route, in one run.
 //
-// By default it builds this tree, starts it production-shaped (scripts/start.ts in a child process, free ports,
+// By default it builds this tree, starts it production-shaped (scripts/start.mjs in a child process, free ports,
 // the benchmark's own databases) and measures it. With --compare <git ref> it also builds that ref (extracted to
 // a temporary directory) and starts it beside, and the rounds alternate between the two (A B, B A, A B …), so
 // "before → after" comes out of one run on one machine. With --target <url> it measures a stack someone else

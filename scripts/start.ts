@@ -1,4 +1,4 @@
-// `npm run start`: the production-shaped local runtime. Builds the workers as `wrangler deploy` does, migrates
+// `npm run start` (through scripts/start.mjs): the production-shaped local runtime. Builds the workers as `wrangler deploy` does, migrates
 // and seeds the dev databases (as `npm run dev`), starts local-cloud on 8790 and serves the workers from one
 // workerd through Miniflare on 127.0.0.1:8787: no wrangler dev, no file watching, no request logs. Ctrl-C
 // stops everything.
@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWorkers, REPO_ROOT, startStack } from '@moalog/runtime';
+import { buildWorkers, prepareStackDatabases, REPO_ROOT, startStack } from '@moalog/runtime';
 import { parseCliArgs } from './lib/cli-args.js';
 import { checkServices } from './services.js';
 
@@ -27,6 +27,8 @@ const { values } = parseCliArgs(
       'no-front': { type: 'boolean', default: false },
       /** Internal: build the bundles into this directory and exit (the child process below). */
       'build-to': { type: 'string' },
+      /** Internal (scripts/start.mjs): build, bundle this program and prepare the databases, then exit. */
+      'stage-to': { type: 'string' },
     },
   },
   import.meta.url,
@@ -35,6 +37,50 @@ const { values } = parseCliArgs(
 if (values['build-to']) {
   await buildWorkers({ outDir: values['build-to'] });
   process.exit(0);
+}
+
+if (values['stage-to']) {
+  await stageServingProgram(values['stage-to']);
+  process.exit(0);
+}
+
+/**
+ * `npm run start`'s first step (scripts/start.mjs runs it with tsx, then imports `serve.mjs` into a plain
+ * node): builds the workers unless --bundles names them, writes this program bundled as one JavaScript module
+ * to `<dir>/serve.mjs`, so the process that serves the stack loads no TypeScript compiler (about 70 MB it would
+ * keep), and migrates and seeds the databases unless --no-prepare.
+ */
+async function stageServingProgram(dir: string): Promise<void> {
+  await checkServices();
+  if (!values.bundles) await buildWorkers({ outDir: dir });
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [import.meta.filename],
+    outfile: join(dir, 'serve.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    // The workspace's packages are TypeScript and go in; everything from npm is loaded from node_modules as usual.
+    plugins: [
+      {
+        name: 'npm-packages-external',
+        setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@moalog/') ? undefined : { external: true })),
+      },
+    ],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  if (!values['no-prepare']) {
+    await prepareStackDatabases({
+      databases: {
+        moalogMysqlUrl: process.env.MOALOG_MYSQL_URL,
+        fluxpayPostgresUrl: process.env.FLUXPAY_POSTGRES_URL,
+        redisUrl: process.env.REDIS_URL,
+      },
+      seedPopulation: Number(process.env.SEED_POPULATION ?? 1000),
+    });
+  }
 }
 
 /**
@@ -60,7 +106,7 @@ function portOf(raw: string | undefined, fallback: number, what: string): number
 }
 
 await checkServices();
-const started = Date.now();
+const started = Number(process.env.MOALOG_START_BEGAN_AT) || Date.now();
 const ownBundles = values.bundles ? undefined : buildInChild();
 let stack: Awaited<ReturnType<typeof startStack>>;
 try {

@@ -119,7 +119,7 @@ export function runningStackProcesses(port: number): WatchedProcess[] {
   }
   let top = listener;
   for (let pid = listener; pid > 1; pid = stats.get(pid)?.ppid ?? 0) {
-    if (/scripts\/(dev|start)\.ts/.test(cmdlineOf(pid)) && !cmdlineOf(pid).includes('tsx/dist/cli')) {
+    if (/scripts\/(dev\.ts|start\.(ts|mjs))/.test(cmdlineOf(pid)) && !cmdlineOf(pid).includes('tsx/dist/cli')) {
       top = pid;
       break;
     }
@@ -134,6 +134,6 @@ function labelOf(pid: number, comm: string): string {
   if (comm === 'workerd') return `workerd ${pid}`;
   if (/wrangler/.test(cmd)) return `wrangler's node ${pid}`;
   if (/scripts\/dev\.ts/.test(cmd)) return 'dev script + local-cloud (node)';
-  if (/scripts\/start\.ts/.test(cmd)) return 'start script + local-cloud (node)';
+  if (/scripts\/start\.(ts|mjs)/.test(cmd)) return 'start script + local-cloud (node)';
   return `${comm} ${pid}`;
 }

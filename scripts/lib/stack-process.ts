@@ -1,4 +1,4 @@
-// A production-shaped stack (`scripts/start.ts`) in a child process of its own, so the benchmarks can read its
+// A production-shaped stack (`scripts/start.mjs`, as `npm run start`) in a child process of its own, so the benchmarks can read its
 // processes' CPU apart from the load generator's: on free ports, from bundles built beforehand, on given databases.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,9 +18,7 @@ export async function spawnStack(bundlesDir: string, databases: Required<StackDa
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'scripts', 'start.ts'),
+      join(ROOT, 'scripts', 'start.mjs'),
       '--port',
       '0',
       '--local-cloud-port',

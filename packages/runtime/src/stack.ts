@@ -77,6 +77,21 @@ const DEFAULT_MOALOG_URL = 'mysql://root@127.0.0.1:3306/moalog';
 const DEFAULT_FLUXPAY_URL = 'postgres://postgres@127.0.0.1:5432/fluxpay';
 
 /**
+ * What `prepare: 'migrate-and-seed'` does before a stack starts: creates the databases if missing, applies the
+ * migrations and seeds them (idempotent), as `npm run dev` does.
+ */
+export async function prepareStackDatabases(options: Pick<StackOptions, 'databases' | 'seedPopulation'> = {}): Promise<void> {
+  const moalogUrl = options.databases?.moalogMysqlUrl ?? DEFAULT_MOALOG_URL;
+  const fluxpayUrl = options.databases?.fluxpayPostgresUrl ?? DEFAULT_FLUXPAY_URL;
+  await ensureMysqlDatabase(moalogUrl);
+  await ensurePostgresDatabase(fluxpayUrl);
+  await migrateMoalog(moalogUrl);
+  await migrateFluxpay(fluxpayUrl);
+  await seedLocalApiKey(fluxpayUrl);
+  await seedMoalog(moalogUrl, { population: options.seedPopulation ?? 1000 });
+}
+
+/**
  * The production-shaped stack: every worker built as `wrangler deploy` builds it, served by one workerd
  * through Miniflare's API (no wrangler dev, no file watching, no dev proxy, no request logs), in front of
  * local-cloud and the real databases. Requests to `url` enter through the gateway.
@@ -86,14 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const moalogUrl = options.databases?.moalogMysqlUrl ?? DEFAULT_MOALOG_URL;
   const fluxpayUrl = options.databases?.fluxpayPostgresUrl ?? DEFAULT_FLUXPAY_URL;
 
-  if ((options.prepare ?? 'migrate-and-seed') === 'migrate-and-seed') {
-    await ensureMysqlDatabase(moalogUrl);
-    await ensurePostgresDatabase(fluxpayUrl);
-    await migrateMoalog(moalogUrl);
-    await migrateFluxpay(fluxpayUrl);
-    await seedLocalApiKey(fluxpayUrl);
-    await seedMoalog(moalogUrl, { population: options.seedPopulation ?? 1000 });
-  }
+  if ((options.prepare ?? 'migrate-and-seed') === 'migrate-and-seed') await prepareStackDatabases(options);
 
   let ownBundles: string | undefined;
   let cloud: LocalCloud | undefined;
