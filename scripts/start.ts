@@ -9,8 +9,9 @@
 // --no-front (workerd's socket on the port itself, without the HTTP front: for measuring the front's cost).
 // Environment as `npm run dev`: MOALOG_MYSQL_URL, FLUXPAY_POSTGRES_URL, REDIS_URL, SEED_POPULATION, PORT, LOCAL_CLOUD_PORT.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildWorkers, prepareStackDatabases, REPO_ROOT, startStack } from '@moalog/runtime';
 import { parseCliArgs } from './lib/cli-args.js';
 import { checkServices } from './services.js';
@@ -62,14 +63,24 @@ async function stageServingProgram(dir: string): Promise<void> {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
-    // The workspace's packages are TypeScript and go in; everything from npm is loaded from node_modules as usual.
     plugins: [
       {
-        name: 'npm-packages-external',
-        setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@moalog/') ? undefined : { external: true })),
+        name: 'workspace-in-npm-out',
+        setup: (b) => {
+          // The workspace's packages are TypeScript and go in; everything from npm is loaded from node_modules as usual.
+          b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@moalog/') ? undefined : { external: true }));
+          // Each module keeps its own location (migrations, .proto files and the repository root are found from it);
+          // in the bundle this step's own text is rewritten too, harmlessly: the serving process never stages.
+          b.onLoad({ filter: /\.ts$/ }, (a) => ({
+            loader: 'ts',
+            contents: readFileSync(a.path, 'utf8')
+              .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href))
+              .replaceAll('import.meta.dirname', JSON.stringify(dirname(a.path)))
+              .replaceAll('import.meta.filename', JSON.stringify(a.path)),
+          }));
+        },
       },
     ],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
   if (!values['no-prepare']) {
     await prepareStackDatabases({

@@ -1,22 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { WORKER_NAMES, WORKERS, type WorkerName } from '../../../platform.js';
 
 export type { WorkerName };
 
-/**
- * This repository's root: the tree `npm run start` builds unless told to build another one. Found by looking up
- * from this module for the root package.json, so it holds in `npm run start`'s bundled copy under `.tmp/` too.
- */
-export const REPO_ROOT = findRepoRoot(import.meta.dirname);
-
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'moalog-edge') return dir;
-    if (dirname(dir) === dir) throw new Error(`no moalog-edge package.json above ${from}`);
-  }
-}
+/** This repository's root: the tree `npm run start` builds unless told to build another one. */
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
 /** The platform's workers (platform.ts), the public one first: the stack's address is its socket. */
 export const STACK_WORKERS: readonly WorkerName[] = [...WORKER_NAMES].sort((a, b) => Number(WORKERS[b].public) - Number(WORKERS[a].public));
