@@ -72,4 +72,24 @@ describe('LocalSlidingWindow', () => {
     for (let i = 0; i < 10; i++) window.admit(`late${i}`, rule);
     expect(window.arrivals).toBeLessThanOrEqual(10);
   });
+
+  it('holds at most maxKeys keys however few arrivals each has, forgetting the least recently used', () => {
+    const time = clock();
+    const window = new LocalSlidingWindow(1_000, time.now, 5);
+    for (let i = 0; i < 12; i++) window.admit(`ip${i}`, rule);
+    expect(window.size).toBe(5);
+    expect(window.arrivals).toBe(5);
+    // A key used again moves to the recently used end and outlives the keys after it.
+    window.admit('ip7', rule);
+    for (let i = 12; i < 16; i++) window.admit(`ip${i}`, rule);
+    expect(window.peek('ip7', rule).count).toBe(2);
+    expect(window.peek('ip11', rule).count).toBe(0);
+    expect(window.size).toBe(5);
+  });
+
+  it('refuses bounds that are not positive integers', () => {
+    expect(() => new LocalSlidingWindow(0)).toThrow(RangeError);
+    expect(() => new LocalSlidingWindow(10, Date.now, 0)).toThrow(/maxKeys/);
+    expect(() => new LocalSlidingWindow(10, Date.now, 1.5)).toThrow(/maxKeys/);
+  });
 });

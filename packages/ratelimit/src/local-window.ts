@@ -23,9 +23,11 @@ export interface LocalWindowDecision extends LocalWindowState {
  * `limit` times is over the shared limit too, and is refused without asking Redis.
  *
  * Bounded in size and age: at most `limit` arrivals per key, at most `maxArrivals` arrivals over
- * all keys (past it the least recently used keys are forgotten, which only makes their next
- * decision Redis's again), and keys whose arrivals have all left their window are dropped as the
- * map is used.
+ * all keys and at most `maxKeys` keys (past either, the least recently used keys are forgotten,
+ * which only makes their next decision Redis's again), and keys whose arrivals have all left their
+ * window are dropped as the map is used. A key costs far more than an arrival (its string, its
+ * entry, its array: about 220 bytes with one arrival, against 8 bytes for each further one), so
+ * many clients with a request each fill memory long before the arrivals reach their bound.
  */
 export class LocalSlidingWindow {
   /** Arrival times (ms, ascending) per key, in order of last use. */
@@ -35,9 +37,11 @@ export class LocalSlidingWindow {
   constructor(
     private readonly maxArrivals = 200_000,
     private readonly now: () => number = Date.now,
+    private readonly maxKeys = 20_000,
   ) {
     if (!Number.isInteger(maxArrivals) || maxArrivals < 1)
       throw new RangeError(`maxArrivals must be a positive integer, got ${maxArrivals}`);
+    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError(`maxKeys must be a positive integer, got ${maxKeys}`);
   }
 
   /** This isolate's count for `key` under `rule`, without recording anything. */
@@ -124,7 +128,7 @@ export class LocalSlidingWindow {
   }
 
   private evict(nowMs: number): void {
-    while (this.arrivalsHeld > this.maxArrivals) {
+    while (this.arrivalsHeld > this.maxArrivals || this.logs.size > this.maxKeys) {
       const oldest = this.logs.entries().next();
       if (oldest.done) break;
       const [key, log] = oldest.value;

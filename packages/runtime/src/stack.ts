@@ -16,6 +16,7 @@ import { Log, LogLevel, Miniflare } from 'miniflare';
 import { type BuildManifest, buildWorkers, readBuild } from './build.js';
 import { type HttpFront, startHttpFront } from './front.js';
 import { listeningPid } from './processes.js';
+import { useWorkerdV8Flags } from './workerd-v8-flags.js';
 import { REPO_ROOT } from './workers.js';
 
 /** The databases a stack serves; every one defaults to the dev database `npm run dev` uses. */
@@ -72,6 +73,15 @@ export interface Stack {
   /** Stops the workers and local-cloud and removes bundles it built itself. */
   stop(): Promise<void>;
 }
+
+/**
+ * V8's settings in the local workerd. By default an isolate lets the garbage of finished requests pile up to a
+ * generous heap limit before a full collection, and with it the C++ objects those requests held (requests,
+ * responses, headers), which only a full collection frees: workerd's memory doubled over 50,000 requests. V8's
+ * memory balancer sets each isolate's limit from its live size and collection speed, and a 1 MiB semi-space
+ * keeps the young generation small (docs/performance.md). Cloudflare runs its own settings in production.
+ */
+export const LOCAL_WORKERD_V8_FLAGS: readonly string[] = ['--memory-balancer', '--max-semi-space-size=1'];
 
 const DEFAULT_MOALOG_URL = 'mysql://root@127.0.0.1:3306/moalog';
 const DEFAULT_FLUXPAY_URL = 'postgres://postgres@127.0.0.1:5432/fluxpay';
@@ -166,6 +176,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const publicWorker = workers[0]?.name;
     if (!publicWorker) throw new Error('the build has no workers');
 
+    useWorkerdV8Flags(LOCAL_WORKERD_V8_FLAGS);
     mf = new Miniflare({
       host,
       // Miniflare's own entry socket (dispatchFetch, its helpers) on a free port; the stack's address is the gateway's.
