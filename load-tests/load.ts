@@ -10,11 +10,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildWorkers } from '@moalog/runtime';
+import { buildWorkers, spawnStack } from '@moalog/runtime';
 import { createBenchDatabases } from '../scripts/lib/bench-databases.js';
 import { parseCliArgs } from '../scripts/lib/cli-args.js';
 import type { WatchedProcess } from '../scripts/lib/proc-stats.js';
-import { spawnStack } from '../scripts/lib/stack-process.js';
 import { emitResult, parseEnvPairs, THRESHOLDS_FAILED_EXIT_CODE } from './harness/cli.js';
 import { isLoopbackHost } from './harness/http-client.js';
 import { runScript } from './harness/run.js';

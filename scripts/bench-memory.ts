@@ -10,13 +10,12 @@
 //   --target url   a running npm run start / npm run dev on loopback
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWorkers, REPO_ROOT } from '@moalog/runtime';
+import { buildWorkers, REPO_ROOT, type StackProcess, spawnStack } from '@moalog/runtime';
 import { type BenchDatabases, createBenchDatabases } from './lib/bench-databases.js';
 import { benchRoutes, prepareRoutes, type RouteName } from './lib/bench-routes.js';
 import { parseCliArgs } from './lib/cli-args.js';
 import { assertLoopback, closedLoop } from './lib/closed-loop.js';
 import { rssMiB, runningStackProcesses, type WatchedProcess } from './lib/proc-stats.js';
-import { type StackProcess, spawnStack } from './lib/stack-process.js';
 import { fixed, formatTable } from './lib/table.js';
 import { checkServices } from './services.js';
 

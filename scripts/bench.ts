@@ -16,7 +16,7 @@
 //   --compare ref, --target url
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWorkers, REPO_ROOT } from '@moalog/runtime';
+import { buildWorkers, REPO_ROOT, type StackProcess, spawnStack } from '@moalog/runtime';
 import { type BenchDatabases, createBenchDatabases } from './lib/bench-databases.js';
 import { type BenchRoute, benchRoutes, prepareRoutes, ROUTE_NAMES, type RouteContext, type RouteName } from './lib/bench-routes.js';
 import { parseCliArgs } from './lib/cli-args.js';
@@ -24,7 +24,6 @@ import { assertLoopback, closedLoop } from './lib/closed-loop.js';
 import { extractRef } from './lib/git-tree.js';
 import { percentileOfSorted, sortedAscending } from './lib/latency-stats.js';
 import { cpuMs, databaseServerProcesses, rssMiB, runningStackProcesses, type WatchedProcess } from './lib/proc-stats.js';
-import { type StackProcess, spawnStack } from './lib/stack-process.js';
 import { fixed, formatTable, ratio } from './lib/table.js';
 import { checkServices } from './services.js';
 

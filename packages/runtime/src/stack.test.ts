@@ -2,12 +2,10 @@
  * The production-shaped stack as `npm run start`, the load tests and the fuzz tests start it: built as wrangler
  * deploys, on free ports, on this test run's databases (already migrated and seeded by `npm test`).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWorkers, REPO_ROOT, type Stack, type StackOptions, startStack } from './index.js';
+import { buildWorkers, REPO_ROOT, type Stack, type StackOptions, spawnStack, startStack } from './index.js';
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -130,61 +128,34 @@ describe('stop', () => {
   }, 180_000);
 });
 
-describe('npm run start (scripts/start.mjs)', () => {
+describe('npm run start (scripts/start.mjs, through spawnStack)', () => {
   it('serves from the node process it was started as, without the TypeScript loader, and removes its staging on stop', async () => {
     const stagesBefore = new Set(readdirSync(join(REPO_ROOT, '.tmp')).filter((name) => name.startsWith('start-')));
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'scripts', 'start.mjs'),
-        '--port',
-        '0',
-        '--local-cloud-port',
-        '0',
-        '--bundles',
-        bundlesDir,
-        '--no-prepare',
-        '--quiet',
-        '--ready-json',
-      ],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['pipe', 'pipe', 'inherit'],
-        env: {
-          ...process.env,
-          MOALOG_MYSQL_URL: requiredEnv('TEST_MOALOG_MYSQL_URL'),
-          FLUXPAY_POSTGRES_URL: requiredEnv('TEST_FLUXPAY_DATABASE_URL'),
-          REDIS_URL: requiredEnv('TEST_REDIS_URL'),
-        },
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const started = await spawnStack(bundlesDir, {
+      moalogMysqlUrl: requiredEnv('TEST_MOALOG_MYSQL_URL'),
+      fluxpayPostgresUrl: requiredEnv('TEST_FLUXPAY_DATABASE_URL'),
+      redisUrl: requiredEnv('TEST_REDIS_URL'),
+    });
     try {
-      const ready = await new Promise<{ url: string; pids: { node: number; workerd: number[] } }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('npm run start was not ready within 120 s')), 120_000);
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          if (!line.startsWith('{')) return;
-          clearTimeout(timer);
-          resolve(JSON.parse(line));
-        });
-        void exited.then((code) => reject(new Error(`npm run start exited (${code}) before it was ready`)));
-      });
-      expect(ready.pids.node).toBe(child.pid);
-      expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).not.toMatch(/tsx/);
-      expect((await fetch(`${ready.url}/health`)).status).toBe(200);
-      expect((await fetch(`${ready.url}/api/v1/retro-rooms`)).status).toBe(401);
+      expect(started.pids.node).toBe(started.pid);
+      expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8')).not.toMatch(/tsx/);
+      expect((await fetch(`${started.url}/health`)).status).toBe(200);
+      expect((await fetch(`${started.url}/api/v1/retro-rooms`)).status).toBe(401);
       const stages = readdirSync(join(REPO_ROOT, '.tmp')).filter((name) => name.startsWith('start-') && !stagesBefore.has(name));
       expect(stages).toHaveLength(1);
       const stage = join(REPO_ROOT, '.tmp', stages[0] ?? '');
       // Every bundled module kept its own location (files next to a module are found from it).
       expect(readFileSync(join(stage, 'serve.mjs'), 'utf8')).not.toMatch(/import\.meta/);
 
-      child.stdin.end();
-      expect(await exited).toBe(0);
+      await started.stop();
       expect(existsSync(stage)).toBe(false);
-      for (const pid of ready.pids.workerd) expect(existsSync(`/proc/${pid}`)).toBe(false);
+      expect(existsSync(`/proc/${started.pid}`)).toBe(false);
+      // workerd, killed by the stack's stop, is reaped a moment later.
+      const alive = () => started.pids.workerd.filter((pid) => existsSync(`/proc/${pid}`));
+      for (let waited = 0; alive().length > 0 && waited < 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(alive()).toEqual([]);
     } finally {
-      child.kill('SIGKILL');
+      await started.stop();
     }
   }, 180_000);
 });

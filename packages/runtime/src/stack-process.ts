@@ -3,11 +3,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { StackDatabases } from '@moalog/runtime';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import type { StackDatabases } from './stack.js';
+import { REPO_ROOT as ROOT } from './workers.js';
 
 export interface StackProcess {
+  /** The child process, which serves the stack itself (`pids.node` is the same process). */
+  pid: number;
   url: string;
   localCloudUrl: string;
   pids: { node: number; workerd: number[] };
@@ -52,21 +53,21 @@ export async function spawnStack(bundlesDir: string, databases: Required<StackDa
     clearTimeout(timer);
   };
   try {
-    const ready = await new Promise<Omit<StackProcess, 'stop'>>((resolve, reject) => {
+    const ready = await new Promise<Omit<StackProcess, 'pid' | 'stop'>>((resolve, reject) => {
       if (!child.stdout) throw new Error('no stdout pipe to the stack');
       const lines = createInterface({ input: child.stdout });
       const timer = setTimeout(() => reject(new Error('the stack did not start within 120 s')), 120_000);
       lines.on('line', (line) => {
         if (!line.startsWith('{')) return;
         clearTimeout(timer);
-        resolve(JSON.parse(line) as Omit<StackProcess, 'stop'>);
+        resolve(JSON.parse(line) as Omit<StackProcess, 'pid' | 'stop'>);
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the stack exited (${code}) before it was ready`));
       });
     });
-    return { ...ready, stop };
+    return { ...ready, pid: child.pid ?? -1, stop };
   } catch (error) {
     await stop();
     throw error;
