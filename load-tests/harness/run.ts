@@ -4,6 +4,7 @@
  * `teardown(data)`, then evaluates the thresholds and hands k6's summary to `handleSummary(data)`.
  */
 
+import { setMaxListeners } from 'node:events';
 import { CookieJar } from './cookies.js';
 import { maxVUsOf, runExecutor, type ScenarioConfig } from './executors.js';
 import { HttpClient } from './http-client.js';
@@ -175,6 +176,8 @@ export async function runScript(scriptPath: string, runOptions: RunOptions = {})
   run.client.resize(vusMax * Math.min(run.batchPerHost, run.batch));
   const monitor = startSelfMonitor();
   const abort = new AbortController();
+  // Every VU's sleep listens on the run's signal at once (and removes its listener when it wakes).
+  setMaxListeners(vusMax + 16, abort.signal);
   runOptions.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   const testStart = performance.now();
   const elapsed = () => performance.now() - testStart;
