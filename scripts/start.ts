@@ -1,7 +1,7 @@
-// `npm run start` (through scripts/start.mjs): the production-shaped local runtime. Builds the workers as `wrangler deploy` does, migrates
-// and seeds the dev databases (as `npm run dev`), starts local-cloud on 8790 and serves the workers from one
-// workerd through Miniflare on 127.0.0.1:8787: no wrangler dev, no file watching, no request logs. Ctrl-C
-// stops everything.
+// `npm run start` (through scripts/start.mjs): the production-shaped local runtime. Builds the workers as
+// `wrangler deploy` does, migrates and seeds the dev databases (as `npm run dev`), starts local-cloud on 8790 and
+// serves the workers from one workerd through Miniflare on 127.0.0.1:8787: no wrangler dev, no file watching, no
+// request logs. Ctrl-C stops everything.
 //
 // Flags: --port N, --local-cloud-port N (0 = a free port), --bundles DIR (start from bundles built earlier),
 // --no-prepare (use the databases as they are), --quiet (drop the workers' console output), --ready-json (print
