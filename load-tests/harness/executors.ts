@@ -8,6 +8,7 @@
  * on free VUs (up to maxVUs) or drops them; per-vu-iterations and shared-iterations run a count. When the
  * scenario's time is up, running iterations get gracefulStop to finish before they are interrupted.
  */
+import { setMaxListeners } from 'node:events';
 import { parseDuration } from './thresholds.js';
 import type { VirtualUser } from './vu.js';
 
@@ -157,6 +158,8 @@ export async function runExecutor(config: ScenarioConfig, ctx: ExecutorContext):
       const vus = Array.from({ length: maxVUsOf(config) }, () => ctx.newVU());
       let wanted = wantedAt(0);
       const changed = new EventTarget();
+      // Every VU listens for a change of the wanted count at once.
+      setMaxListeners(vus.length + 16, changed);
       const ticker = setInterval(() => {
         const now = performance.now() - start;
         const next = now >= totalMs ? 0 : wantedAt(now);

@@ -1,6 +1,7 @@
 // A production-shaped stack (`scripts/start.mjs`, as `npm run start`) in a child process of its own, so the benchmarks can read its
 // processes' CPU apart from the load generator's: on free ports, from bundles built beforehand, on given databases.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { StackDatabases } from './stack.js';
@@ -15,10 +16,24 @@ export interface StackProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The node options `npm run start` gives the serving process (package.json's `start` script, `node <options>
+ * scripts/start.mjs`), so a stack spawned here runs with the same heap settings as the one a developer starts.
+ */
+export function startScriptNodeOptions(packageJsonText = readFileSync(join(ROOT, 'package.json'), 'utf8')): string[] {
+  const script = (JSON.parse(packageJsonText) as { scripts?: Record<string, string> }).scripts?.start;
+  const words = script?.trim().split(/\s+/) ?? [];
+  if (words[0] !== 'node' || words.at(-1) !== 'scripts/start.mjs' || !words.slice(1, -1).every((word) => word.startsWith('--'))) {
+    throw new Error(`package.json's start script must read "node [--option …] scripts/start.mjs", got ${JSON.stringify(script)}`);
+  }
+  return words.slice(1, -1);
+}
+
 export async function spawnStack(bundlesDir: string, databases: Required<StackDatabases>, extraArgs: string[] = []): Promise<StackProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...startScriptNodeOptions(),
       join(ROOT, 'scripts', 'start.mjs'),
       '--port',
       '0',
