@@ -79,9 +79,9 @@ export interface Stack {
  * `Headers` are freed only when a full collection finds their JavaScript wrappers dead, and V8 does not count
  * them towards any heap limit: with its defaults (or its memory balancer) full collections came so rarely that
  * workerd's memory doubled over 50,000 requests. `--gc-global` makes every young-generation collection a full
- * one, and a 4 MiB semi-space sets how often that is: workerd stays flat for about 20 % more CPU per request
- * (docs/performance.md). `MOALOG_WORKERD_V8_FLAGS` (space-separated) replaces them for an experiment. Cloudflare
- * runs its own settings in production.
+ * one, and a 4 MiB semi-space sets how often that is: workerd stays flat for about a quarter more CPU per
+ * request (docs/performance.md). `MOALOG_WORKERD_V8_FLAGS` (space-separated) replaces them for an experiment.
+ * Cloudflare runs its own settings in production.
  */
 export const LOCAL_WORKERD_V8_FLAGS: readonly string[] = ['--gc-global', '--max-semi-space-size=4'];
 
