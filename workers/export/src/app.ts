@@ -13,9 +13,15 @@ import { renderRetrospectReport } from './retrospect-pdf.js';
  * secret. The font and the PDF libraries live here, so the api's bundle and cold start stay small.
  */
 
-/** Per isolate: two renders at once, eight more waiting up to 5 s; beyond that the caller is told to come back. */
-export const EXPORT_CONCURRENCY = 2;
-export const EXPORT_QUEUE_LIMIT = 8;
+/**
+ * Per isolate: one render at a time, nine more waiting up to 5 s; beyond that the caller is told to come back.
+ * One, because fontkit's bundle carries its own `process.nextTick`: one queue per isolate, drained by a timer
+ * of whichever request queued first. Two renders at once had one request's font subset finish in the other's
+ * timer, which workerd refuses across requests (3 exports of 1,540 failed under `npm run load -- pdf-export`).
+ * A render is CPU work with no I/O, so a second one at once gained nothing anyway.
+ */
+export const EXPORT_CONCURRENCY = 1;
+export const EXPORT_QUEUE_LIMIT = 9;
 const EXPORT_MAX_WAIT_MS = 5_000;
 /** A render holding its slot longer than this was abandoned (its request cancelled): the slot is taken back. */
 const EXPORT_LEASE_MS = 30_000;
